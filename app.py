@@ -1,0 +1,12 @@
+"""PatchLab: the router. Run with `streamlit run app.py` (or `make run`)."""
+
+import streamlit as st
+
+from patchlab.ui.registry import DEMOS
+
+st.set_page_config(page_title="PatchLab", page_icon=":material/grid_on:", layout="wide")
+
+home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
+demos = [st.Page(d.path, title=d.title, icon=d.icon) for d in DEMOS]
+
+st.navigation({"PatchLab": [home], "Demos": demos}).run()

@@ -1,0 +1,27 @@
+"""The demo pages the app registers, in menu order.
+
+``app.py`` builds ``st.navigation`` from this list and the home page links
+every entry, so a page is added in exactly one place. Register only pages
+that work.
+"""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Demo:
+    path: str  # page file, relative to the repository root
+    title: str
+    icon: str  # a Material icon, ":material/name:"
+    summary: str  # one sentence for the home page
+
+
+DEMOS = [
+    Demo(
+        "pages/patches.py",
+        "Patches",
+        ":material/grid_on:",
+        "Cut a photo into overlapping patches, see how many patches cover each "
+        "pixel and how blending windows weight them, and merge them back.",
+    ),
+]
