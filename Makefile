@@ -1,0 +1,51 @@
+# PatchLab: `make run` serves the app, `make test` runs every test.
+# Both create the virtual environment and install what is needed first.
+
+PYTHON  ?= python3
+VENV    := .venv
+PY      := $(VENV)/bin/python
+STAMP   := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
+PORT    ?= 8501
+
+.PHONY: run test test-fast bench evaluate train loadtest chromium clean help
+
+help:
+	@echo "make run       start the app at http://localhost:$(PORT)"
+	@echo "make test      the whole test suite (unit, property, page, browser)"
+	@echo "make bench     speed benchmarks (tables + JSON under bench/)"
+	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements.txt
+	$(PY) -m pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e . \
+	  || $(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# Debian's Chromium for the browser tests (Playwright drives it; no browser download).
+chromium:
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's chromium for the browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "Chromium is missing: install Debian's 'chromium' package (browser tests will be skipped)."; \
+	fi
+
+test: $(STAMP) chromium
+	$(PY) -m pytest -q --timeout=600
+
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not browser and not slow"
+
+bench: $(STAMP)
+	@mkdir -p bench
+	$(PY) benchmarks/bench_patches.py --json bench/patches.json
+	$(PY) benchmarks/bench_page.py --json bench/page.json
+
+clean:
+	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts bench

@@ -1,0 +1,80 @@
+"""Choosing a photo: a bundled sample or the participant's own upload.
+
+Uploads are decoded in memory by :func:`patchlab.images.read_image` and kept
+in this session's state only; nothing is written to disk or shared.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from patchlab.images import SAMPLES, ImageError, limit_size, load_sample, read_image
+
+UPLOAD = "Upload your own…"
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def cached_sample(name: str, max_side: int) -> np.ndarray:
+    """A bundled sample, decoded once per server process."""
+    return load_sample(name, max_side=max_side)
+
+
+def pick_image(key: str, *, default: str = "astronaut", max_side: int = 512, container=None):
+    """Sample/upload selector; returns ``(image uint8 HxWx3, name)``.
+
+    ``name`` is the sample name, or ``"upload"`` for an upload. A bad upload
+    shows a clear error and falls back to the default sample.
+    """
+    box = container if container is not None else st.sidebar
+    names = list(SAMPLES)
+    options = names + [UPLOAD]
+    if default not in names:
+        default = names[0]
+    if st.session_state.get(f"{key}_choice") not in options:
+        st.session_state[f"{key}_choice"] = default
+    choice = box.selectbox(
+        "Photo",
+        options,
+        key=f"{key}_choice",
+        format_func=lambda n: n if n == UPLOAD else f"{n} — {SAMPLES[n].description}",
+    )
+    if choice != UPLOAD:
+        return cached_sample(choice, max_side), choice
+
+    upload = box.file_uploader(
+        "Your photo (PNG, JPEG, WebP, …)",
+        type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
+        key=f"{key}_upload",
+    )
+    if upload is None:
+        box.info("Choose a file; until then the default photo is shown.")
+        return cached_sample(default, max_side), default
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    store = st.session_state.setdefault(f"{key}_decoded", {})
+    if digest not in store:
+        store.clear()  # one upload per picker per session: memory stays bounded
+        try:
+            image = read_image(data)
+        except ImageError as err:
+            store[digest] = str(err)
+        else:
+            small, scale = limit_size(image, max_side)
+            note = None
+            if scale < 1:
+                note = (
+                    f"Your photo ({image.shape[1]}×{image.shape[0]}) was downscaled to "
+                    f"{small.shape[1]}×{small.shape[0]} to keep this page fast."
+                )
+            store[digest] = (small, note)
+    entry = store[digest]
+    if isinstance(entry, str):
+        box.error(entry)
+        return cached_sample(default, max_side), default
+    image, note = entry
+    if note:
+        box.caption(note)
+    return image, "upload"
