@@ -100,7 +100,12 @@ def read_image(data, max_pixels=MAX_PIXELS):
             return _to_rgb_uint8(img)
     except ImageError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ImageError(
+            f"The image has too many pixels to open safely (the limit is "
+            f"{max_pixels / 1e6:.0f} megapixels). Please resize it first."
+        ) from None
+    except UnidentifiedImageError:
         raise ImageError(
             "This file is not an image PatchLab can read. Please upload a PNG, "
             "JPEG, GIF, WebP, BMP or TIFF photo."

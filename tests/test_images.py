@@ -1,0 +1,167 @@
+"""The image reader: every kind of file a participant might upload."""
+
+import io
+import os
+import tempfile
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from patchlab.images import SAMPLES, ImageError, limit_size, load_sample, read_image
+
+
+def encode(img, fmt, **kw):
+    buf = io.BytesIO()
+    img.save(buf, format=fmt, **kw)
+    return buf.getvalue()
+
+
+RGB = Image.fromarray(np.arange(4 * 6 * 3, dtype=np.uint8).reshape(4, 6, 3) * 3)
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "BMP", "WEBP", "TIFF", "GIF"])
+def test_common_formats_decode_to_rgb_uint8(fmt):
+    out = read_image(encode(RGB, fmt))
+    assert out.shape == (4, 6, 3) and out.dtype == np.uint8
+
+
+def test_png_is_lossless():
+    np.testing.assert_array_equal(read_image(encode(RGB, "PNG")), np.asarray(RGB))
+
+
+def test_rgba_is_composited_on_white():
+    rgba = Image.new("RGBA", (3, 3), (255, 0, 0, 0))
+    rgba.putpixel((1, 1), (0, 0, 255, 255))
+    out = read_image(encode(rgba, "PNG"))
+    assert tuple(out[0, 0]) == (255, 255, 255)
+    assert tuple(out[1, 1]) == (0, 0, 255)
+
+
+def test_la_and_palette_with_transparency():
+    la = Image.new("LA", (2, 2), (0, 0))
+    assert tuple(read_image(encode(la, "PNG"))[0, 0]) == (255, 255, 255)
+    pal = Image.new("P", (2, 2), 0)
+    pal.putpalette([10, 20, 30] * 256)
+    assert tuple(read_image(encode(pal, "PNG"))[0, 0]) == (10, 20, 30)
+
+
+def test_16_bit_png_is_scaled_to_8_bits():
+    arr = np.array([[0, 65535], [32768, 1000]], dtype=np.uint16)
+    out = read_image(encode(Image.fromarray(arr), "PNG"))
+    assert out[0, 0, 0] == 0 and out[0, 1, 0] == 255 and 120 < out[1, 0, 0] < 135
+
+
+def test_float_tiff_is_scaled():
+    arr = np.array([[0.0, 0.5], [1.0, 0.25]], dtype=np.float32)
+    out = read_image(encode(Image.fromarray(arr, mode="F"), "TIFF"))
+    assert out[0, 0, 0] == 0 and out[1, 0, 0] == 255
+
+
+def test_cmyk_jpeg():
+    out = read_image(encode(RGB.convert("CMYK"), "JPEG"))
+    assert out.shape == (4, 6, 3)
+
+
+def test_exif_orientation_is_applied():
+    img = Image.new("RGB", (6, 2), (0, 0, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotate 90 degrees clockwise on display
+    out = read_image(encode(img, "JPEG", exif=exif.tobytes()))
+    assert out.shape == (6, 2, 3)
+
+
+def test_animated_gif_gives_the_first_frame():
+    frames = [Image.new("RGB", (4, 4), c) for c in [(255, 0, 0), (0, 255, 0)]]
+    buf = io.BytesIO()
+    frames[0].save(buf, format="GIF", save_all=True, append_images=frames[1:])
+    out = read_image(buf.getvalue())
+    assert out[0, 0, 0] > 200 and out[0, 0, 1] < 50
+
+
+def test_one_pixel_image():
+    assert read_image(encode(Image.new("RGB", (1, 1), (1, 2, 3)), "PNG")).shape == (1, 1, 3)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"", b"hello world", b"\x89PNG\r\n\x1a\n" + b"\0" * 20, b'<svg xmlns="http://www.w3.org/2000/svg"></svg>'],
+    ids=["empty", "text", "png-header-only", "svg"],
+)
+def test_non_images_raise_a_human_message(data):
+    with pytest.raises(ImageError) as err:
+        read_image(data)
+    assert "image" in str(err.value).lower() or "empty" in str(err.value).lower()
+
+
+def test_truncated_jpeg_and_png():
+    for fmt in ("JPEG", "PNG"):
+        data = encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)), fmt)
+        with pytest.raises(ImageError):
+            read_image(data[: len(data) // 2])
+
+
+def test_decompression_bomb_is_refused_before_decoding():
+    data = encode(Image.new("L", (10000, 10000)), "PNG")  # 100 Mpx of zeros compress to ~100 KB
+    with pytest.raises(ImageError, match="megapixels"):
+        read_image(data)
+
+
+def test_image_error_is_a_value_error():
+    assert issubclass(ImageError, ValueError)
+
+
+def test_reading_writes_no_temporary_file():
+    before = set(os.listdir(tempfile.gettempdir()))
+    read_image(encode(RGB, "PNG"))
+    read_image(encode(RGB, "JPEG"))
+    assert set(os.listdir(tempfile.gettempdir())) == before
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.binary(max_size=2048))
+def test_random_bytes_raise_only_image_error(data):
+    try:
+        out = read_image(data)
+    except ImageError:
+        return
+    assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
+
+
+SEEDS = [encode(RGB, f) for f in ("PNG", "JPEG", "GIF", "BMP", "WEBP", "TIFF")]
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(SEEDS), st.lists(st.tuples(st.integers(0, 4000), st.integers(0, 255)), max_size=8),
+       st.integers(0, 4000))
+def test_mutated_images_raise_only_image_error(seed, flips, cut):
+    data = bytearray(seed)
+    for pos, value in flips:
+        if pos < len(data):
+            data[pos] = value
+    data = bytes(data[: max(cut, 1)])
+    try:
+        out = read_image(data)
+    except ImageError:
+        return
+    assert out.dtype == np.uint8 and out.ndim == 3 and out.shape[2] == 3
+
+
+def test_limit_size_downscales_the_longer_side():
+    img = np.zeros((300, 1200, 3), np.uint8)
+    small, scale = limit_size(img, 600)
+    assert small.shape == (150, 600, 3) and scale == 0.5
+    same, scale = limit_size(img, 2000)
+    assert same is img and scale == 1.0
+    with pytest.raises(ValueError, match="max_side"):
+        limit_size(img, 0)
+
+
+def test_every_sample_loads():
+    for name in SAMPLES:
+        img = load_sample(name, max_side=128)
+        assert img.dtype == np.uint8 and img.shape[2] == 3 and max(img.shape[:2]) <= 128
+    with pytest.raises(ValueError, match="Unknown sample"):
+        load_sample("nope")
