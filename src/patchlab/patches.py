@@ -24,7 +24,11 @@ Edge policies (``edge``), for the pixels a regular grid does not reach:
 
 from __future__ import annotations
 
+import functools
 import numbers
+import os
+from concurrent.futures import ThreadPoolExecutor
+from typing import NamedTuple
 
 import numpy as np
 from scipy.signal import windows as _sig_windows
@@ -424,6 +428,9 @@ def _safe_reciprocal(x):
 # --------------------------------------------------------------------------
 # unpatchify
 # --------------------------------------------------------------------------
+# --------------------------------------------------------------------------
+# unpatchify
+# --------------------------------------------------------------------------
 def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
     """Merge patches back into an image by weighted overlap-add.
 
@@ -460,8 +467,12 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
     Notes
     -----
     The merge is one compiled pass over the patches (numba): each patch
-    element is read once and added into an output that stays in cache, so
-    it runs at about the speed of streaming the patch array from memory.
+    element is read once and added into place. The output is built in
+    bands of rows small enough to stay in the CPU cache (zeroed, summed
+    and normalised while cached), and the bands are shared between the
+    CPU cores, so it runs at about the speed of streaming the patch array
+    from memory once. Patch views (the output of :func:`patchify`) are
+    read in place, never copied.
 
     Examples
     --------
@@ -482,9 +493,58 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
         )
     if window not in WINDOWS:
         raise ValueError(f"`window` must be one of {', '.join(WINDOWS)}; got {window!r}.")
-    hw = shape[:2]
-    patch = patches.shape[2:4]
     step = _pair(stride, "stride")
+    dtype = np.dtype(np.float64 if patches.dtype == np.float64 else np.float32)
+    plan = _merge_plan(shape, patches.shape[2:4], step, edge, window, dtype.char)
+    if patches.shape[:2] != plan.grid:
+        raise ValueError(
+            f"`patches` form a {patches.shape[0]}x{patches.shape[1]} grid, but an "
+            f"image of shape {shape} with patch {patches.shape[2:4]}, stride {step} and "
+            f"edge={edge!r} needs {plan.grid[0]}x{plan.grid[1]}."
+        )
+
+    channels = shape[2] if len(shape) == 3 else 1
+    out = np.empty((shape[0], shape[1] * channels), dtype=dtype)
+    source = _flat_source(patches, channels) if _numba is not None else None
+    if source is not None:
+        flat, (si, sj, sy) = source
+        if flat.dtype == dtype:  # float patches: explicit SIMD blocks
+            kernel = _merge_uniform_simd if window == "uniform" else _merge_windowed_simd
+        else:
+            kernel = _merge_uniform if window == "uniform" else _merge_windowed
+        args = (flat, si, sj, sy, plan.patch[0], plan.inner, plan.oy, plan.xs,
+                plan.wy, plan.wx, plan.row_norm, plan.col_norm, out)
+        _run_bands(kernel, args, _row_bands(plan.row_count, patches.nbytes), plan.tile)
+    else:
+        acc = np.zeros(plan.work, dtype=dtype)
+        _overlap_add_any(patches, plan.oy, plan.xs // channels, plan.wy, plan.wx, acc,
+                         window == "uniform", channels)
+        np.multiply(acc[: shape[0], : out.shape[1]], plan.row_norm[:, None], out=out)
+        out *= plan.col_norm[None, :]
+    return out.reshape(shape)
+
+
+class _Plan(NamedTuple):
+    """Everything :func:`unpatchify` derives from the geometry alone."""
+
+    grid: tuple        # (nh, nw)
+    patch: tuple       # (ph, pw)
+    inner: int         # pw * channels: the length of one patch row in memory
+    oy: np.ndarray     # row origins
+    xs: np.ndarray     # column origins * channels
+    wy: np.ndarray     # 1-D window along y
+    wx: np.ndarray     # 1-D window along x, repeated per channel
+    row_norm: np.ndarray
+    col_norm: np.ndarray   # repeated per channel
+    row_count: np.ndarray  # patch rows landing on each output row (work balance)
+    work: tuple        # accumulator shape of the fallback path
+    tile: int          # output rows per cache-sized band
+
+
+@functools.lru_cache(maxsize=64)
+def _merge_plan(shape, patch, step, edge, window, dtype_char):
+    hw = shape[:2]
+    channels = shape[2] if len(shape) == 3 else 1
     _check_geometry(hw, patch, step, edge)
     work = [
         _padded_length(hw[a], patch[a], step[a]) if edge == "pad" else hw[a] for a in (0, 1)
@@ -492,34 +552,97 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
     inner = "valid" if edge == "pad" else edge
     oy = patch_origins(work[0], patch[0], step[0], inner)
     ox = patch_origins(work[1], patch[1], step[1], inner)
-    if patches.shape[:2] != (len(oy), len(ox)):
-        raise ValueError(
-            f"`patches` form a {patches.shape[0]}x{patches.shape[1]} grid, but an "
-            f"image of shape {shape} with patch {patch}, stride {step} and "
-            f"edge={edge!r} needs {len(oy)}x{len(ox)}."
-        )
+    dtype = np.dtype(dtype_char)
+    # the per-pixel normaliser is separable: 1 / (row sums) times 1 / (column sums)
+    row_count = _summed_1d(hw[0], patch[0], step[0], edge, "uniform")
+    row_sum = row_count if window == "uniform" else _summed_1d(hw[0], patch[0], step[0], edge, window)
+    col_sum = _summed_1d(hw[1], patch[1], step[1], edge, window)
+    width = hw[1] * channels
+    plan = _Plan(
+        grid=(len(oy), len(ox)),
+        patch=tuple(patch),
+        inner=patch[1] * channels,
+        oy=oy,
+        xs=ox * channels,
+        wy=window_1d(window, patch[0]).astype(dtype),
+        wx=np.repeat(window_1d(window, patch[1]), channels).astype(dtype),
+        row_norm=_safe_reciprocal(row_sum).astype(dtype),
+        col_norm=np.repeat(_safe_reciprocal(col_sum), channels).astype(dtype),
+        row_count=row_count,
+        work=(max(work[0], hw[0]), max(work[1], hw[1]) * channels),
+        tile=max(1, _TILE_BYTES // (width * dtype.itemsize)),
+    )
+    for value in plan:
+        if isinstance(value, np.ndarray):
+            value.flags.writeable = False
+    return plan
 
-    dtype = np.float64 if patches.dtype == np.float64 else np.float32
-    channels = shape[2] if len(shape) == 3 else 1
-    acc = np.zeros((work[0], work[1] * channels), dtype=dtype)
-    wy = window_1d(window, patch[0]).astype(dtype)
-    wx = np.repeat(window_1d(window, patch[1]), channels).astype(dtype)
-    if channels == 1:
-        _overlap_add(patches, oy, ox, wy, wx, acc, window == "uniform")
-    elif patches.strides[3] == patches.strides[4] * channels:
-        # (pw, C) are adjacent in memory: merge them into one axis, no copy
-        s = patches.strides
-        flat = np.lib.stride_tricks.as_strided(
-            patches, patches.shape[:3] + (patch[1] * channels,), s[:3] + (s[4],), writeable=False
-        )
-        _overlap_add(flat, oy, ox * channels, wy, wx, acc, window == "uniform")
-    else:
-        _overlap_add_5d(patches, oy, ox, wy, wx[::channels], acc, window == "uniform", channels)
 
-    acc = acc.reshape(work[0], work[1], channels)[: hw[0], : hw[1]]
-    norm = weight_map(shape, patch, step, window, edge).astype(dtype)
-    acc *= norm[:, :, None]
-    return acc.reshape(shape)
+# The compiled merge reads the patches through a 1-D array over their memory.
+_FAST_DTYPES = frozenset(
+    np.dtype(t) for t in (np.uint8, np.uint16, np.int16, np.int32, np.int64,
+                          np.float32, np.float64)
+)
+_TILE_BYTES = 512 * 1024      # a band of output rows that stays in L2
+_PARALLEL_BYTES = 1 << 20     # below this many patch bytes, one thread is faster
+
+
+def _cpu_count():
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+_THREADS = max(1, min(4, _cpu_count()))
+_POOL = ThreadPoolExecutor(max_workers=max(1, _THREADS - 1), thread_name_prefix="patchlab")
+
+
+def _flat_source(patches, channels):
+    """``patches`` as a 1-D array over its memory plus element strides, or None.
+
+    Works when each patch row (``pw`` pixels, times ``C`` channels) is
+    contiguous, as in :func:`patchify` views and in C-ordered arrays; no
+    data is copied.
+    """
+    if patches.dtype not in _FAST_DTYPES:
+        return None
+    item = patches.itemsize
+    s = patches.strides
+    if patches.ndim == 5:
+        if (channels > 1 and s[4] != item) or (patches.shape[3] > 1 and s[3] != channels * item):
+            return None
+    elif patches.shape[3] > 1 and s[3] != item:
+        return None
+    lead = s[:3]
+    if any(v < 0 or v % item for v in lead):
+        return None
+    span = sum((n - 1) * abs(v) for n, v in zip(patches.shape, s)) // item + 1
+    flat = np.lib.stride_tricks.as_strided(patches, (span,), (item,), writeable=False)
+    return flat, tuple(v // item for v in lead)
+
+
+def _row_bands(row_count, nbytes):
+    """Split the output rows into one band per thread with equal work."""
+    height = len(row_count)
+    threads = _THREADS if nbytes >= _PARALLEL_BYTES else 1
+    threads = max(1, min(threads, height))
+    if threads == 1:
+        return [(0, height)]
+    work = np.cumsum(row_count)  # patch rows landing on each output row
+    cuts = np.searchsorted(work, work[-1] * np.arange(1, threads) / threads)
+    edges = [0] + [int(c) for c in cuts] + [height]
+    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+
+
+def _run_bands(kernel, args, bands, tile):
+    if len(bands) == 1:
+        kernel(*args, bands[0][0], bands[0][1], tile)
+        return
+    futures = [_POOL.submit(kernel, *args, a, b, tile) for a, b in bands[1:]]
+    kernel(*args, bands[0][0], bands[0][1], tile)
+    for f in futures:
+        f.result()
 
 
 def _overlap_add_numpy(patches, oy, ox, wy, wx, acc, uniform):
@@ -546,27 +669,243 @@ def _is_regular(origins):
 
 
 if _numba is not None:
+    from llvmlite import ir as _ir
+    from numba.core import cgutils as _cgutils
+    from numba.core import types as _types
+    from numba.extending import intrinsic as _intrinsic
 
-    @_numba.njit(cache=True, fastmath=True, nogil=True)
-    def _overlap_add_kernel(patches, oy, ox, wy, wx, acc, uniform):  # pragma: no cover - compiled
-        nh, nw, ph, pw = patches.shape
-        for i in range(nh):
-            y0 = oy[i]
-            for j in range(nw):
-                x0 = ox[j]
-                for y in range(ph):
-                    row = acc[y0 + y]
-                    src = patches[i, j, y]
-                    if uniform:
-                        for x in range(pw):
-                            row[x0 + x] += src[x]
-                    else:
+    _jit = _numba.njit(cache=True, fastmath=True, nogil=True, boundscheck=False)
+    _VECTOR_BYTES = 64  # one AVX-512 register; LLVM splits it on narrower CPUs
+
+    def _simd_codegen(context, builder, sig, args, masked, weighted):
+        """``dst[d:d+m] += src[s:s+m] (* f * w[k:k+m])`` as one vector op.
+
+        Patch rows are short (often not a multiple of the vector width) and
+        numba cannot tell LLVM that ``src`` and ``dst`` never overlap, so the
+        auto-vectoriser falls back to scalar tails; an explicit (masked) vector
+        load/add/store per block avoids both problems.
+        """
+        dst_ty = sig.args[0]
+        elt = context.get_value_type(dst_ty.dtype)
+        size = context.get_abi_sizeof(elt)
+        lanes = _VECTOR_BYTES // size
+        vty = _ir.VectorType(elt, lanes)
+        i32, i64 = _ir.IntType(32), _ir.IntType(64)
+        align = _ir.Constant(i32, size)
+        dst = context.make_array(dst_ty)(context, builder, args[0])
+        src = context.make_array(sig.args[2])(context, builder, args[2])
+        dptr = builder.gep(dst.data, [args[1]])
+        sptr = builder.gep(src.data, [args[3]])
+        module = builder.module
+        if masked:
+            mty = _ir.VectorType(_ir.IntType(1), lanes)
+            lane = _ir.Constant(_ir.VectorType(i64, lanes), list(range(lanes)))
+            count = builder.insert_element(_ir.Constant(_ir.VectorType(i64, lanes), None),
+                                           args[4], _ir.Constant(i32, 0))
+            count = builder.shuffle_vector(count, count,
+                                           _ir.Constant(_ir.VectorType(i32, lanes), [0] * lanes))
+            mask = builder.icmp_signed("<", lane, count)
+            suffix = f"v{lanes}f{size * 8}.p0"
+            load_fn = _cgutils.get_or_insert_function(
+                module, _ir.FunctionType(vty, [dptr.type, i32, mty, vty]), "llvm.masked.load." + suffix)
+            store_fn = _cgutils.get_or_insert_function(
+                module, _ir.FunctionType(_ir.VoidType(), [vty, dptr.type, i32, mty]),
+                "llvm.masked.store." + suffix)
+            zero = _ir.Constant(vty, None)
+
+            def load(ptr):
+                return builder.call(load_fn, [ptr, align, mask, zero])
+
+            def store(value, ptr):
+                builder.call(store_fn, [value, ptr, align, mask])
+        else:
+            def load(ptr):
+                return builder.load(builder.bitcast(ptr, vty.as_pointer()), align=size, typ=vty)
+
+            def store(value, ptr):
+                builder.store(value, builder.bitcast(ptr, vty.as_pointer()), align=size)
+
+        value = load(sptr)
+        if weighted:
+            w = context.make_array(sig.args[5])(context, builder, args[5])
+            wv = load(builder.gep(w.data, [args[6]]))
+            f = builder.insert_element(_ir.Constant(vty, None), args[7], _ir.Constant(i32, 0))
+            f = builder.shuffle_vector(f, f, _ir.Constant(_ir.VectorType(i32, lanes), [0] * lanes))
+            value = builder.fmul(value, builder.fmul(wv, f))
+        store(builder.fadd(load(dptr), value), dptr)
+        return context.get_dummy_value()
+
+    def _simd_intrinsic(masked, weighted):
+        def typer(typingctx, dst, d, src, s, m, *weights):
+            floats = (_types.float32, _types.float64)
+            if not (isinstance(dst, _types.Array) and isinstance(src, _types.Array)
+                    and dst.dtype == src.dtype and dst.dtype in floats):
+                return None
+            if weighted and not (len(weights) == 3 and isinstance(weights[0], _types.Array)
+                                 and weights[0].dtype == dst.dtype):
+                return None
+            sig = _types.void(dst, d, src, s, m, *weights)
+
+            def codegen(context, builder, signature, args):
+                return _simd_codegen(context, builder, signature, args, masked, weighted)
+
+            return sig, codegen
+
+        if weighted:
+            def _simd(typingctx, dst, d, src, s, m, w, k, f):
+                return typer(typingctx, dst, d, src, s, m, w, k, f)
+        else:
+            def _simd(typingctx, dst, d, src, s, m):
+                return typer(typingctx, dst, d, src, s, m)
+        return _intrinsic(_simd)
+
+    _simd_add = _simd_intrinsic(masked=False, weighted=False)
+    _simd_add_tail = _simd_intrinsic(masked=True, weighted=False)
+    _simd_fma = _simd_intrinsic(masked=False, weighted=True)
+    _simd_fma_tail = _simd_intrinsic(masked=True, weighted=True)
+
+    @_jit
+    def _zero_rows(out, t0, t1):  # pragma: no cover - compiled
+        width = out.shape[1]
+        for r in range(t0, t1):
+            dst = out[r]
+            for c in range(width):
+                dst[c] = 0
+
+    @_jit
+    def _normalise_rows(out, row_norm, col_norm, t0, t1):  # pragma: no cover - compiled
+        width = out.shape[1]
+        for r in range(t0, t1):
+            f = row_norm[r]
+            dst = out[r]
+            for c in range(width):
+                dst[c] *= f * col_norm[c]
+
+    @_jit
+    def _merge_uniform_simd(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
+                            out, r_start, r_stop, tile):  # pragma: no cover - compiled
+        """Rows ``r_start:r_stop`` of the merge (float patches, explicit SIMD)."""
+        width = out.shape[1]
+        lanes = _VECTOR_BYTES // out.itemsize
+        flat_out = out.reshape(out.size)
+        for t0 in range(r_start, r_stop, tile):
+            t1 = min(t0 + tile, r_stop)
+            _zero_rows(out, t0, t1)
+            for i in range(oy.shape[0]):
+                y0 = oy[i]
+                ya = max(t0 - y0, 0)
+                yb = min(t1 - y0, ph)
+                if ya >= yb:
+                    continue
+                for j in range(ox.shape[0]):
+                    x0 = ox[j]
+                    n = min(inner, width - x0)
+                    if n <= 0:
+                        continue
+                    full = n - n % lanes
+                    s = i * si + j * sj + ya * sy
+                    d = (y0 + ya) * width + x0
+                    for y in range(ya, yb):
+                        for x in range(0, full, lanes):
+                            _simd_add(flat_out, d + x, flat, s + x, lanes)
+                        if full < n:
+                            _simd_add_tail(flat_out, d + full, flat, s + full, n - full)
+                        s += sy
+                        d += width
+            _normalise_rows(out, row_norm, col_norm, t0, t1)
+
+    @_jit
+    def _merge_windowed_simd(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
+                             out, r_start, r_stop, tile):  # pragma: no cover - compiled
+        """As :func:`_merge_uniform_simd`, each patch weighted by ``wy[y] * wx[x]``."""
+        width = out.shape[1]
+        lanes = _VECTOR_BYTES // out.itemsize
+        flat_out = out.reshape(out.size)
+        for t0 in range(r_start, r_stop, tile):
+            t1 = min(t0 + tile, r_stop)
+            _zero_rows(out, t0, t1)
+            for i in range(oy.shape[0]):
+                y0 = oy[i]
+                ya = max(t0 - y0, 0)
+                yb = min(t1 - y0, ph)
+                if ya >= yb:
+                    continue
+                for j in range(ox.shape[0]):
+                    x0 = ox[j]
+                    n = min(inner, width - x0)
+                    if n <= 0:
+                        continue
+                    full = n - n % lanes
+                    s = i * si + j * sj + ya * sy
+                    d = (y0 + ya) * width + x0
+                    for y in range(ya, yb):
                         f = wy[y]
-                        for x in range(pw):
-                            row[x0 + x] += f * wx[x] * src[x]
+                        for x in range(0, full, lanes):
+                            _simd_fma(flat_out, d + x, flat, s + x, lanes, wx, x, f)
+                        if full < n:
+                            _simd_fma_tail(flat_out, d + full, flat, s + full, n - full, wx, full, f)
+                        s += sy
+                        d += width
+            _normalise_rows(out, row_norm, col_norm, t0, t1)
 
-    @_numba.njit(cache=True, fastmath=True, nogil=True)
+    @_jit
+    def _merge_uniform(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
+                       out, r_start, r_stop, tile):  # pragma: no cover - compiled
+        """Rows ``r_start:r_stop`` of the merge, one cache-sized band at a time."""
+        width = out.shape[1]
+        for t0 in range(r_start, r_stop, tile):
+            t1 = min(t0 + tile, r_stop)
+            _zero_rows(out, t0, t1)
+            for i in range(oy.shape[0]):
+                y0 = oy[i]
+                ya = max(t0 - y0, 0)
+                yb = min(t1 - y0, ph)
+                if ya >= yb:
+                    continue
+                for j in range(ox.shape[0]):
+                    x0 = ox[j]
+                    n = min(inner, width - x0)
+                    if n <= 0:
+                        continue
+                    base = i * si + j * sj
+                    for y in range(ya, yb):
+                        dst = out[y0 + y, x0:x0 + n]
+                        src = flat[base + y * sy: base + y * sy + n]
+                        for x in range(n):
+                            dst[x] += src[x]
+            _normalise_rows(out, row_norm, col_norm, t0, t1)
+
+    @_jit
+    def _merge_windowed(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
+                        out, r_start, r_stop, tile):  # pragma: no cover - compiled
+        """As :func:`_merge_uniform`, each patch weighted by ``wy[y] * wx[x]``."""
+        width = out.shape[1]
+        for t0 in range(r_start, r_stop, tile):
+            t1 = min(t0 + tile, r_stop)
+            _zero_rows(out, t0, t1)
+            for i in range(oy.shape[0]):
+                y0 = oy[i]
+                ya = max(t0 - y0, 0)
+                yb = min(t1 - y0, ph)
+                if ya >= yb:
+                    continue
+                for j in range(ox.shape[0]):
+                    x0 = ox[j]
+                    n = min(inner, width - x0)
+                    if n <= 0:
+                        continue
+                    base = i * si + j * sj
+                    for y in range(ya, yb):
+                        f = wy[y]
+                        dst = out[y0 + y, x0:x0 + n]
+                        src = flat[base + y * sy: base + y * sy + n]
+                        for x in range(n):
+                            dst[x] += f * wx[x] * src[x]
+            _normalise_rows(out, row_norm, col_norm, t0, t1)
+
+    @_jit
     def _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels):  # pragma: no cover
+        """Any memory layout: accumulate into ``acc`` (rows, width * channels)."""
         nh, nw, ph, pw, nc = patches.shape
         for i in range(nh):
             y0 = oy[i]
@@ -575,22 +914,19 @@ if _numba is not None:
                 for y in range(ph):
                     row = acc[y0 + y]
                     for x in range(pw):
-                        f = 1.0 if uniform else wy[y] * wx[x]
+                        f = 1.0 if uniform else wy[y] * wx[x * channels]
                         for c in range(nc):
                             row[x0 + x * channels + c] += f * patches[i, j, y, x, c]
 
 
-def _overlap_add(patches, oy, ox, wy, wx, acc, uniform):
-    if _numba is None:
-        return _overlap_add_numpy(patches, oy, ox, wy, wx, acc, uniform)
-    _overlap_add_kernel(patches, oy, ox, wy, wx, acc, uniform)
-
-
-def _overlap_add_5d(patches, oy, ox, wy, wx, acc, uniform, channels):
-    if _numba is None:
-        for c in range(channels):
-            sub = np.zeros((acc.shape[0], acc.shape[1] // channels), acc.dtype)
-            _overlap_add_numpy(patches[..., c], oy, ox, wy, wx, sub, uniform)
-            acc[:, c::channels] += sub
+def _overlap_add_any(patches, oy, ox, wy, wx, acc, uniform, channels):
+    """Accumulate (unnormalised) for layouts/dtypes the banded kernels skip."""
+    if patches.ndim == 4:
+        patches = patches[..., None]
+    if _numba is not None and patches.dtype in _FAST_DTYPES:
+        _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels)
         return
-    _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels)
+    for c in range(channels):
+        sub = np.zeros((acc.shape[0], acc.shape[1] // channels), acc.dtype)
+        _overlap_add_numpy(patches[..., c], oy, ox, wy, wx[::channels], sub, uniform)
+        acc[:, c::channels] += sub
