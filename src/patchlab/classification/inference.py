@@ -1,0 +1,124 @@
+"""Classifying one digit: patches -> shared CNN -> fused probabilities."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from patchlab import MODELS_DIR
+from patchlab.classification.fusion import RULES, fuse, fused_label
+from patchlab.classification.patches import check_patch_size, extract_patches, patch_origins
+
+
+class ModelUnavailableError(RuntimeError):
+    """The model file is missing or cannot be loaded; the message says how to retrain it."""
+
+
+def retrain_command(patch_size: int) -> str:
+    return f"python -m patchlab.classification.train --patch-size {patch_size}"
+
+
+@dataclass
+class Prediction:
+    """The classifier's answer for one digit.
+
+    patch_probs : (n_patches, 10) probabilities of each patch (4, or 1 for p = 28)
+    fused : (10,) fused probabilities under ``rule``
+    label : the predicted digit
+    confidence : ``fused[label]``
+    patch_labels : (n_patches,) each patch's own prediction
+    """
+
+    patch_probs: np.ndarray
+    fused: np.ndarray
+    label: int
+    confidence: float
+    patch_labels: np.ndarray
+    rule: str
+
+    @property
+    def patches_agree(self) -> bool:
+        """True when every patch predicts the same digit."""
+        return bool(np.all(self.patch_labels == self.patch_labels[0]))
+
+
+class DigitClassifier:
+    """A trained patch classifier for one patch size.
+
+    >>> clf = DigitClassifier.load(patch_size=18)          # doctest: +SKIP
+    >>> clf.predict(x28, rule="mean").label                # doctest: +SKIP
+    7
+    """
+
+    def __init__(self, model, patch_size: int, card: dict | None = None):
+        self.model = model
+        self.patch_size = check_patch_size(patch_size)
+        self.card = card or {}
+
+    @classmethod
+    def load(cls, patch_size: int = 18, path: Path | str | None = None) -> "DigitClassifier":
+        """Load ``models/classifier_p{patch_size}.keras`` (``safe_mode=True``).
+
+        Raises
+        ------
+        ModelUnavailableError
+            If the file is missing or corrupt; the message names the command
+            that retrains it.
+        """
+        import json
+
+        patch_size = check_patch_size(patch_size)
+        path = Path(path) if path is not None else MODELS_DIR / f"classifier_p{patch_size}.keras"
+        if not path.exists():
+            raise ModelUnavailableError(
+                f"No trained classifier for patch size {patch_size} ({path.name} is missing). "
+                f"Train it with: {retrain_command(patch_size)}"
+            )
+        import keras
+
+        try:
+            model = keras.models.load_model(path, safe_mode=True, compile=False)
+        except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
+            raise ModelUnavailableError(
+                f"The classifier file {path.name} could not be loaded ({type(exc).__name__}). "
+                f"Retrain it with: {retrain_command(patch_size)}"
+            ) from exc
+        expected = (None, patch_size, patch_size, 1)
+        if tuple(model.input_shape) != expected:
+            raise ModelUnavailableError(
+                f"{path.name} expects inputs {model.input_shape}, not {expected}. "
+                f"Retrain it with: {retrain_command(patch_size)}"
+            )
+        card_path = path.with_suffix(".json")
+        card = json.loads(card_path.read_text()) if card_path.exists() else {}
+        return cls(model, patch_size, card)
+
+    def patch_probabilities(self, x28: np.ndarray) -> np.ndarray:
+        """Each patch's class probabilities for one 28x28 digit, shape (n_patches, 10)."""
+        x = np.asarray(x28, dtype=np.float32)
+        if x.shape != (28, 28):
+            raise ValueError(f"x28 must have shape (28, 28), got {x.shape}")
+        patches = extract_patches(x[None, :, :, None], self.patch_size)
+        return np.asarray(self.model(patches, training=False), dtype=np.float64)
+
+    def predict(self, x28: np.ndarray, rule: str = "mean") -> Prediction:
+        """Classify one digit (float 28x28 in [0, 1], white on black)."""
+        if rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {rule!r}")
+        probs = self.patch_probabilities(x28)
+        fused = fuse(probs, rule)
+        label = fused_label(probs, rule)
+        return Prediction(
+            patch_probs=probs,
+            fused=fused,
+            label=int(label),
+            confidence=float(fused[label]),
+            patch_labels=probs.argmax(axis=-1),
+            rule=rule,
+        )
+
+    @property
+    def origins(self) -> list[tuple[int, int]]:
+        return patch_origins(self.patch_size)

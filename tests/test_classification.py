@@ -1,0 +1,222 @@
+"""Classification: patches, fusion rules, preprocessing, data, model loading, training smoke test."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from patchlab.classification import DigitClassifier, ModelUnavailableError, fuse, fused_label, preprocess_canvas
+from patchlab.classification.augment import augment_digits
+from patchlab.classification.data import load_split
+from patchlab.classification.patches import extract_patches, extract_patches_numpy, patch_origins
+from patchlab.classification.preprocess import EMPTY_MESSAGE
+
+
+# --- patches -----------------------------------------------------------------
+
+@pytest.mark.parametrize("p", [14, 18, 22, 28])
+def test_extract_patches_matches_slicing(p):
+    rng = np.random.default_rng(p)
+    images = rng.random((3, 28, 28, 1)).astype(np.float32)
+    got = np.asarray(extract_patches(images, p))
+    expected = extract_patches_numpy(images, p)
+    n = 1 if p == 28 else 4
+    assert got.shape == (3 * n, p, p, 1)
+    np.testing.assert_array_equal(got, expected)
+    # Order: top-left, top-right, bottom-left, bottom-right.
+    for k, (r, c) in enumerate(patch_origins(p)):
+        np.testing.assert_array_equal(got[n + k, :, :, 0], images[1, r:r + p, c:c + p, 0])
+
+
+def test_patch_origins_are_the_corners():
+    assert patch_origins(18) == [(0, 0), (0, 10), (10, 0), (10, 10)]
+    assert patch_origins(28) == [(0, 0)]
+
+
+@pytest.mark.parametrize("bad", [0, 7, 29, 18.0, "18", True])
+def test_bad_patch_size_names_the_argument(bad):
+    with pytest.raises(ValueError, match="patch_size"):
+        patch_origins(bad)
+
+
+# --- fusion ------------------------------------------------------------------
+
+PROBS = np.array([
+    [0.7, 0.2, 0.1],
+    [0.1, 0.6, 0.3],
+    [0.6, 0.3, 0.1],
+    [0.2, 0.2, 0.6],
+])
+
+
+def test_mean_rule():
+    np.testing.assert_allclose(fuse(PROBS, "mean"), [0.4, 0.325, 0.275])
+    assert fused_label(PROBS, "mean") == 0
+
+
+def test_product_rule_is_normalised_geometric_mean():
+    geo = np.prod(PROBS, axis=0) ** 0.25
+    np.testing.assert_allclose(fuse(PROBS, "product"), geo / geo.sum())
+
+
+def test_product_rule_survives_a_zero_probability():
+    probs = np.array([[0.0, 1.0, 0.0], [0.9, 0.1, 0.0], [0.9, 0.1, 0.0], [0.9, 0.1, 0.0]])
+    fused = fuse(probs, "product")
+    assert np.all(np.isfinite(fused)) and fused.sum() == pytest.approx(1.0)
+    assert fused[2] < 1e-4  # a class no patch believes in stays (near) zero
+    assert fused_label(probs, "product") in (0, 1)
+
+
+def test_max_rule():
+    np.testing.assert_allclose(fuse(PROBS, "max"), np.array([0.7, 0.6, 0.6]) / 1.9)
+    assert fused_label(PROBS, "max") == 0
+
+
+def test_vote_rule_counts_votes():
+    np.testing.assert_allclose(fuse(PROBS, "vote"), [0.5, 0.25, 0.25])
+    assert fused_label(PROBS, "vote") == 0
+
+
+def test_vote_tie_goes_to_highest_mean_probability():
+    # Two votes for class 2, two for class 1; class 1 has the higher mean probability.
+    probs = np.array([[0.0, 0.45, 0.55], [0.0, 0.45, 0.55], [0.0, 0.9, 0.1], [0.0, 0.8, 0.2]])
+    assert fused_label(probs, "vote") == 1
+    probs[2:, 1] = [0.51, 0.51]
+    probs[2:, 2] = [0.49, 0.49]
+    assert fused_label(probs, "vote") == 2
+
+
+def test_exact_tie_goes_to_the_smallest_digit():
+    probs = np.full((4, 10), 0.1)
+    for rule in ("mean", "product", "max", "vote"):
+        assert fused_label(probs, rule) == 0
+
+
+def test_fusion_is_batched():
+    batch = np.stack([PROBS, PROBS[::-1]])
+    assert fuse(batch, "mean").shape == (2, 3)
+    assert list(fused_label(batch, "vote")) == [0, 0]
+
+
+def test_fusion_rejects_bad_input():
+    with pytest.raises(ValueError, match="rule"):
+        fuse(PROBS, "median")
+    with pytest.raises(ValueError, match="patch_probs"):
+        fuse(np.array([0.5, 0.5]), "mean")
+    with pytest.raises(ValueError, match="non-negative"):
+        fuse(-PROBS, "mean")
+
+
+# --- preprocessing -----------------------------------------------------------
+
+def _canvas(opaque_black=False):
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    if opaque_black:
+        rgba[..., 3] = 255
+    return rgba
+
+
+def test_preprocess_vertical_bar_keeps_aspect_and_centres():
+    rgba = _canvas()
+    rgba[40:240, 20:60] = (200, 30, 30, 255)  # tall bar near the left edge, any colour
+    x = preprocess_canvas(rgba)
+    assert x.shape == (28, 28) and x.dtype == np.float32
+    assert 0.0 <= x.min() and x.max() <= 1.0
+    rows = np.flatnonzero(x.max(axis=1) > 0.5)
+    cols = np.flatnonzero(x.max(axis=0) > 0.5)
+    assert rows[-1] - rows[0] + 1 == 20  # longer side scaled to 20 px
+    assert 3 <= cols[-1] - cols[0] + 1 <= 5  # 200x40 -> 20x4: aspect kept
+    com = np.array(np.nonzero(x > 0.5)).mean(axis=1)
+    np.testing.assert_allclose(com, [13.5, 13.5], atol=1.0)  # centred by mass, not left
+
+
+def test_preprocess_centres_by_centre_of_mass():
+    rgba = _canvas()
+    rgba[100:200, 100:110, 3] = 255  # thin stem
+    rgba[100:130, 100:140, 3] = 255  # a blob at the top-left: mass off the box centre
+    x = preprocess_canvas(rgba)
+    rows = np.flatnonzero(x.max(axis=1) > 0.5)
+    assert rows[0] > 0 and rows[-1] < 27  # nothing cut off
+    from scipy import ndimage
+
+    np.testing.assert_allclose(ndimage.center_of_mass(x), [13.5, 13.5], atol=0.75)
+
+
+def test_white_ink_on_opaque_black_equals_transparent_drawing():
+    black = _canvas(opaque_black=True)
+    black[60:220, 120:160, :3] = 255
+    transparent = _canvas()
+    transparent[60:220, 120:160] = (10, 200, 90, 255)
+    np.testing.assert_allclose(preprocess_canvas(black), preprocess_canvas(transparent), atol=1e-6)
+
+
+@pytest.mark.parametrize("opaque", [False, True])
+def test_empty_drawing_raises_a_friendly_error(opaque):
+    with pytest.raises(ValueError) as info:
+        preprocess_canvas(_canvas(opaque_black=opaque))
+    assert str(info.value) == EMPTY_MESSAGE
+
+
+def test_preprocess_rejects_wrong_shape():
+    with pytest.raises(ValueError, match="rgba"):
+        preprocess_canvas(np.zeros((28, 28), np.uint8))
+
+
+# --- data and augmentation ---------------------------------------------------
+
+def test_data_split_is_fixed_and_disjoint():
+    sizes = {}
+    flat = []
+    for split in ("train", "val", "test"):
+        x, y = load_split(split)
+        assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y)
+        assert set(np.unique(y)) == set(range(10))
+        sizes[split] = len(x)
+        flat.append(x.reshape(len(x), -1))
+    assert sizes == {"train": 8000, "val": 1000, "test": 1000}
+    test_rows = {r.tobytes() for r in flat[2]}
+    assert not any(r.tobytes() in test_rows for r in flat[0][:2000])
+
+
+def test_augmentation_is_seeded_and_bounded():
+    x, _ = load_split("val")
+    a = augment_digits(x[:16], np.random.default_rng(0))
+    b = augment_digits(x[:16], np.random.default_rng(0))
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (16, 28, 28) and a.min() >= 0 and a.max() <= 1
+    assert np.all(a.reshape(16, -1).max(axis=1) > 0.3)  # no digit erased
+
+
+# --- model: load and a one-step training smoke test ---------------------------
+
+def test_missing_model_names_the_retrain_command(tmp_path):
+    with pytest.raises(ModelUnavailableError, match="patchlab.classification.train --patch-size 18"):
+        DigitClassifier.load(18, path=tmp_path / "nope.keras")
+
+
+def test_corrupt_model_names_the_retrain_command(tmp_path):
+    bad = tmp_path / "classifier_p18.keras"
+    bad.write_bytes(b"not a keras file")
+    with pytest.raises(ModelUnavailableError, match="--patch-size 18"):
+        DigitClassifier.load(18, path=bad)
+
+
+def test_training_smoke_then_load_safe_mode(tmp_path):
+    from patchlab.classification.train import train
+
+    card = train(18, epochs=1, batch_size=16, max_train=32, max_eval=20, models_dir=tmp_path, progress=False)
+    path = tmp_path / "classifier_p18.keras"
+    assert path.exists() and (tmp_path / "classifier_p18.json").exists()
+    saved = json.loads((tmp_path / "classifier_p18.json").read_text())
+    assert saved["training"]["steps"] == 2 and saved == json.loads(json.dumps(card))
+    assert len(saved["evaluation"]["test"]["single_patch"]) == 4
+
+    clf = DigitClassifier.load(18, path=path)  # load uses safe_mode=True
+    x, _ = load_split("test")
+    pred = clf.predict(x[0] / 255.0, rule="product")
+    assert pred.patch_probs.shape == (4, 10)
+    np.testing.assert_allclose(pred.patch_probs.sum(axis=1), 1.0, atol=1e-5)
+    assert pred.fused.shape == (10,) and pred.fused.sum() == pytest.approx(1.0)
+    assert pred.label == int(np.argmax(pred.fused)) and pred.confidence == pytest.approx(pred.fused[pred.label])
