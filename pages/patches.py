@@ -5,7 +5,7 @@ import streamlit as st
 
 from patchlab import patches as engine
 from patchlab.images import SAMPLES
-from patchlab.patch_demo import Settings, analyse, clamp_settings, parse_query, to_query
+from patchlab.patch_demo import Settings, analyse, clamp_settings, parse_query, to_query, warm_up
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
 import pandas as pd
@@ -23,6 +23,12 @@ def geometry_pictures(shape, patch, stride, window, edge):
     cov[cov == 0] = np.nan
     wmap[wmap == 0] = np.nan
     return heatmap(cov, "viridis", "patches per pixel"), heatmap(wmap, "magma", "merge weight")
+
+
+@st.cache_resource(show_spinner="Compiling the patch engine (once per server)…")
+def engine_ready():
+    warm_up()
+    return True
 
 
 def load_query_once():
@@ -84,6 +90,7 @@ def main():
         "image back exactly."
     )
     load_query_once()
+    engine_ready()
     image, name = pick_image("pt", default=st.session_state.get("pt_choice", "astronaut"), max_side=MAX_SIDE)
     patch, stride, window, edge = controls(image.shape)
     settings, notes = clamp_settings(Settings(name, patch, stride, window, edge), image.shape)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -69,17 +70,25 @@ def page(browser, request):
     context.close()
 
 
-def wait_for_app(pg, timeout=30_000):
-    """Wait until Streamlit has finished running the script for this page."""
-    pg.wait_for_selector('[data-testid="stApp"]', timeout=timeout)
-    pg.wait_for_function(
-        """() => {
-            const s = document.querySelector('[data-testid="stStatusWidget"]');
-            return !s || !s.innerText.match(/Running/);
-        }""",
-        timeout=timeout,
-    )
-    pg.wait_for_timeout(300)
+def wait_for_app(pg, timeout=60_000):
+    """Wait until Streamlit has rendered the page and stopped running its script.
+
+    The status widget's running icon comes and goes; the page counts as done
+    when a heading is on it and no run is in progress for 0.6 s in a row.
+    """
+    pg.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)
+    running = '[data-testid="stStatusWidgetRunningIcon"]'
+    deadline = time.monotonic() + timeout / 1000
+    quiet_since = None
+    while time.monotonic() < deadline:
+        if pg.locator(running).count() == 0:
+            quiet_since = quiet_since or time.monotonic()
+            if time.monotonic() - quiet_since >= 0.6:
+                return
+        else:
+            quiet_since = None
+        pg.wait_for_timeout(100)
+    raise AssertionError("the page was still running after the timeout")
 
 
 def assert_no_exception(pg):
