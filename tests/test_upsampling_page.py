@@ -1,0 +1,65 @@
+"""The Upsampling page: AppTest for its controls, and a visit in the browser."""
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import assert_no_exception, wait_for_app
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "upsampling.py")
+
+
+def _metric(at, start):
+    return next(m.value for m in at.metric if m.label.startswith(start))
+
+
+@pytest.fixture(scope="module")
+def app():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_default_page_shows_the_figures_and_the_live_measurements(app):
+    assert app.title[0].value == "Upsampling"
+    assert len(app.image) >= 4 + 6 + 4  # section figures, six upsampled images, pipeline
+    assert float(_metric(app, "max |transposed conv")) < 1e-5
+    assert _metric(app, "Divides evenly") == "yes"
+    table = app.dataframe[0].value
+    strengths = dict(zip(table["method"], table["checkerboard strength"]))
+    assert strengths["Bilinear (tf.image.resize)"] == 0
+    assert max(v for k, v in strengths.items() if "random" in k and k.startswith("Transposed")) > 0.05
+    shapes = app.code[0].value
+    assert re.search(r"max_pool_2x2\s+\(1, 64, 64, 3\)", shapes)
+    assert re.search(r"conv_transpose_stride2\s+\(1, 128, 128, 3\)", shapes)
+
+
+def test_controls_change_the_page_without_errors(app):
+    app.select_slider(key="factor").set_value(3).run()
+    assert not app.exception, app.exception
+    app.radio(key="init").set_value("nearest").run()
+    app.checkbox(key="use_rec").uncheck().run()
+    app.slider(key="size").set_value(4).run()
+    assert not app.exception, app.exception
+    assert _metric(app, "Divides evenly") == "no"
+    assert float(_metric(app, "Checkerboard strength of this kernel")) > 0.1
+    app.radio(key="source").set_value("pattern").run()
+    app.selectbox(key="pattern").set_value("checkerboard").run()
+    app.select_slider(key="factor").set_value(4).run()
+    app.radio(key="init").set_value("random").run()
+    assert not app.exception, app.exception
+    assert float(_metric(app, "max |transposed conv")) < 1e-5
+
+
+@pytest.mark.browser
+def test_upsampling_page_in_the_browser(app_url, page):
+    page.goto(f"{app_url}/upsampling")
+    wait_for_app(page, timeout=120_000)
+    page.get_by_text("1 · The kernel and its stamps").wait_for()
+    page.get_by_text("3 · Convolution → 2×2 max-pool").wait_for()
+    assert page.locator('[data-testid="stImage"]').count() >= 14
+    assert page.locator('[data-testid="stMetric"]').count() >= 5
+    assert_no_exception(page)
