@@ -1,0 +1,260 @@
+"""Inference: fill the masked pixels of a photo of any size.
+
+    from patchlab.inpainting import Inpainter
+    result = Inpainter.load().inpaint(image, mask)   # uint8 (H, W, 3), bool (H, W)
+
+The whole photo first gets a pull-push guess of its hole
+(:func:`~patchlab.inpainting.prefill.pull_push_fill`). Photos up to the
+model's tile size go through the network in one piece (reflect-padded to a
+multiple of its stride, cropped after). Larger photos are cut into
+overlapping tiles with the patch engine (:func:`patchlab.patches.patchify`,
+``edge='shift'``); tiles that hold no missing pixel are skipped; the
+others are filled in batches and merged back with a Hann blending window
+(:func:`patchlab.patches.unpatchify`), so no seam shows. Finally the known
+pixels are copied back from the input: they are returned exactly
+unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.patches import patchify, unpatchify
+
+__all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETRAIN",
+           "check_inputs", "pad_to_multiple"]
+
+ROOT = Path(__file__).resolve().parents[3]
+MODELS_DIR = ROOT / "models"
+DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
+RETRAIN = "python -m patchlab.inpainting.train --arch unet --steps 3000 --out models/inpainting.keras"
+#: Smallest image side the model accepts.
+MIN_SIDE = 16
+
+
+class ModelUnavailable(RuntimeError):
+    """The model file is missing or unreadable; the message says how to retrain."""
+
+
+def check_inputs(image, mask):
+    """Validate an (image, mask) pair; return them as uint8 and bool arrays.
+
+    Raises
+    ------
+    ValueError
+        Naming the argument: wrong dtype/shape, sides under 16 pixels, or
+        a mask that covers every pixel (nothing left to fill from).
+    """
+    image = np.asarray(image)
+    mask = np.asarray(mask)
+    if image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"`image` must be an (H, W, 3) RGB array, got shape {image.shape}.")
+    if image.dtype != np.uint8:
+        raise ValueError(f"`image` must be uint8 (0-255), got {image.dtype}.")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"`mask` must have the image's shape {image.shape[:2]}, got {mask.shape}.")
+    if mask.dtype != bool:
+        raise ValueError(f"`mask` must be boolean (True = missing), got {mask.dtype}.")
+    if min(image.shape[:2]) < MIN_SIDE:
+        raise ValueError(
+            f"`image` is {image.shape[1]}x{image.shape[0]} pixels; inpainting needs at "
+            f"least {MIN_SIDE}x{MIN_SIDE}."
+        )
+    if mask.all():
+        raise ValueError("`mask` covers the whole image: nothing is left to fill the hole from.")
+    return image, mask
+
+
+def pad_to_multiple(x, multiple, offset=0):
+    """Reflect-pad a batch ``(B, H, W, C)`` at the bottom/right.
+
+    Pads each side to the next ``multiple * k + offset`` at or above it.
+
+    Returns
+    -------
+    padded : ndarray
+    (h, w) : the original size, to crop back to.
+    """
+    h, w = x.shape[1:3]
+    th = h + (offset - h) % multiple
+    tw = w + (offset - w) % multiple
+    if (th, tw) == (h, w):
+        return x, (h, w)
+    return np.pad(x, ((0, 0), (0, th - h), (0, tw - w), (0, 0)), mode="symmetric"), (h, w)
+
+
+class Inpainter:
+    """A loaded inpainting model, shared by every user of the server.
+
+    Use :meth:`load`; :meth:`inpaint` is thread-safe.
+    """
+
+    def __init__(self, model, arch="unet", tile_size=256, overlap=64, batch=4, card=None):
+        self.model = model
+        self.arch = arch
+        self.tile_size = int(tile_size)
+        self.overlap = int(overlap)
+        self.batch = int(batch)
+        self.card = card or {}
+        self._lock = threading.Lock()
+        self._forward = None
+
+    # ----------------------------------------------------------------- load
+    @classmethod
+    def load(cls, path=None, allow_outside_models=False, tile_size=None):
+        """Load a model saved by :mod:`patchlab.inpainting.train`.
+
+        Parameters
+        ----------
+        path : str or Path, optional
+            Default ``models/inpainting.keras``.
+        allow_outside_models : bool, optional
+            Paths outside the repository's ``models/`` folder are refused
+            unless this is True (a page must never load arbitrary files).
+        tile_size : int, optional
+            Override the tile size from the model card.
+
+        Raises
+        ------
+        ValueError
+            For a path outside ``models/``.
+        ModelUnavailable
+            If the file is missing or cannot be loaded; the message names
+            the command that retrains it.
+        """
+        path = Path(DEFAULT_MODEL if path is None else path).resolve()
+        if not allow_outside_models and MODELS_DIR.resolve() not in path.parents:
+            raise ValueError(f"`path` must be inside {MODELS_DIR}, got {str(path)!r}.")
+        if not path.is_file():
+            raise ModelUnavailable(
+                f"No inpainting model at {_short(path)}. Train one (about an hour on "
+                f"2 CPU cores) with:\n\n    {RETRAIN}"
+            )
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        import keras
+
+        try:
+            model = keras.models.load_model(path, safe_mode=True, compile=False)
+        except Exception as exc:  # noqa: BLE001 - any broken file gets the same advice
+            raise ModelUnavailable(
+                f"The inpainting model at {_short(path)} could not be loaded "
+                f"({type(exc).__name__}). Retrain it with:\n\n    {RETRAIN}"
+            ) from exc
+        card_file = path.with_suffix(".json")
+        card = {}
+        if card_file.is_file():
+            try:
+                card = json.loads(card_file.read_text())
+            except (OSError, ValueError):
+                card = {}
+        arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
+        tile = tile_size or card.get("tile_size") or 256
+        return cls(model, arch=arch, tile_size=tile, card=card)
+
+    # ------------------------------------------------------------ inference
+    def _run(self, images, masks):
+        """The network on a batch: (B, h, w, 3) float in [0, 1] -> same."""
+        import tensorflow as tf
+
+        if self._forward is None:
+            if self.arch == "unet":
+                spec = (tf.TensorSpec((None, None, None, 3), tf.float32),
+                        tf.TensorSpec((None, None, None, 1), tf.float32))
+
+                @tf.function(input_signature=spec)
+                def forward(image, mask):
+                    return self.model({"image": image, "mask": mask}, training=False)
+            else:
+                @tf.function(input_signature=(tf.TensorSpec((None, None, None, 3), tf.float32),))
+                def forward(masked):
+                    return self.model(masked, training=False)
+            self._forward = forward
+
+        if self.arch == "unet":
+            x, (h, w) = pad_to_multiple(images, 16)
+            m, _ = pad_to_multiple(masks, 16)
+            out = self._forward(tf.constant(x), tf.constant(m))
+        else:  # the tutorial's valid convolutions need sides 8 k + 4
+            x, (h, w) = pad_to_multiple(images * (1 - masks), 8, offset=4)
+            out = self._forward(tf.constant(x))
+        return np.asarray(out)[:, :h, :w]
+
+    def inpaint(self, image, mask, progress=None):
+        """Fill the masked pixels of ``image``.
+
+        Parameters
+        ----------
+        image : ndarray of uint8, shape (H, W, 3)
+            Any H, W >= 16.
+        mask : ndarray of bool, shape (H, W)
+            True where pixels are missing.
+        progress : callable, optional
+            Called as ``progress(done, total)`` after each batch of tiles.
+
+        Returns
+        -------
+        result : ndarray of uint8, shape (H, W, 3)
+            Equal to ``image`` wherever ``mask`` is False.
+
+        Raises
+        ------
+        ValueError
+            For invalid inputs (see :func:`check_inputs`).
+        """
+        image, mask = check_inputs(image, mask)
+        if not mask.any():
+            if progress:
+                progress(1, 1)
+            return image.copy()
+        x = image.astype(np.float32) / 255.0
+        m = mask.astype(np.float32)[:, :, None]
+        if self.arch == "unet":
+            x = pull_push_fill(x, mask)
+
+        h, w = mask.shape
+        with self._lock:
+            if self.arch == "seed" or (h <= self.tile_size and w <= self.tile_size):
+                filled = self._run(x[None], m[None])[0]
+                if progress:
+                    progress(1, 1)
+            else:
+                filled = self._tiled(x, m, progress)
+        result = image.copy()
+        result[mask] = np.clip(np.rint(filled[mask] * 255.0), 0, 255).astype(np.uint8)
+        return result
+
+    def _tiled(self, x, m, progress):
+        """Overlapping tiles, skipped where nothing is missing, Hann-blended."""
+        h, w = m.shape[:2]
+        tile = (min(self.tile_size, h), min(self.tile_size, w))
+        stride = tuple(t - min(self.overlap, t // 4) for t in tile)  # overlap at most 1/4 tile
+        tiles_x = patchify(x, tile, stride, edge="shift")
+        tiles_m = patchify(m, tile, stride, edge="shift")
+        nh, nw = tiles_x.shape[:2]
+        out = np.array(tiles_x, dtype=np.float32)  # tiles with no hole keep the input
+        todo = [(i, j) for i in range(nh) for j in range(nw) if tiles_m[i, j].any()]
+        for start in range(0, len(todo), self.batch):
+            chunk = todo[start:start + self.batch]
+            xs = np.stack([tiles_x[i, j] for i, j in chunk])
+            ms = np.stack([tiles_m[i, j] for i, j in chunk])
+            for (i, j), y in zip(chunk, self._run(xs, ms)):
+                out[i, j] = y
+            if progress:
+                progress(min(start + self.batch, len(todo)), len(todo))
+        return unpatchify(out, x.shape, stride, window="hann", edge="shift")
+
+    def __repr__(self):
+        return f"Inpainter(arch={self.arch!r}, tile_size={self.tile_size}, overlap={self.overlap})"
+
+
+def _short(path):
+    try:
+        return str(Path(path).relative_to(ROOT))
+    except ValueError:
+        return str(path)

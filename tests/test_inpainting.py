@@ -1,0 +1,340 @@
+"""Inpainting: masks, canvas mapping, pull-push, model, inference contract, training smoke."""
+
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from PIL import Image
+
+from patchlab.inpainting import Inpainter, ModelUnavailable
+from patchlab.inpainting.baselines import CLASSICAL
+from patchlab.inpainting.display import canvas_size, error_heatmap, to_png
+from patchlab.inpainting.evaluate import region_metrics, target_check
+from patchlab.inpainting.infer import DEFAULT_MODEL, RETRAIN, check_inputs, pad_to_multiple
+from patchlab.inpainting.masks import (
+    TUTORIAL_SQUARE, brush_mask, canvas_to_mask, mask_batch, random_mask, square_mask,
+)
+from patchlab.inpainting.prefill import pull_push_fill
+
+
+# ----------------------------------------------------------------- masks
+@pytest.mark.parametrize("kind", ["square", "brush", "rectangle", "mixed"])
+def test_masks_are_seeded_and_shaped(kind):
+    a = random_mask((96, 128), seed=7, kind=kind)
+    b = random_mask((96, 128), seed=7, kind=kind)
+    assert a.shape == (96, 128) and a.dtype == bool
+    np.testing.assert_array_equal(a, b)
+    batch = mask_batch(5, (96, 128), seed=3, kind=kind)
+    assert batch.shape == (5, 96, 128)
+    assert not all(np.array_equal(batch[0], m) for m in batch[1:])  # not all the same
+
+
+@pytest.mark.parametrize("kind", ["brush", "rectangle", "mixed"])
+def test_masked_fraction_is_bounded(kind):
+    fractions = mask_batch(60, (128, 128), seed=1, kind=kind).mean(axis=(1, 2))
+    floor = 0.04 if kind == "mixed" else 0.05  # mixed includes the tutorial square (4.8 %)
+    assert fractions.min() >= floor and fractions.max() <= 0.5
+
+
+def test_square_mask_is_the_tutorials():
+    m = square_mask((228, 228), seed=0)
+    assert m.sum() == 50 * 50
+    ys, xs = np.nonzero(m)
+    assert ys.max() - ys.min() + 1 == 50 and xs.max() - xs.min() + 1 == 50
+    assert round(TUTORIAL_SQUARE * 256) == 56
+
+
+def test_brush_strokes_are_round_and_scaled():
+    small = brush_mask((256, 256), seed=4, strokes=1).mean()
+    large = brush_mask((512, 512), seed=4, strokes=1).mean()
+    assert small > 0 and abs(small - large) < 0.02  # widths scale with the image side
+
+
+def test_mask_arguments_are_checked():
+    with pytest.raises(ValueError, match="kind"):
+        random_mask((64, 64), kind="circle")
+    with pytest.raises(ValueError, match="shape"):
+        random_mask((2, 64))
+    with pytest.raises(ValueError, match="min_fraction"):
+        random_mask((64, 64), min_fraction=0.6, max_fraction=0.5)
+
+
+# --------------------------------------------------------- canvas mapping
+def test_canvas_stretched_over_image_maps_exactly():
+    rgba = np.zeros((100, 200, 4), np.uint8)
+    rgba[:50, :100, 3] = 255
+    m = canvas_to_mask(rgba, (10, 10, 3))
+    expected = np.zeros((10, 10), bool)
+    expected[:5, :5] = True
+    np.testing.assert_array_equal(m, expected)
+
+
+def test_canvas_smaller_than_image_uses_pixel_centres():
+    rgba = np.zeros((10, 10, 4), np.uint8)
+    rgba[2, 3, 3] = 255  # one canvas pixel = a 10x10 block of a 100x100 image
+    m = canvas_to_mask(rgba, (100, 100))
+    assert m.sum() == 100 and m[20:30, 30:40].all()
+
+
+def test_canvas_any_painted_pixel_marks_its_image_pixel():
+    rgba = np.zeros((300, 300, 4), np.uint8)
+    rgba[149, 0, 3] = 1  # a single antialiased canvas pixel
+    m = canvas_to_mask(rgba, (100, 100))
+    assert m.sum() == 1 and m[49, 0]
+
+
+def test_canvas_fit_with_offset_and_letterbox():
+    # a 100x50 (w x h) image shown at scale 2 with a 20 px top margin on a 200x140 canvas
+    fit = {"natural_width": 100, "natural_height": 50, "scale_x": 2.0, "scale_y": 2.0,
+           "offset_x": 0.0, "offset_y": 20.0}
+    rgba = np.zeros((140, 200, 4), np.uint8)
+    rgba[20:40, 0:20, 3] = 255  # canvas rows 20-39 = image rows 0-9
+    rgba[:20, :, 3] = 255  # paint in the margin: outside the image, ignored
+    m = canvas_to_mask(rgba, (50, 100), fit)
+    expected = np.zeros((50, 100), bool)
+    expected[0:10, 0:10] = True
+    np.testing.assert_array_equal(m, expected)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(16, 120), st.integers(16, 120), st.integers(20, 200), st.integers(20, 200))
+def test_canvas_mapping_of_a_full_drawing_is_full(h, w, ch, cw):
+    rgba = np.zeros((ch, cw, 4), np.uint8)
+    assert not canvas_to_mask(rgba, (h, w)).any()
+    rgba[..., 3] = 255
+    assert canvas_to_mask(rgba, (h, w)).all()
+
+
+def test_canvas_mapping_checks_arguments():
+    with pytest.raises(ValueError, match="rgba"):
+        canvas_to_mask(np.zeros((10, 10, 3), np.uint8), (10, 10))
+    with pytest.raises(ValueError, match="image_shape"):
+        canvas_to_mask(np.zeros((10, 10, 4), np.uint8), (0, 10))
+
+
+def test_canvas_size_keeps_aspect():
+    assert canvas_size((512, 1024)) == (640, 320)
+    w, h = canvas_size((600, 400))
+    assert h <= 520 and abs(w / h - 400 / 600) < 0.01
+
+
+# --------------------------------------------------------------- pull-push
+def test_pull_push_keeps_known_pixels_and_fills_smoothly():
+    rng = np.random.default_rng(0)
+    img = rng.random((37, 53, 3)).astype(np.float32)
+    mask = random_mask((37, 53), seed=2, kind="brush")
+    out = pull_push_fill(img, mask)
+    np.testing.assert_array_equal(out[~mask], img[~mask])
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+    flat = np.full((20, 20, 3), 0.3, np.float32)
+    hole = np.zeros((20, 20), bool)
+    hole[5:15, 5:15] = True
+    np.testing.assert_allclose(pull_push_fill(flat, hole), 0.3, atol=1e-6)
+
+
+# ---------------------------------------------------- model and inference
+@pytest.fixture(scope="module")
+def tiny_model_path(tmp_path_factory):
+    from patchlab.inpainting.model import build_unet
+
+    model = build_unet(widths=(4, 8, 8, 8, 8))
+    model.get_layer("correction").set_weights(  # a non-zero correction, so the hole changes
+        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
+    path = tmp_path_factory.mktemp("models") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def tiny(tiny_model_path):
+    return Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64)
+
+
+def test_upsampling_starts_bilinear():
+    from patchlab.inpainting.model import build_unet
+    from patchlab.upsampling import bilinear_weights
+
+    model = build_unet(widths=(4, 8, 8))
+    w = model.get_layer("dec0_upsample").get_weights()[0]
+    np.testing.assert_allclose(w, bilinear_weights(2, 8))
+
+
+def test_save_load_round_trip_with_safe_mode(tiny_model_path):
+    import keras
+
+    model = keras.models.load_model(tiny_model_path, safe_mode=True)
+    x = {"image": np.random.default_rng(0).random((1, 32, 48, 3)).astype(np.float32),
+         "mask": np.zeros((1, 32, 48, 1), np.float32)}
+    x["mask"][:, 8:20, 10:30] = 1
+    again = keras.models.load_model(tiny_model_path, safe_mode=True)
+    np.testing.assert_allclose(np.asarray(model(x, training=False)),
+                               np.asarray(again(x, training=False)), atol=1e-6)
+    # known pixels pass through the network's composite unchanged
+    out = np.asarray(model(x, training=False))
+    np.testing.assert_allclose(out[x["mask"][..., 0] == 0], x["image"][x["mask"][..., 0] == 0],
+                               atol=1e-6)
+
+
+def test_seed_network_keeps_the_tutorial_size():
+    from patchlab.inpainting.model import build_seed
+
+    model = build_seed()
+    assert model(np.zeros((1, 228, 228, 3), np.float32)).shape == (1, 228, 228, 3)
+    names = [layer.name for layer in model.layers]
+    assert "bottleneck_conv2" in names and "output_relu" in names
+
+
+@pytest.mark.parametrize("shape", [(16, 16), (37, 53), (64, 64), (100, 30), (150, 211)])
+def test_known_pixels_unchanged_any_size(tiny, shape):
+    rng = np.random.default_rng(sum(shape))
+    image = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+    mask = random_mask(shape, seed=5, kind="brush")
+    out = tiny.inpaint(image, mask)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    assert not np.array_equal(out[mask], image[mask])
+
+
+def test_large_images_go_through_overlapping_tiles(tiny):
+    image = np.random.default_rng(1).integers(0, 256, (150, 211, 3), dtype=np.uint8)
+    mask = np.zeros((150, 211), bool)
+    mask[10:140, 20:200] = True
+    calls = []
+    tiled = tiny.inpaint(image, mask, progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1] > 1  # several tiles, progress reached the end
+    # tiles that hold no missing pixel are skipped
+    calls.clear()
+    small_hole = np.zeros_like(mask)
+    small_hole[5:9, 5:9] = True
+    tiny.inpaint(image, small_hole, progress=lambda d, t: calls.append(t))
+    assert calls[-1] == 1
+    # no seam: the tiled fill of a smooth image is as smooth as the image
+    ramp = np.broadcast_to(np.linspace(0, 255, 211, dtype=np.float32), (150, 211))
+    smooth = np.repeat(ramp[..., None], 3, axis=2).astype(np.uint8)
+    out = tiny.inpaint(smooth, mask).astype(np.float32)
+    jumps = np.abs(np.diff(out[20:130, 30:190], axis=1)).max()
+    assert jumps < 12, f"a seam or jump of {jumps} grey levels"
+    assert tiled.shape == image.shape
+
+
+def test_empty_mask_returns_the_image(tiny):
+    image = np.random.default_rng(2).integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    out = tiny.inpaint(image, np.zeros((20, 30), bool))
+    np.testing.assert_array_equal(out, image)
+    assert out is not image
+
+
+def test_bad_inputs_are_refused_with_names(tiny):
+    image = np.zeros((32, 32, 3), np.uint8)
+    with pytest.raises(ValueError, match="covers the whole image"):
+        tiny.inpaint(image, np.ones((32, 32), bool))
+    with pytest.raises(ValueError, match="at least 16"):
+        tiny.inpaint(np.zeros((8, 32, 3), np.uint8), np.zeros((8, 32), bool))
+    with pytest.raises(ValueError, match="`mask`"):
+        tiny.inpaint(image, np.zeros((32, 31), bool))
+    with pytest.raises(ValueError, match="uint8"):
+        check_inputs(image.astype(np.float32), np.zeros((32, 32), bool))
+
+
+def test_load_refuses_missing_corrupt_and_outside_paths(tmp_path):
+    from patchlab.inpainting.infer import MODELS_DIR
+
+    with pytest.raises(ValueError, match="inside"):
+        Inpainter.load(tmp_path / "x.keras")
+    with pytest.raises(ModelUnavailable) as missing:
+        Inpainter.load(MODELS_DIR / "does-not-exist.keras")
+    assert RETRAIN in str(missing.value)
+    broken = tmp_path / "broken.keras"
+    broken.write_bytes(b"not a zip file")
+    with pytest.raises(ModelUnavailable) as corrupt:
+        Inpainter.load(broken, allow_outside_models=True)
+    assert "could not be loaded" in str(corrupt.value) and RETRAIN in str(corrupt.value)
+
+
+def test_pad_to_multiple():
+    x = np.zeros((2, 37, 50, 3))
+    padded, hw = pad_to_multiple(x, 16)
+    assert padded.shape == (2, 48, 64, 3) and hw == (37, 50)
+    padded, _ = pad_to_multiple(np.zeros((1, 256, 256, 3)), 8, offset=4)
+    assert padded.shape[1] % 8 == 4 and padded.shape[1] >= 256
+
+
+@pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed yet")
+def test_shipped_model_loads_safely_and_keeps_known_pixels():
+    model = Inpainter.load()
+    card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    assert card["held_out_photos"] and card["training_photos"] and card["steps_done"] >= 1
+    held = {p["name"] for p in card["held_out_photos"]}
+    assert not held & {p["name"] for p in card["training_photos"]}
+    image = np.random.default_rng(0).integers(0, 256, (40, 300, 3), dtype=np.uint8)
+    mask = random_mask((40, 300), seed=1, kind="brush")
+    out = model.inpaint(image, mask)
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+
+
+# ------------------------------------------------------- classical, metrics
+@pytest.mark.parametrize("name", list(CLASSICAL))
+def test_classical_methods_change_only_the_hole(name):
+    image = np.random.default_rng(3).integers(0, 256, (40, 48, 3), dtype=np.uint8)
+    mask = random_mask((40, 48), seed=0, kind="rectangle")
+    out = CLASSICAL[name][1](image, mask)
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    assert out.dtype == np.uint8 and out.shape == image.shape
+
+
+def test_region_metrics_and_target_check():
+    a = np.full((32, 32, 3), 100, np.uint8)
+    b = a.copy()
+    m = np.zeros((32, 32), bool)
+    m[8:16, 8:16] = True
+    b[m] = 110
+    r = region_metrics(a, b, m)
+    assert r["psnr_masked"] == pytest.approx(20 * np.log10(255 / 10))
+    assert r["psnr_whole"] > r["psnr_masked"] and r["ssim_whole"] > r["ssim_masked"]
+    with pytest.raises(ValueError, match="empty"):
+        region_metrics(a, b, np.zeros((32, 32), bool))
+    fam = {"square": {"unet": {"psnr_masked": 27.0, "ssim_masked": 0.8},
+                      "telea": {"psnr_masked": 25.5, "ssim_masked": 0.7},
+                      "biharmonic": {"psnr_masked": 26.2, "ssim_masked": 0.75}}}
+    t = target_check(fam)["square"]
+    assert t["best_classical"] == "biharmonic" and not t["met"]
+
+
+def test_display_helpers():
+    a = np.zeros((10, 12, 3), np.uint8)
+    b = a.copy()
+    b[2, 3] = 200
+    heat = error_heatmap(a, b)
+    assert heat.shape == (10, 12, 3) and heat.dtype == np.uint8 and heat[2, 3].sum() > heat[0, 0].sum()
+    png = to_png(np.eye(5, dtype=bool))
+    assert Image.open(__import__("io").BytesIO(png)).size == (5, 5)
+
+
+# ------------------------------------------------------------- training
+def test_one_training_step_on_a_folder(tmp_path):
+    from patchlab.inpainting.data import load_folder
+    from patchlab.inpainting.train import train
+
+    photos = tmp_path / "photos"
+    (photos / "sub").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    Image.fromarray(rng.integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(photos / "a.png")
+    Image.fromarray(rng.integers(0, 256, (50, 30, 3), dtype=np.uint8)).save(photos / "sub" / "b.jpg")
+    (photos / "notes.txt").write_text("not a photo")
+    (photos / "broken.png").write_bytes(b"garbage")
+    assert [p.name for p in load_folder(photos)] == ["a", "b"]
+    with pytest.raises(ValueError, match="folder"):
+        load_folder(tmp_path / "missing")
+
+    out = tmp_path / "m" / "smoke.keras"
+    card = train("unet", steps=1, batch=1, out=out, data_dir=photos, size=32,
+                 progress=False, evaluate=False)
+    assert out.exists() and card["steps_done"] == 1
+    saved = json.loads(out.with_suffix(".json").read_text())
+    assert saved["data_dir"] == str(photos) and [p["name"] for p in saved["training_photos"]] == ["a", "b"]
+    model = Inpainter.load(out, allow_outside_models=True)
+    image = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    mask = square_mask((32, 32), seed=0)
+    np.testing.assert_array_equal(model.inpaint(image, mask)[~mask], image[~mask])
