@@ -69,9 +69,9 @@ def kernel_figures(init, factor, size):
         "stamps": png(up.stamps_figure(kernel, factor, n=5)),
         "counts": png(up.heatmap_figure(up.overlap_count(small, size, factor),
                                         "Overlap count: stamps per output pixel", fmt="{:.0f}",
-                                        size=3.6, cmap="magma")),
+                                        size=3.0, cmap="magma")),
         "response": png(up.heatmap_figure(response, "Summed weights: output for a constant 1",
-                                          size=3.6, cmap="magma")),
+                                          size=3.0, cmap="magma")),
     }
 
 
@@ -152,7 +152,7 @@ m1.metric("Stamps overlapping (interior)", f"{inner_counts.min()} – {inner_cou
           help="Computed with the patch engine's coverage() on the output grid.")
 m2.metric("Divides evenly?", "yes" if size % factor == 0 else "no",
           help="Is the kernel size a multiple of the stride?")
-m3.metric("Checkerboard strength of this kernel", f"{strength:.3f}",
+m3.metric("Kernel's checkerboard strength", f"{strength:.3f}",
           help="(max − min) / max of the response to a constant image, from the kernel's "
                "polyphase sums: 0 = none, 1 = gaps no stamp reaches.")
 
@@ -211,8 +211,10 @@ cmp = up.compare_with_resize(image, factor)
 bw = cmp["border"][0]
 edge_weight = up.upsample(np.ones((8, 8, 3), np.float32), "transposed", factor, bilinear_layer)[0, 4 * factor, 0]
 d1, d2 = st.columns(2)
-d1.metric("max |transposed conv (bilinear) − tf.image.resize (bilinear)|, interior",
-          f"{cmp['interior_max']:.1e}")
+d1.metric("Interior: max |transposed conv − resize|", f"{cmp['interior_max']:.1e}",
+          help="Largest absolute difference between the bilinear-initialised transposed "
+               "convolution and tf.image.resize(..., 'bilinear'), away from the border; "
+               "pixel values in [0, 1].")
 d2.metric(f"… on the {bw}-pixel border", f"{cmp['border_max']:.3f}")
 st.markdown(
     f"In the interior the two agree to float32 rounding: the layer **is** bilinear "
@@ -236,8 +238,9 @@ else:
     pcols = st.columns(len(stages))
     for col, s in zip(pcols, stages):
         with col:
-            st.image(np.clip(s.image, 0.0, 1.0), caption=f"{s.name} {s.shape[1]}×{s.shape[2]}",
-                     clamp=True)
+            # twice the real size, so the pool's halving shows
+            st.image(up.pixelate(np.clip(s.image, 0.0, 1.0), 2), width=2 * s.shape[2],
+                     caption=f"{s.name} {s.shape[1]}×{s.shape[2]}", clamp=True)
     st.caption(
         "Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "
         "max-pool halves it, and a Conv2DTranspose with stride 2, padding 'same' and a "

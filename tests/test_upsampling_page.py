@@ -26,7 +26,7 @@ def app():
 def test_default_page_shows_the_figures_and_the_live_measurements(app):
     assert app.title[0].value == "Upsampling"
     assert len(app.image) >= 4 + 6 + 4  # section figures, six upsampled images, pipeline
-    assert float(_metric(app, "max |transposed conv")) < 1e-5
+    assert float(_metric(app, "Interior: max")) < 1e-5
     assert _metric(app, "Divides evenly") == "yes"
     table = app.dataframe[0].value
     strengths = dict(zip(table["method"], table["checkerboard strength"]))
@@ -45,13 +45,13 @@ def test_controls_change_the_page_without_errors(app):
     app.slider(key="size").set_value(4).run()
     assert not app.exception, app.exception
     assert _metric(app, "Divides evenly") == "no"
-    assert float(_metric(app, "Checkerboard strength of this kernel")) > 0.1
+    assert float(_metric(app, "Kernel's checkerboard")) > 0.1
     app.radio(key="source").set_value("pattern").run()
     app.selectbox(key="pattern").set_value("checkerboard").run()
     app.select_slider(key="factor").set_value(4).run()
     app.radio(key="init").set_value("random").run()
     assert not app.exception, app.exception
-    assert float(_metric(app, "max |transposed conv")) < 1e-5
+    assert float(_metric(app, "Interior: max")) < 1e-5
 
 
 @pytest.mark.browser

@@ -24,4 +24,11 @@ DEMOS = [
         "Cut a photo into overlapping patches, see how many patches cover each "
         "pixel and how blending windows weight them, and merge them back.",
     ),
+    Demo(
+        "pages/upsampling.py",
+        "Upsampling",
+        ":material/zoom_out_map:",
+        "Enlarge an image with a transposed convolution initialised as bilinear "
+        "interpolation, watch its stamps overlap, and see where checkerboards come from.",
+    ),
 ]
