@@ -3,6 +3,9 @@
 import streamlit as st
 
 from patchlab.ui.registry import DEMOS
+from patchlab.ui.router import ensure_router
+
+ensure_router()
 
 st.title("PatchLab")
 st.markdown(

@@ -8,6 +8,7 @@ from patchlab.images import SAMPLES
 from patchlab.patch_demo import Settings, analyse, clamp_settings, parse_query, to_query, warm_up
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
+from patchlab.ui.router import ensure_router
 import pandas as pd
 
 from patchlab.visualize import draw_patch_grid, error_map, heatmap, montage, to_uint8, window_profile
@@ -193,4 +194,5 @@ def _bytes(n):
         n /= 1024
 
 
+ensure_router()
 main()

@@ -42,3 +42,22 @@ def test_patches_slider_updates_the_page(app_url, page):
     assert_no_exception(page)
     assert re.search(r"[?&]s=16\b", page.url)
     page.screenshot(path="tests/artifacts/patches-after-slider.png", full_page=True)
+
+
+def test_a_shared_link_to_a_page_goes_through_the_router(browser):
+    """The first request after start-up names a page: it must still get the app's menu."""
+    from apprunner import start_app, stop_app
+
+    proc, url = start_app()
+    try:
+        pg = browser.new_page(viewport={"width": 1400, "height": 1000})
+        pg.goto(f"{url}/patches?p=48&s=24")
+        wait_for_app(pg)
+        nav = pg.locator('[data-testid="stSidebarNav"]')
+        nav.wait_for()
+        assert "Home" in nav.inner_text() and "app" not in nav.inner_text().split()
+        assert pg.locator('[data-testid="stMetricValue"]').first.inner_text() == f"{((512 - 48) // 24 + 2) ** 2}"
+        assert_no_exception(pg)
+        pg.close()
+    finally:
+        stop_app(proc)
