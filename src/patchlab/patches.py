@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import numbers
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
 
@@ -302,7 +303,7 @@ def window_1d(name, size):
 
     Returns
     -------
-    w : ndarray of float64, shape (size,), max 1, min > 0.
+    w : ndarray of float64, shape (size,), values in (0, 1] (peak 1 for odd sizes; even-size tent and gaussian peak just below 1).
 
     Notes
     -----
@@ -337,14 +338,8 @@ def _summed_1d(length, patch, stride, edge, window):
         np.add.at(total, origins + patch, -1.0)
         total = np.cumsum(total)
     else:
-        if len(origins) > 1 and np.all(np.diff(origins) == stride) and stride >= patch:
-            # patches do not overlap: place each window once
-            for o in origins:
-                total[o:o + patch] += w
-        else:
-            # a window placed at every origin: one strided add per tap (O(p * n / s))
-            for k in range(patch):
-                np.add.at(total, origins + k, w[k])
+        # a window placed at every origin: an impulse train convolved with it
+        total = np.convolve(np.bincount(origins, minlength=work).astype(np.float64), w)
     return total[:length]
 
 
@@ -514,7 +509,7 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
             kernel = _merge_uniform if window == "uniform" else _merge_windowed
         args = (flat, si, sj, sy, plan.patch[0], plan.inner, plan.oy, plan.xs,
                 plan.wy, plan.wx, plan.row_norm, plan.col_norm, out)
-        _run_bands(kernel, args, _row_bands(plan.row_count, patches.nbytes), plan.tile)
+        _run_bands(kernel, args, plan, patches.nbytes)
     else:
         acc = np.zeros(plan.work, dtype=dtype)
         _overlap_add_any(patches, plan.oy, plan.xs // channels, plan.wy, plan.wx, acc,
@@ -536,9 +531,9 @@ class _Plan(NamedTuple):
     wx: np.ndarray     # 1-D window along x, repeated per channel
     row_norm: np.ndarray
     col_norm: np.ndarray   # repeated per channel
-    row_count: np.ndarray  # patch rows landing on each output row (work balance)
     work: tuple        # accumulator shape of the fallback path
-    tile: int          # output rows per cache-sized band
+    bounds: np.ndarray          # row bands for one thread (cache-sized)
+    bounds_threads: np.ndarray  # smaller bands, shared out between threads
 
 
 @functools.lru_cache(maxsize=64)
@@ -554,10 +549,9 @@ def _merge_plan(shape, patch, step, edge, window, dtype_char):
     ox = patch_origins(work[1], patch[1], step[1], inner)
     dtype = np.dtype(dtype_char)
     # the per-pixel normaliser is separable: 1 / (row sums) times 1 / (column sums)
-    row_count = _summed_1d(hw[0], patch[0], step[0], edge, "uniform")
-    row_sum = row_count if window == "uniform" else _summed_1d(hw[0], patch[0], step[0], edge, window)
+    row_sum = _summed_1d(hw[0], patch[0], step[0], edge, window)
     col_sum = _summed_1d(hw[1], patch[1], step[1], edge, window)
-    width = hw[1] * channels
+    tile = max(1, _TILE_BYTES // (hw[1] * channels * dtype.itemsize))
     plan = _Plan(
         grid=(len(oy), len(ox)),
         patch=tuple(patch),
@@ -568,9 +562,9 @@ def _merge_plan(shape, patch, step, edge, window, dtype_char):
         wx=np.repeat(window_1d(window, patch[1]), channels).astype(dtype),
         row_norm=_safe_reciprocal(row_sum).astype(dtype),
         col_norm=np.repeat(_safe_reciprocal(col_sum), channels).astype(dtype),
-        row_count=row_count,
         work=(max(work[0], hw[0]), max(work[1], hw[1]) * channels),
-        tile=max(1, _TILE_BYTES // (width * dtype.itemsize)),
+        bounds=_band_bounds(hw[0], tile, 1),
+        bounds_threads=_band_bounds(hw[0], tile, _THREADS),
     )
     for value in plan:
         if isinstance(value, np.ndarray):
@@ -622,27 +616,55 @@ def _flat_source(patches, channels):
     return flat, tuple(v // item for v in lead)
 
 
-def _row_bands(row_count, nbytes):
-    """Split the output rows into one band per thread with equal work."""
-    height = len(row_count)
-    threads = _THREADS if nbytes >= _PARALLEL_BYTES else 1
-    threads = max(1, min(threads, height))
-    if threads == 1:
-        return [(0, height)]
-    work = np.cumsum(row_count)  # patch rows landing on each output row
-    cuts = np.searchsorted(work, work[-1] * np.arange(1, threads) / threads)
-    edges = [0] + [int(c) for c in cuts] + [height]
-    return [(a, b) for a, b in zip(edges[:-1], edges[1:]) if b > a]
+_load = {"checked": -1.0, "threads": _THREADS}
 
 
-def _run_bands(kernel, args, bands, tile):
-    if len(bands) == 1:
-        kernel(*args, bands[0][0], bands[0][1], tile)
+def _threads_now():
+    """``_THREADS``, less the cores other processes keep busy (1-minute load).
+
+    A helper thread that has to wait for a busy core makes the merge slower,
+    not faster, so on a loaded machine the merge stays on the calling thread.
+    Re-checked at most twice a second.
+    """
+    if _THREADS == 1:
+        return 1
+    now = time.monotonic()
+    if now - _load["checked"] > 0.5:
+        try:
+            busy = os.getloadavg()[0]
+        except (AttributeError, OSError):  # pragma: no cover - not Unix
+            busy = 0.0
+        # the load includes this process's own running thread
+        _load["threads"] = max(1, min(_THREADS, int(_cpu_count() - busy + 1.5)))
+        _load["checked"] = now
+    return _load["threads"]
+
+
+def _band_bounds(height, tile, threads):
+    """Edges of the row bands: cache-sized, and several per thread."""
+    if threads > 1:
+        tile = max(1, min(tile, -(-height // (4 * threads))))
+    return np.append(np.arange(0, height, tile, dtype=np.int64), np.int64(height))
+
+
+def _run_bands(kernel, args, plan, nbytes):
+    """Run ``kernel`` on all row bands, on up to ``_THREADS`` threads.
+
+    The threads claim bands from a shared atomic counter, so a thread that
+    starts late (the machine is busy) simply gets fewer bands, and the
+    caller never waits for a helper that has not claimed any.
+    """
+    threads = _threads_now() if nbytes >= _PARALLEL_BYTES else 1
+    bounds = plan.bounds_threads if threads > 1 else plan.bounds
+    counter = np.zeros(2, dtype=np.int64)  # [next band to claim, bands done]
+    if threads == 1 or len(bounds) <= 2:
+        kernel(*args, bounds, counter)
         return
-    futures = [_POOL.submit(kernel, *args, a, b, tile) for a, b in bands[1:]]
-    kernel(*args, bands[0][0], bands[0][1], tile)
-    for f in futures:
-        f.result()
+    helpers = [_POOL.submit(kernel, *args, bounds, counter) for _ in range(threads - 1)]
+    kernel(*args, bounds, counter)
+    if counter[1] != len(bounds) - 1:  # a helper is still finishing a band
+        for future in helpers:
+            future.result()
 
 
 def _overlap_add_numpy(patches, oy, ox, wy, wx, acc, uniform):
@@ -759,6 +781,20 @@ if _numba is not None:
                 return typer(typingctx, dst, d, src, s, m)
         return _intrinsic(_simd)
 
+    @_intrinsic
+    def _fetch_add(typingctx, array, index, value):
+        """``old = array[index]; array[index] += value``, atomically."""
+        if not (isinstance(array, _types.Array) and array.dtype == _types.int64):
+            return None
+        sig = _types.int64(array, _types.intp, _types.int64)
+
+        def codegen(context, builder, signature, args):
+            data = context.make_array(signature.args[0])(context, builder, args[0]).data
+            ptr = builder.gep(data, [args[1]])
+            return builder.atomic_rmw("add", ptr, args[2], "seq_cst")
+
+        return sig, codegen
+
     _simd_add = _simd_intrinsic(masked=False, weighted=False)
     _simd_add_tail = _simd_intrinsic(masked=True, weighted=False)
     _simd_fma = _simd_intrinsic(masked=False, weighted=True)
@@ -783,13 +819,16 @@ if _numba is not None:
 
     @_jit
     def _merge_uniform_simd(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
-                            out, r_start, r_stop, tile):  # pragma: no cover - compiled
-        """Rows ``r_start:r_stop`` of the merge (float patches, explicit SIMD)."""
+                            out, bounds, counter):  # pragma: no cover - compiled
+        """Merge the row bands claimed from ``counter`` (float patches, explicit SIMD)."""
         width = out.shape[1]
         lanes = _VECTOR_BYTES // out.itemsize
         flat_out = out.reshape(out.size)
-        for t0 in range(r_start, r_stop, tile):
-            t1 = min(t0 + tile, r_stop)
+        while True:
+            band = _fetch_add(counter, 0, 1)
+            if band >= bounds.shape[0] - 1:
+                break
+            t0, t1 = bounds[band], bounds[band + 1]
             _zero_rows(out, t0, t1)
             for i in range(oy.shape[0]):
                 y0 = oy[i]
@@ -813,16 +852,20 @@ if _numba is not None:
                         s += sy
                         d += width
             _normalise_rows(out, row_norm, col_norm, t0, t1)
+            _fetch_add(counter, 1, 1)
 
     @_jit
     def _merge_windowed_simd(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
-                             out, r_start, r_stop, tile):  # pragma: no cover - compiled
+                             out, bounds, counter):  # pragma: no cover - compiled
         """As :func:`_merge_uniform_simd`, each patch weighted by ``wy[y] * wx[x]``."""
         width = out.shape[1]
         lanes = _VECTOR_BYTES // out.itemsize
         flat_out = out.reshape(out.size)
-        for t0 in range(r_start, r_stop, tile):
-            t1 = min(t0 + tile, r_stop)
+        while True:
+            band = _fetch_add(counter, 0, 1)
+            if band >= bounds.shape[0] - 1:
+                break
+            t0, t1 = bounds[band], bounds[band + 1]
             _zero_rows(out, t0, t1)
             for i in range(oy.shape[0]):
                 y0 = oy[i]
@@ -847,14 +890,18 @@ if _numba is not None:
                         s += sy
                         d += width
             _normalise_rows(out, row_norm, col_norm, t0, t1)
+            _fetch_add(counter, 1, 1)
 
     @_jit
     def _merge_uniform(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
-                       out, r_start, r_stop, tile):  # pragma: no cover - compiled
-        """Rows ``r_start:r_stop`` of the merge, one cache-sized band at a time."""
+                       out, bounds, counter):  # pragma: no cover - compiled
+        """Merge the row bands claimed from ``counter`` (any numeric patches)."""
         width = out.shape[1]
-        for t0 in range(r_start, r_stop, tile):
-            t1 = min(t0 + tile, r_stop)
+        while True:
+            band = _fetch_add(counter, 0, 1)
+            if band >= bounds.shape[0] - 1:
+                break
+            t0, t1 = bounds[band], bounds[band + 1]
             _zero_rows(out, t0, t1)
             for i in range(oy.shape[0]):
                 y0 = oy[i]
@@ -874,14 +921,18 @@ if _numba is not None:
                         for x in range(n):
                             dst[x] += src[x]
             _normalise_rows(out, row_norm, col_norm, t0, t1)
+            _fetch_add(counter, 1, 1)
 
     @_jit
     def _merge_windowed(flat, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
-                        out, r_start, r_stop, tile):  # pragma: no cover - compiled
+                        out, bounds, counter):  # pragma: no cover - compiled
         """As :func:`_merge_uniform`, each patch weighted by ``wy[y] * wx[x]``."""
         width = out.shape[1]
-        for t0 in range(r_start, r_stop, tile):
-            t1 = min(t0 + tile, r_stop)
+        while True:
+            band = _fetch_add(counter, 0, 1)
+            if band >= bounds.shape[0] - 1:
+                break
+            t0, t1 = bounds[band], bounds[band + 1]
             _zero_rows(out, t0, t1)
             for i in range(oy.shape[0]):
                 y0 = oy[i]
@@ -902,6 +953,7 @@ if _numba is not None:
                         for x in range(n):
                             dst[x] += f * wx[x] * src[x]
             _normalise_rows(out, row_norm, col_norm, t0, t1)
+            _fetch_add(counter, 1, 1)
 
     @_jit
     def _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels):  # pragma: no cover
