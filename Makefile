@@ -47,5 +47,10 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_patches.py --json bench/patches.json
 	$(PY) benchmarks/bench_page.py --json bench/page.json
 
+# 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
+loadtest: $(STAMP) chromium
+	@mkdir -p bench
+	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
+
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts bench
