@@ -31,4 +31,18 @@ DEMOS = [
         "Enlarge an image with a transposed convolution initialised as bilinear "
         "interpolation, watch its stamps overlap, and see where checkerboards come from.",
     ),
+    Demo(
+        "pages/inpainting.py",
+        "Inpainting",
+        ":material/healing:",
+        "Paint over part of a photo and fill it with a trained U-Net, beside the "
+        "classical methods, scored against the original.",
+    ),
+    Demo(
+        "pages/classification.py",
+        "Classification",
+        ":material/draw:",
+        "Draw a digit: four overlapping corner patches go through one small CNN "
+        "and their probabilities are fused into one answer, with measured accuracies.",
+    ),
 ]
