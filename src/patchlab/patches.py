@@ -500,17 +500,24 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
 
     channels = shape[2] if len(shape) == 3 else 1
     out = np.empty((shape[0], shape[1] * channels), dtype=dtype)
-    source = _flat_source(patches, channels) if _numba is not None else None
+    source = _flat_source(patches) if _numba is not None else None
     if source is not None:
-        flat, (si, sj, sy) = source
-        if flat.dtype == dtype:  # float patches: explicit SIMD blocks
-            kernel = _merge_uniform_simd if window == "uniform" else _merge_windowed_simd
-        else:
-            kernel = _merge_uniform if window == "uniform" else _merge_windowed
-        args = (flat, si, sj, sy, plan.patch[0], plan.inner, plan.oy, plan.xs,
-                plan.wy, plan.wx, plan.row_norm, plan.col_norm, out)
+        flat, (si, sj, sy, sx, sc) = source
+        rows_contiguous = (plan.patch[1] == 1 or sx == channels) and (channels == 1 or sc == 1)
+        if rows_contiguous:  # each patch row is one run of pw * C values in memory
+            if flat.dtype == dtype:  # float patches: explicit SIMD blocks
+                kernel = _merge_uniform_simd if window == "uniform" else _merge_windowed_simd
+            else:
+                kernel = _merge_uniform if window == "uniform" else _merge_windowed
+            args = (flat, si, sj, sy, plan.patch[0], plan.inner, plan.oy, plan.xs,
+                    plan.wy, plan.wx, plan.row_norm, plan.col_norm, out)
+        else:  # any other non-negative strides, e.g. a transposed or Fortran-ordered array
+            kernel = _merge_strided
+            args = (flat, si, sj, sy, sx, sc, plan.patch[0], plan.patch[1], channels, plan.oy,
+                    plan.xs, plan.wy, plan.wx, window == "uniform", plan.row_norm,
+                    plan.col_norm, out)
         _run_bands(kernel, args, plan, patches.nbytes)
-    else:
+    else:  # no numba, a dtype it does not handle, or negative strides: pure NumPy
         acc = np.zeros(plan.work, dtype=dtype)
         _overlap_add_any(patches, plan.oy, plan.xs // channels, plan.wy, plan.wx, acc,
                          window == "uniform", channels)
@@ -592,28 +599,23 @@ _THREADS = max(1, min(4, _cpu_count()))
 _POOL = ThreadPoolExecutor(max_workers=max(1, _THREADS - 1), thread_name_prefix="patchlab")
 
 
-def _flat_source(patches, channels):
-    """``patches`` as a 1-D array over its memory plus element strides, or None.
+def _flat_source(patches):
+    """``patches`` as a 1-D array over its memory, plus element strides.
 
-    Works when each patch row (``pw`` pixels, times ``C`` channels) is
-    contiguous, as in :func:`patchify` views and in C-ordered arrays; no
-    data is copied.
+    Returns ``(flat, (si, sj, sy, sx, sc))`` so that element ``[i, j, y, x, c]``
+    is ``flat[i*si + j*sj + y*sy + x*sx + c*sc]`` (``sc = 0`` for grayscale),
+    or None when a stride is negative or not a whole number of elements, or
+    the dtype is one the compiled kernels do not take. No data is copied.
     """
     if patches.dtype not in _FAST_DTYPES:
         return None
     item = patches.itemsize
-    s = patches.strides
-    if patches.ndim == 5:
-        if (channels > 1 and s[4] != item) or (patches.shape[3] > 1 and s[3] != channels * item):
-            return None
-    elif patches.shape[3] > 1 and s[3] != item:
+    strides = patches.strides + ((0,) if patches.ndim == 4 else ())
+    if any(v < 0 or v % item for v in strides):
         return None
-    lead = s[:3]
-    if any(v < 0 or v % item for v in lead):
-        return None
-    span = sum((n - 1) * abs(v) for n, v in zip(patches.shape, s)) // item + 1
+    span = sum((n - 1) * v for n, v in zip(patches.shape, patches.strides)) // item + 1
     flat = np.lib.stride_tricks.as_strided(patches, (span,), (item,), writeable=False)
-    return flat, tuple(v // item for v in lead)
+    return flat, tuple(v // item for v in strides)
 
 
 _load = {"checked": -1.0, "threads": _THREADS}
@@ -956,28 +958,41 @@ if _numba is not None:
             _fetch_add(counter, 1, 1)
 
     @_jit
-    def _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels):  # pragma: no cover
-        """Any memory layout: accumulate into ``acc`` (rows, width * channels)."""
-        nh, nw, ph, pw, nc = patches.shape
-        for i in range(nh):
-            y0 = oy[i]
-            for j in range(nw):
-                x0 = ox[j] * channels
-                for y in range(ph):
-                    row = acc[y0 + y]
-                    for x in range(pw):
-                        f = 1.0 if uniform else wy[y] * wx[x * channels]
-                        for c in range(nc):
-                            row[x0 + x * channels + c] += f * patches[i, j, y, x, c]
+    def _merge_strided(flat, si, sj, sy, sx, sc, ph, pw, channels, oy, xs, wy, wx, uniform,
+                       row_norm, col_norm, out, bounds, counter):  # pragma: no cover - compiled
+        """Merge the row bands claimed from ``counter``, patches in any layout."""
+        width = out.shape[1]
+        while True:
+            band = _fetch_add(counter, 0, 1)
+            if band >= bounds.shape[0] - 1:
+                break
+            t0, t1 = bounds[band], bounds[band + 1]
+            _zero_rows(out, t0, t1)
+            for i in range(oy.shape[0]):
+                y0 = oy[i]
+                ya = max(t0 - y0, 0)
+                yb = min(t1 - y0, ph)
+                for j in range(xs.shape[0]):
+                    base = i * si + j * sj
+                    for y in range(ya, yb):
+                        row = out[y0 + y]
+                        f = 1.0 if uniform else wy[y]
+                        for x in range(pw):
+                            col = xs[j] + x * channels
+                            if col >= width:
+                                break
+                            g = f if uniform else f * wx[x * channels]
+                            k = base + y * sy + x * sx
+                            for c in range(channels):
+                                row[col + c] += g * flat[k + c * sc]
+            _normalise_rows(out, row_norm, col_norm, t0, t1)
+            _fetch_add(counter, 1, 1)
 
 
 def _overlap_add_any(patches, oy, ox, wy, wx, acc, uniform, channels):
-    """Accumulate (unnormalised) for layouts/dtypes the banded kernels skip."""
+    """Pure-NumPy accumulation (unnormalised), one colour channel at a time."""
     if patches.ndim == 4:
         patches = patches[..., None]
-    if _numba is not None and patches.dtype in _FAST_DTYPES:
-        _overlap_add_kernel_5d(patches, oy, ox, wy, wx, acc, uniform, channels)
-        return
     for c in range(channels):
         sub = np.zeros((acc.shape[0], acc.shape[1] // channels), acc.dtype)
         _overlap_add_numpy(patches[..., c], oy, ox, wy, wx[::channels], sub, uniform)
