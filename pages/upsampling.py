@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from patchlab import upsampling as up
@@ -58,21 +59,17 @@ def png(fig):
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def kernel_figures(init, factor, size):
-    """The four figures of section 1 as PNG bytes, rendered once per setting."""
-    kernel = up.make_kernel(init, factor, size)
-    small = (12 // factor, 12 // factor)
-    ones = np.ones(small + (3,), np.float32)
-    response = up.upsample(ones, "transposed", factor, upsampling_layer(init, factor, size))[:, :, 0]
-    return {
-        "kernel": png(up.heatmap_figure(kernel, f"{INIT_LABELS[init]} kernel, {size}×{size}")),
-        "stamps": png(up.stamps_figure(kernel, factor, n=5)),
-        "counts": png(up.heatmap_figure(up.overlap_count(small, size, factor),
-                                        "Overlap count: stamps per output pixel", fmt="{:.0f}",
-                                        size=3.0, cmap="magma")),
-        "response": png(up.heatmap_figure(response, "Summed weights: output for a constant 1",
-                                          size=3.0, cmap="magma")),
-    }
+def stamps_png(init, factor, size):
+    """The stamps figure as PNG bytes, rendered once per setting."""
+    return png(up.stamps_figure(up.make_kernel(init, factor, size), factor, n=5))
+
+
+def heatmap(values, fmt, cmap):
+    """A small array as a table coloured by value: a heatmap that shows its numbers."""
+    table = pd.DataFrame(np.asarray(values))
+    table.columns = [str(c) for c in table.columns]
+    style = table.style.background_gradient(cmap=cmap, axis=None).format(fmt)
+    st.table(style.hide(axis="index").hide(axis="columns"))
 
 
 def show_image(image, caption):
@@ -127,17 +124,17 @@ except (ValueError, OSError) as err:
 # ------------------------------------------------------ 1. kernel and stamps
 try:
     layer = upsampling_layer(init, factor, size)
-    figures = kernel_figures(init, factor, size)
 except ImportError as err:
     st.error(f"TensorFlow is not available ({err}); install the requirements with `make run`.")
     st.stop()
 
 st.header("1 · The kernel and its stamps")
-left, right = st.columns([1, 1.9])
+left, right = st.columns([1, 1.4])
 with left:
-    st.image(figures["kernel"])
+    st.markdown(f"**{INIT_LABELS[init]} kernel, {size}×{size}**")
+    heatmap(kernel, "{:.3f}", "viridis")
 with right:
-    st.image(figures["stamps"])
+    st.image(stamps_png(init, factor, size))
     st.caption(
         "Each colour is one input pixel's stamp (the kernel, summed over one axis); "
         "the height of a column is the output there. Uneven heights in the white "
@@ -156,16 +153,20 @@ m3.metric("Kernel's checkerboard strength", f"{strength:.3f}",
           help="(max − min) / max of the response to a constant image, from the kernel's "
                "polyphase sums: 0 = none, 1 = gaps no stamp reaches.")
 
+small = (12 // factor, 12 // factor)
+response = up.upsample(np.ones(small + (3,), np.float32), "transposed", factor, layer)[:, :, 0]
 a, b = st.columns(2)
 with a:
-    st.image(figures["counts"])
+    st.markdown(f"**Overlap count**: stamps per output pixel ({small[0]}×{small[1]} input)")
+    heatmap(up.overlap_count(small, size, factor), "{:d}", "magma")
     st.caption(
         "`overlap_count` = `patchlab.patches.coverage` of kernel-sized patches every "
         f"{factor} pixels on the output grid: uniform when {factor} divides the kernel "
-        "size, a checkerboard otherwise."
+        "size, a checkerboard otherwise (the edges get fewer)."
     )
 with b:
-    st.image(figures["response"])
+    st.markdown("**Summed weights**: the output for a constant image of 1")
+    heatmap(response, "{:.2f}", "magma")
     st.caption(
         "What each pixel really receives: the weights of the overlapping stamps. A "
         "kernel can compensate uneven counts (try bilinear with size 3 at f = 2) — "

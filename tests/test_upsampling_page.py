@@ -25,7 +25,8 @@ def app():
 
 def test_default_page_shows_the_figures_and_the_live_measurements(app):
     assert app.title[0].value == "Upsampling"
-    assert len(app.image) >= 4 + 6 + 4  # section figures, six upsampled images, pipeline
+    assert len(app.image) >= 1 + 6 + 4  # stamps figure, six upsampled images, pipeline
+    assert len(app.table) >= 3  # kernel, overlap count and summed weights as coloured tables
     assert float(_metric(app, "Interior: max")) < 1e-5
     assert _metric(app, "Divides evenly") == "yes"
     table = app.dataframe[0].value
@@ -60,6 +61,7 @@ def test_upsampling_page_in_the_browser(app_url, page):
     wait_for_app(page, timeout=120_000)
     page.get_by_text("1 · The kernel and its stamps").wait_for()
     page.get_by_text("3 · Convolution → 2×2 max-pool").wait_for()
-    assert page.locator('[data-testid="stImage"]').count() >= 14
+    assert page.locator('[data-testid="stImage"]').count() >= 11
+    assert page.locator('[data-testid="stTable"]').count() >= 3
     assert page.locator('[data-testid="stMetric"]').count() >= 5
     assert_no_exception(page)
