@@ -12,10 +12,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-MAX_ROTATION_DEG = 12.0
-MAX_SHEAR = 0.25  # horizontal slant, x += shear * y
-ZOOM = (0.85, 1.12)
-MAX_SHIFT_PX = 2.0
+MAX_ROTATION_DEG = 10.0
+MAX_SHEAR = 0.2  # horizontal slant, x += shear * y
+ZOOM = (0.9, 1.1)
+MAX_SHIFT_PX = 1.5
 P_DILATE = 0.3
 P_ERODE = 0.15
 
@@ -67,3 +67,15 @@ def augment_digits(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
             flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0.0,
         )
     return np.clip(out, 0.0, 1.0)
+
+
+def redrawn_pool(images: np.ndarray, seed: int) -> np.ndarray:
+    """Each digit redrawn once as a synthetic mouse drawing and preprocessed, (N, 28, 28) float32.
+
+    See :mod:`patchlab.classification.drawn`: uniform strokes of random width,
+    size, slant and position on a 280x280 canvas, then ``preprocess_canvas``.
+    """
+    from patchlab.classification.drawn import drawn_digits
+    from patchlab.classification.preprocess import preprocess_canvas
+
+    return np.stack([preprocess_canvas(rgba) for rgba in drawn_digits(images, seed=seed)])

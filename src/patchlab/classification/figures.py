@@ -1,0 +1,85 @@
+"""Pictures for the Classification page: the input with its patches, tiles, probability bars.
+
+Pure functions returning arrays or matplotlib figures (no Streamlit).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: One colour per patch (top-left, top-right, bottom-left, bottom-right), colour-blind safe.
+PATCH_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7")
+FUSED_COLOUR = "#d55e00"
+
+
+def _rgb(hex_colour: str) -> np.ndarray:
+    h = hex_colour.lstrip("#")
+    return np.array([int(h[i:i + 2], 16) for i in (0, 2, 4)], np.uint8)
+
+
+def _gray_to_rgb(x: np.ndarray, scale: int) -> np.ndarray:
+    big = np.kron(np.clip(np.asarray(x, np.float32), 0, 1), np.ones((scale, scale), np.float32))
+    return np.repeat((big * 255).astype(np.uint8)[..., None], 3, axis=2)
+
+
+def outlined_input(x28: np.ndarray, origins, patch_size: int, scale: int = 10, line: int = 3) -> np.ndarray:
+    """The 28x28 input, enlarged, with each patch outlined in its colour.
+
+    Outlines are inset by a different amount per patch so overlapping edges stay visible.
+
+    Returns
+    -------
+    ndarray of uint8, shape (28 * scale, 28 * scale, 3)
+    """
+    image = _gray_to_rgb(x28, scale)
+    for k, (r, c) in enumerate(origins):
+        colour = _rgb(PATCH_COLOURS[k % len(PATCH_COLOURS)])
+        inset = k * (line // 2 + 1) if len(origins) > 1 else 0
+        top, left = r * scale + inset, c * scale + inset
+        bottom, right = (r + patch_size) * scale - 1 - inset, (c + patch_size) * scale - 1 - inset
+        image[top:top + line, left:right + 1] = colour
+        image[bottom - line + 1:bottom + 1, left:right + 1] = colour
+        image[top:bottom + 1, left:left + line] = colour
+        image[top:bottom + 1, right - line + 1:right + 1] = colour
+    return image
+
+
+def patch_tile(x28: np.ndarray, origin, patch_size: int, colour: str, scale: int = 8, border: int = 4) -> np.ndarray:
+    """One patch, enlarged, framed in its colour; uint8 RGB."""
+    r, c = origin
+    tile = _gray_to_rgb(np.asarray(x28)[r:r + patch_size, c:c + patch_size], scale)
+    framed = np.pad(tile, ((border, border), (border, border), (0, 0)))
+    framed[:border], framed[-border:] = _rgb(colour), _rgb(colour)
+    framed[:, :border], framed[:, -border:] = _rgb(colour), _rgb(colour)
+    return framed
+
+
+def probability_figure(patch_probs: np.ndarray, fused: np.ndarray, label: int, names, rule: str):
+    """Bar charts: one per patch and one for the fused probabilities (large type for projectors).
+
+    The bar of each chart's top class is drawn solid, the others pale.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    n = len(patch_probs)
+    fig = Figure(figsize=(2.5 * (n + 1), 3.0), layout="constrained")
+    axes = fig.subplots(1, n + 1, sharey=True)
+    digits = np.arange(10)
+    charts = [(p, PATCH_COLOURS[k % 4], names[k]) for k, p in enumerate(patch_probs)]
+    charts.append((fused, FUSED_COLOUR, f"fused ({rule})"))
+    for ax, (probs, colour, title) in zip(np.atleast_1d(axes), charts):
+        top = int(np.argmax(probs)) if title != f"fused ({rule})" else label
+        alphas = np.where(digits == top, 1.0, 0.35)
+        for d in digits:
+            ax.bar(d, probs[d], color=colour, alpha=float(alphas[d]), width=0.8)
+        ax.set_title(f"{title}: {top}", fontsize=15, fontweight="bold" if title.startswith("fused") else None)
+        ax.set_xticks(digits)
+        ax.tick_params(labelsize=13)
+        ax.set_ylim(0, 1)
+        ax.grid(axis="y", alpha=0.3)
+        ax.spines[["top", "right"]].set_visible(False)
+    np.atleast_1d(axes)[0].set_ylabel("probability", fontsize=13)
+    return fig
