@@ -141,7 +141,7 @@ with right:
         "region are the checkerboard, in one dimension."
     )
 
-counts = up.overlap_count((8, 8), size, factor)
+counts = up.overlap_count((16, 16), size, factor)  # large enough for a 12-pixel kernel's border
 inner_counts = up.interior(counts, size + factor)
 strength = up.kernel_checkerboard_strength(kernel, factor)
 m1, m2, m3 = st.columns(3)

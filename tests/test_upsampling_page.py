@@ -55,6 +55,17 @@ def test_controls_change_the_page_without_errors(app):
     assert float(_metric(app, "Interior: max")) < 1e-5
 
 
+@pytest.mark.parametrize("factor, size", [(2, 12), (2, 1), (4, 1), (4, 12), (3, 7)])
+def test_extreme_kernel_sizes(app, factor, size):
+    app.select_slider(key="factor").set_value(factor)
+    app.checkbox(key="use_rec").uncheck()
+    app.run()
+    app.slider(key="size").set_value(size).run()
+    assert not app.exception, app.exception
+    assert not app.error, [e.value for e in app.error]
+    assert _metric(app, "Divides evenly") == ("yes" if size % factor == 0 else "no")
+
+
 @pytest.mark.browser
 def test_upsampling_page_in_the_browser(app_url, page):
     page.goto(f"{app_url}/upsampling")
