@@ -201,8 +201,7 @@ def test_threaded_and_numpy_paths_agree_with_the_default(geometry, window, dtype
     expected = unpatchify(patches, shape, stride, window=window, edge="shift")
 
     with monkeypatch_module.context() as m:  # bands shared out between 2 threads, however small
-        m.setattr(engine, "_PARALLEL_BYTES", 0)
-        m.setattr(engine, "_threads_now", lambda: 2)
+        m.setattr(engine, "_FORCED_THREADS", 2)
         threaded = unpatchify(patches, shape, stride, window=window, edge="shift")
     with monkeypatch_module.context() as m:  # numba missing: the pure-NumPy fallback
         m.setattr(engine, "_numba", None)
@@ -377,3 +376,22 @@ def test_tent_is_the_bilinear_upsampling_kernel(factor):
 def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
     with pytest.raises(ValueError, match=f"`?{argument}`?"):
         call()
+
+
+def test_thread_count_follows_the_faster_recent_timing(monkeypatch):
+    monkeypatch.setattr(engine, "_THREADS", 2)
+    monkeypatch.setattr(engine, "_FORCED_THREADS", None)
+    plan = engine._merge_plan((64, 64), (8, 8), (4, 4), "valid", "uniform", "f")._replace(
+        timing={"calls": 0, 1: None, 2: None}
+    )
+    big = 1 << 30
+    assert engine._pick_threads(plan, 10) == 1  # small merges stay on one thread
+    assert engine._pick_threads(plan, big) == 1  # then each count is tried once
+    engine._record_time(plan, 1, 1.0)
+    assert engine._pick_threads(plan, big) == 2
+    engine._record_time(plan, 2, 0.5)
+    picks = [engine._pick_threads(plan, big) for _ in range(16)]
+    assert picks.count(2) == 14 and picks.count(1) == 2  # the faster, re-trying the other
+    for _ in range(20):  # the machine gets busy: two threads become slow
+        engine._record_time(plan, 2, 3.0)
+    assert [engine._pick_threads(plan, big) for _ in range(7)].count(1) >= 6

@@ -546,6 +546,7 @@ class _Plan(NamedTuple):
     work: tuple        # accumulator shape of the fallback path
     bounds: np.ndarray          # row bands for one thread (cache-sized)
     bounds_threads: np.ndarray  # smaller bands, shared out between threads
+    timing: dict                # recent merge times by thread count (see _pick_threads)
 
 
 @functools.lru_cache(maxsize=64)
@@ -578,6 +579,7 @@ def _merge_plan(shape, patch, step, edge, window, dtype_char):
         work=(max(work[0], hw[0]), max(work[1], hw[1]) * channels),
         bounds=_band_bounds(hw[0], tile, 1),
         bounds_threads=_band_bounds(hw[0], tile, _THREADS),
+        timing={"calls": 0, 1: None, _THREADS: None},
     )
     for value in plan:
         if isinstance(value, np.ndarray):
@@ -625,28 +627,39 @@ def _flat_source(patches):
     return flat, tuple(v // item for v in strides)
 
 
-_load = {"checked": -1.0, "threads": _THREADS}
+_FORCED_THREADS = None  # an int pins the thread count (benchmarks and tests)
+_EXPLORE_EVERY = 8      # how often the slower-looking thread count is tried again
 
 
-def _threads_now():
-    """``_THREADS``, less the cores other processes keep busy (1-minute load).
+def _pick_threads(plan, nbytes):
+    """1 or ``_THREADS`` threads for this merge, whichever has been faster.
 
-    A helper thread that has to wait for a busy core makes the merge slower,
-    not faster, so on a loaded machine the merge stays on the calling thread.
-    Re-checked at most twice a second.
+    A helper thread only pays off when a core is free: on a busy machine
+    it waits for a core and the merge gets slower, not faster. So each
+    geometry keeps a running average of its recent merge times with one
+    thread and with ``_THREADS``, uses the faster, and every
+    ``_EXPLORE_EVERY``-th call tries the other again (the load changes).
     """
-    if _THREADS == 1:
+    if _FORCED_THREADS is not None:
+        return _FORCED_THREADS
+    if _THREADS == 1 or nbytes < _PARALLEL_BYTES:
         return 1
-    now = time.monotonic()
-    if now - _load["checked"] > 0.5:
-        try:
-            busy = os.getloadavg()[0]
-        except (AttributeError, OSError):  # pragma: no cover - not Unix
-            busy = 0.0
-        # the load includes this process's own running thread
-        _load["threads"] = max(1, min(_THREADS, int(_cpu_count() - busy + 1.5)))
-        _load["checked"] = now
-    return _load["threads"]
+    timing = plan.timing
+    timing["calls"] += 1
+    if timing[1] is None:
+        return 1
+    if timing[_THREADS] is None:
+        return _THREADS
+    best, other = (1, _THREADS) if timing[1] <= timing[_THREADS] else (_THREADS, 1)
+    return other if timing["calls"] % _EXPLORE_EVERY == 0 else best
+
+
+def _record_time(plan, threads, seconds):
+    old = plan.timing.get(threads)
+    if old is None:
+        plan.timing[threads] = seconds
+    else:  # running average, an outlier (the thread was preempted) counts at most 3x
+        plan.timing[threads] = old + 0.25 * (min(seconds, 3 * old) - old)
 
 
 def _row_sweep(step, inner, itemsize):
@@ -670,23 +683,26 @@ def _band_bounds(height, tile, threads):
 
 
 def _run_bands(kernel, args, plan, nbytes):
-    """Run ``kernel`` on all row bands, on up to ``_THREADS`` threads.
+    """Run ``kernel`` on all row bands, on one or more threads.
 
     The threads claim bands from a shared atomic counter, so a thread that
     starts late (the machine is busy) simply gets fewer bands, and the
     caller never waits for a helper that has not claimed any.
     """
-    threads = _threads_now() if nbytes >= _PARALLEL_BYTES else 1
+    threads = _pick_threads(plan, nbytes)
     bounds = plan.bounds_threads if threads > 1 else plan.bounds
     counter = np.zeros(2, dtype=np.int64)  # [next band to claim, bands done]
+    start = time.perf_counter()
     if threads == 1 or len(bounds) <= 2:
         kernel(*args, bounds, counter)
-        return
-    helpers = [_POOL.submit(kernel, *args, bounds, counter) for _ in range(threads - 1)]
-    kernel(*args, bounds, counter)
-    if counter[1] != len(bounds) - 1:  # a helper is still finishing a band
-        for future in helpers:
-            future.result()
+    else:
+        helpers = [_POOL.submit(kernel, *args, bounds, counter) for _ in range(threads - 1)]
+        kernel(*args, bounds, counter)
+        if counter[1] != len(bounds) - 1:  # a helper is still finishing a band
+            for future in helpers:
+                future.result()
+    if _FORCED_THREADS is None:
+        _record_time(plan, threads, time.perf_counter() - start)
 
 
 def _overlap_add_numpy(patches, oy, ox, wy, wx, acc, uniform):
