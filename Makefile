@@ -46,6 +46,7 @@ bench: $(STAMP)
 	@mkdir -p bench
 	$(PY) benchmarks/bench_patches.py --json bench/patches.json
 	$(PY) benchmarks/bench_page.py --json bench/page.json
+	$(PY) benchmarks/bench_upsampling.py --json bench/upsampling.json
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
 loadtest: $(STAMP) chromium

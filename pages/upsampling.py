@@ -9,6 +9,9 @@ import streamlit as st
 from patchlab import upsampling as up
 from patchlab.images import load_sample, sample_names
 from patchlab.ui.code import show_code
+from patchlab.ui.router import ensure_router
+
+ensure_router()
 
 INPUT_SIDE = 48  # input pixels per side: keeps every interaction well under a second
 DISPLAY_SIDE = 384  # displayed size of the upsampled images (pixel repetition)
