@@ -27,6 +27,7 @@ from __future__ import annotations
 import functools
 import numbers
 import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import NamedTuple
@@ -708,6 +709,27 @@ def _band_bounds(height, tile, threads):
     return np.append(np.arange(0, height, tile, dtype=np.int64), np.int64(height))
 
 
+_thread_local = threading.local()
+
+
+def _band_worker(kernel, args, scratch, bounds, counter):
+    """Run ``kernel`` in this thread, with this thread's band buffer if it takes one.
+
+    The buffer is kept between calls: allocating ~1 MB afresh each time would
+    often come straight from the OS, and touching new pages costs more than
+    the merge.
+    """
+    if scratch is None:
+        kernel(*args, bounds, counter)
+        return
+    rows, pitch, dtype = scratch
+    need = rows * pitch * np.dtype(dtype).itemsize
+    buffer = getattr(_thread_local, "buffer", None)
+    if buffer is None or buffer.nbytes < need:
+        buffer = _thread_local.buffer = np.empty(need, dtype=np.uint8)
+    kernel(*args, buffer[:need].view(dtype).reshape(rows, pitch), bounds, counter)
+
+
 def _run_bands(kernel, args, plan, nbytes, scratch=None):
     """Run ``kernel`` on all row bands, on one or more threads.
 
@@ -721,19 +743,15 @@ def _run_bands(kernel, args, plan, nbytes, scratch=None):
     if threads > 1 and len(bounds) <= 2:
         threads = 1
     counter = np.zeros(2, dtype=np.int64)  # [next band to claim, bands done]
-
-    def own(_):
-        if scratch is None:
-            return args + (bounds, counter)
-        rows = int(np.max(np.diff(bounds))) if scratch[0] else 0
-        return args + (np.empty((rows, scratch[0]), scratch[1]), bounds, counter)
-
+    if scratch is not None:
+        scratch = (int(np.max(np.diff(bounds))), scratch[0], scratch[1])
     start = time.perf_counter()
     if threads == 1:
-        kernel(*own(0))
+        _band_worker(kernel, args, scratch, bounds, counter)
     else:
-        helpers = [_POOL.submit(kernel, *own(t)) for t in range(1, threads)]
-        kernel(*own(0))
+        helpers = [_POOL.submit(_band_worker, kernel, args, scratch, bounds, counter)
+                   for _ in range(1, threads)]
+        _band_worker(kernel, args, scratch, bounds, counter)
         if counter[1] != len(bounds) - 1:  # a helper is still finishing a band
             for future in helpers:
                 future.result()
