@@ -465,10 +465,11 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid"):
     The merge is one compiled pass over the patches (numba): each patch
     element is read once and added into place. The output is built in
     bands of rows small enough to stay in the CPU cache (zeroed, summed
-    and normalised while cached), and the bands are shared between the
-    CPU cores, so it runs at about the speed of streaming the patch array
-    from memory once. Patch views (the output of :func:`patchify`) are
-    read in place, never copied.
+    and normalised while cached), with explicit vector instructions, so it
+    runs at about the speed of streaming the patch array from memory once.
+    The bands are shared between the CPU cores when that has recently been
+    faster for this geometry (it is not on a busy machine). Patch views
+    (the output of :func:`patchify`) are read in place, never copied.
 
     Examples
     --------
