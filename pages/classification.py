@@ -28,7 +28,10 @@ def eval_report(mtime):
 
 @st.cache_data(show_spinner=False)
 def test_digits():
-    return load_split("test")
+    """The 1,000 held-out test digits in a fixed shuffled order (the file is sorted by label)."""
+    images, labels = load_split("test")
+    order = np.random.default_rng(0).permutation(len(images))
+    return images[order], labels[order]
 
 
 def controls():
@@ -66,11 +69,14 @@ def input_digit(source):
         st.session_state.cl_index = int(np.random.default_rng().integers(len(images)))
     index = st.sidebar.number_input("Test digit number", 0, len(images) - 1, key="cl_index")
     st.image(np.kron(images[index], np.ones((10, 10), np.uint8)), width=280)
-    st.caption(f"Held-out test digit #{index} (never seen in training).")
+    st.caption(f"Held-out test digit #{index} (never seen in training). The next ones:")
+    following = [(index + k) % len(images) for k in range(1, 7)]
+    st.image([np.kron(images[i], np.ones((2, 2), np.uint8)) for i in following],
+             caption=[f"#{i}" for i in following], width=44)
     return images[index].astype(np.float32) / 255.0, int(labels[index])
 
 
-def show_prediction(clf, x28, rule, truth, input_column, answer_column):
+def show_prediction(clf, x28, rule, truth, input_column):
     pred = clf.predict(x28, rule=rule)
     n = len(pred.patch_probs)
     names = list(PATCH_NAMES) if n == 4 else ["whole image"]
@@ -80,9 +86,12 @@ def show_prediction(clf, x28, rule, truth, input_column, answer_column):
         caption=f"What the network gets: 28×28, {n} patch{'es' if n > 1 else ''} of "
         f"{clf.patch_size}×{clf.patch_size}",
     )
+    metric_column, answer_column = st.columns([1, 2])
+    metric_column.metric(
+        "Prediction", str(pred.label), f"confidence {pred.confidence:.0%} ({rule})",
+        delta_color="off", delta_arrow="off",
+    )
     with answer_column:
-        st.metric("Prediction", str(pred.label), f"confidence {pred.confidence:.0%} ({rule})",
-                  delta_color="off", delta_arrow="off")
         if truth is not None:
             (st.success if truth == pred.label else st.error)(f"True label: {truth}")
         if n > 1:
@@ -102,6 +111,13 @@ def show_prediction(clf, x28, rule, truth, input_column, answer_column):
                 patch_tile(x28, clf.origins[k], clf.patch_size, PATCH_COLOURS[k]), width=160,
                 caption=f"{names[k]}: {pred.patch_labels[k]} ({p[pred.patch_labels[k]]:.0%})",
             )
+    training = clf.card.get("training", {})
+    if training:
+        st.caption(
+            f"Model `classifier_p{clf.patch_size}.keras`: {clf.model.count_params():,} weights, "
+            f"{training.get('epochs')} epochs ({training.get('steps')} steps, {training.get('wall_time_s')} s on "
+            f"2 CPU threads), seed {training.get('seed')}; model card beside it."
+        )
     st.markdown("**Class probabilities**: each patch, and fused")
     st.pyplot(probability_figure(pred.patch_probs, pred.fused, pred.label, names, rule), clear_figure=True)
     if n > 1:
@@ -140,16 +156,16 @@ def main():
         "digit and often disagree; fusion usually settles it."
     )
     patch_size, rule, source = controls()
-    canvas_column, input_column, answer_column = st.columns(3)
+    canvas_column, input_column = st.columns(2)
     with canvas_column:
         x28, truth = input_digit(source)
     if x28 is not None:
         try:
             clf = load_classifier(patch_size)
         except ModelUnavailableError as err:
-            answer_column.error(str(err))
+            st.error(str(err))
         else:
-            show_prediction(clf, x28, rule, truth, input_column, answer_column)
+            show_prediction(clf, x28, rule, truth, input_column)
     show_tables(patch_size)
     show_code(extract_patches, fuse, fused_label, preprocess_canvas)
 

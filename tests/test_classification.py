@@ -220,3 +220,45 @@ def test_training_smoke_then_load_safe_mode(tmp_path):
     np.testing.assert_allclose(pred.patch_probs.sum(axis=1), 1.0, atol=1e-5)
     assert pred.fused.shape == (10,) and pred.fused.sum() == pytest.approx(1.0)
     assert pred.label == int(np.argmax(pred.fused)) and pred.confidence == pytest.approx(pred.fused[pred.label])
+
+
+# --- synthetic mouse drawings and the evaluation tables -----------------------
+
+def test_synthetic_drawings_are_canvas_like_and_seeded():
+    from patchlab.classification.drawn import drawn_digits, same_topology
+
+    x, _ = load_split("test")
+    a = drawn_digits(x[:5], seed=3)
+    b = drawn_digits(x[:5], seed=3)
+    for rgba, again, original in zip(a, b, x[:5]):
+        assert rgba.shape == (280, 280, 4) and rgba.dtype == np.uint8
+        np.testing.assert_array_equal(rgba, again)
+        digit = preprocess_canvas(rgba)
+        assert digit.shape == (28, 28) and digit.max() == pytest.approx(1.0)
+        assert isinstance(same_topology(original, digit), (bool, np.bool_))
+    # A zero with its loop kept has the same topology; a filled blob does not.
+    ring = np.zeros((28, 28), np.float32)
+    ring[6:22, 8:20] = 1
+    ring[9:19, 11:17] = 0
+    blob = np.zeros((28, 28), np.float32)
+    blob[6:22, 8:20] = 1
+    assert same_topology(ring, ring) and not same_topology(ring, blob)
+
+
+def test_evaluation_tables_from_a_report():
+    from patchlab.classification.evaluate import markdown, patch_table, size_table
+
+    acc = {"single_patch": [0.9, 0.8, 0.7, 0.6], "fused": {r: 0.95 for r in ("mean", "product", "max", "vote")}}
+    report = {
+        "rules": ["mean", "product", "max", "vote"],
+        "patch_sizes": {
+            "18": {"n_patches": 4, "patch_names": ["a", "b", "c", "d"], "test": acc, "drawn": acc, "drawn_faithful": acc},
+            "22": {"missing": "no model"},
+        },
+    }
+    rows = size_table(report)
+    assert rows[0]["best single patch %"] == pytest.approx(90.0) and rows[0]["mean %"] == pytest.approx(95.0)
+    assert rows[1]["note"] == "model missing"
+    assert len(patch_table(report, 18)) == 8 and patch_table(report, 22) == []
+    table = markdown(rows)
+    assert table.splitlines()[0].startswith("| patch size |") and "95.0" in table

@@ -28,7 +28,7 @@ from patchlab.classification.data import MNIST_PATH, dataset_info, load_split
 from patchlab.classification.fusion import RULES, fused_label
 from patchlab.classification.patches import extract_patches, n_patches, patch_stride
 
-DEFAULTS = dict(epochs=20, batch_size=64, learning_rate=2e-3, seed=1234, redrawn=0.3, label_smoothing=0.05)
+DEFAULTS = dict(epochs=20, batch_size=64, learning_rate=2e-3, seed=1234, redrawn=0.3, redrawings=1, label_smoothing=0.05)
 
 
 def model_path(patch_size: int, models_dir: Path = MODELS_DIR) -> Path:
@@ -81,6 +81,7 @@ def train(
     learning_rate: float = DEFAULTS["learning_rate"],
     seed: int = DEFAULTS["seed"],
     redrawn: float = DEFAULTS["redrawn"],
+    redrawings: int = DEFAULTS["redrawings"],
     label_smoothing: float = DEFAULTS["label_smoothing"],
     max_train: int | None = None,
     max_eval: int | None = None,
@@ -127,7 +128,8 @@ def train(
 
     # A share of each epoch's digits is replaced by the same digit redrawn as a
     # synthetic mouse drawing (uniform strokes), so canvas drawings look familiar.
-    pool = redrawn_pool(x_train, seed=seed + 1) if redrawn > 0 else None
+    prepared = time.perf_counter()
+    pools = [redrawn_pool(x_train, seed=seed + 1 + k) for k in range(redrawings)] if redrawn > 0 else []
     x_train_f = x_train.astype(np.float32) / 255.0
 
     best = {"val_fused_mean": -1.0, "epoch": 0, "weights": None}
@@ -137,9 +139,12 @@ def train(
     for epoch in range(1, epochs + 1):
         order = rng.permutation(len(x_train))
         x_source = x_train_f[order]
-        if pool is not None:
+        if pools:
             use_redrawn = rng.uniform(size=len(order)) < redrawn
-            x_source[use_redrawn] = pool[order][use_redrawn]
+            which = rng.integers(len(pools), size=len(order)) if len(pools) > 1 else np.zeros(len(order), int)
+            for k, pool in enumerate(pools):
+                pick = use_redrawn & (which == k)
+                x_source[pick] = pool[order][pick]
         x_epoch = augment_digits(x_source, rng)[..., None]
         y_epoch = y_train[order].astype(np.int32)
         losses = []
@@ -194,12 +199,14 @@ def train(
             "augmentation": "random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
                             "stroke dilation (p=0.3) or erosion (p=0.15); "
                             f"{redrawn:.0%} of the digits per epoch replaced by the same training digit "
-                            "redrawn as a synthetic mouse drawing (patchlab.classification.drawn, "
-                            "one fixed drawing per digit) and preprocessed with preprocess_canvas",
+                            "redrawn as a synthetic mouse drawing (patchlab.classification.drawn; "
+                            f"{redrawings} fixed drawing(s) per digit, one picked at random) and "
+                            "preprocessed with preprocess_canvas",
             "model_selection": "epoch with the best fused (mean) accuracy on the validation split",
             "best_epoch": best["epoch"],
             "seed": seed,
             "wall_time_s": round(wall, 1),
+            "redrawing_time_s": round(started - prepared, 1),
             "threads": "TensorFlow intra-op 2, inter-op 1",
             "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores visible",
             "history": history,
@@ -224,6 +231,8 @@ def main(argv=None) -> None:
     parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
     parser.add_argument("--redrawn", type=float, default=DEFAULTS["redrawn"],
                         help="share of digits replaced by synthetic mouse drawings each epoch")
+    parser.add_argument("--redrawings", type=int, default=DEFAULTS["redrawings"],
+                        help="synthetic mouse drawings prepared per training digit")
     parser.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"])
     parser.add_argument("--max-train", type=int, default=None, help="use only the first N training digits")
     parser.add_argument("--max-eval", type=int, default=None, help="use only the first N val/test digits")
@@ -231,7 +240,7 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     card = train(
         args.patch_size, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        seed=args.seed, redrawn=args.redrawn, label_smoothing=args.label_smoothing, max_train=args.max_train, max_eval=args.max_eval, models_dir=args.models_dir,
+        seed=args.seed, redrawn=args.redrawn, redrawings=args.redrawings, label_smoothing=args.label_smoothing, max_train=args.max_train, max_eval=args.max_eval, models_dir=args.models_dir,
     )
     test = card["evaluation"]["test"]
     print(f"saved {Path(args.models_dir) / card['model']} (best epoch {card['training']['best_epoch']}, "
