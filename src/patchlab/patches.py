@@ -999,13 +999,28 @@ if _numba is not None:
                 if ya >= yb:
                     continue
                 if row_sweep:
+                    nw = ox.shape[0]
                     for y in range(ya, yb):
-                        d = (y0 + y) * pitch
-                        for j in range(ox.shape[0]):
+                        r = y0 + y
+                        d = r * pitch
+                        # the last patch row over output row r: normalise each stretch
+                        # of the row as soon as no later patch reaches it (still in L1)
+                        last = i + 1 == oy.shape[0] or oy[i + 1] > r
+                        f = row_norm[r]
+                        done = 0
+                        for j in range(nw):
                             n = min(inner, width - ox[j])
                             if n > 0:
                                 _add_row(flat_band, d + ox[j], flat, i * si + j * sj + y * sy,
                                          n, lanes, ahead, weighted, wx, wy[y])
+                            if last:
+                                end = min(ox[j + 1], width) if j + 1 < nw else width
+                                if end > done:
+                                    segment = flat_band[d + done:d + end]
+                                    scale = col_norm[done:end]
+                                    for c in range(end - done):
+                                        segment[c] *= f * scale[c]
+                                    done = end
                     continue
                 for j in range(ox.shape[0]):
                     n = min(inner, width - ox[j])
@@ -1017,8 +1032,8 @@ if _numba is not None:
                         _add_row(flat_band, d, flat, s, n, lanes, ahead, weighted, wx, wy[y])
                         s += sy
                         d += pitch
-            if row_sweep:  # in place (a copy loop over the same row would not vectorise)
-                _normalise_rows(out, row_norm, col_norm, t0, t1)
+            if row_sweep:  # rows no patch reached are still 0; the rest is done
+                pass
             else:
                 for r in range(t0, t1):
                     f = row_norm[r]
