@@ -789,7 +789,11 @@ if _numba is not None:
     from numba.core import types as _types
     from numba.extending import intrinsic as _intrinsic
 
-    _jit = _numba.njit(cache=True, fastmath=True, nogil=True, boundscheck=False)
+    # numba caches the machine code on disk, keyed by this file; only under the
+    # package's name, since a copy compiled as a script ("python -m doctest
+    # patches.py") records module "patches", which the package cannot load.
+    _CACHE = __name__ == "patchlab.patches"
+    _jit = _numba.njit(cache=_CACHE, fastmath=True, nogil=True, boundscheck=False)
     _VECTOR_BYTES = 64  # one AVX-512 register; LLVM splits it on narrower CPUs
 
     def _simd_codegen(context, builder, sig, args, masked, weighted):
@@ -947,7 +951,7 @@ if _numba is not None:
             for c in range(width):
                 dst[c] *= f * col_norm[c]
 
-    @_numba.njit(cache=True, fastmath=True, nogil=True, boundscheck=False, inline="always")
+    @_numba.njit(cache=_CACHE, fastmath=True, nogil=True, boundscheck=False, inline="always")
     def _add_row(flat_out, d, flat, s, n, lanes, ahead, weighted, wx, f):  # pragma: no cover
         """One patch row into the output: full vector blocks, then a masked tail."""
         full = n - (n & (lanes - 1))  # lanes is a power of two
