@@ -11,7 +11,7 @@ from patchlab.images import ImageError, limit_size, load_sample, read_image, sam
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.data import HELD_OUT
-from patchlab.inpainting.display import canvas_size, error_heatmap, overlay_mask, to_png
+from patchlab.inpainting.display import canvas_size, error_heatmap, error_scale, hole_box, overlay_mask, to_png
 from patchlab.inpainting.evaluate import LABELS, format_table, load_report, region_metrics
 from patchlab.inpainting.infer import MIN_SIDE, RETRAIN
 from patchlab.inpainting.masks import canvas_to_mask
@@ -143,20 +143,28 @@ else:
     results, original, hole = state["results"], state["photo"], state["mask"]
     if results:
         st.subheader("Results")
+        zoom = st.toggle("Zoom in on the hole", value=True)
+        y0, y1, x0, x1 = hole_box(hole) if zoom else (0, hole.shape[0], 0, hole.shape[1])
+
+        def crop(img):
+            return img[y0:y1, x0:x1]
+
         shown = [("Masked input", overlay_mask(original, hole))]
         shown += [(LABELS[k], img) for k, (img, _) in results.items()]
-        cols = st.columns(len(shown))
-        for col, (label, img) in zip(cols, shown):
-            col.image(img, caption=label, width="stretch")
+        per_row = 3
+        for start in range(0, len(shown), per_row):
+            cols = st.columns(per_row)
+            for col, (label, img) in zip(cols, shown[start:start + per_row]):
+                col.image(crop(img), caption=label, width="stretch")
 
         st.subheader("Error against the original")
-        vmax = max(float(abs(original.astype(int) - img.astype(int)).mean(-1).max())
-                   for img, _ in results.values()) or 1.0
-        cols = st.columns(len(shown))
-        cols[0].image(original, caption="Original", width="stretch")
-        for col, (key, (img, _)) in zip(cols[1:], results.items()):
-            col.image(error_heatmap(original, img, vmax=vmax), caption=LABELS[key],
-                      width="stretch")
+        vmax = error_scale(original, [img for img, _ in results.values()])
+        maps = [("Original", original)]
+        maps += [(LABELS[k], error_heatmap(original, img, vmax=vmax)) for k, (img, _) in results.items()]
+        for start in range(0, len(maps), per_row):
+            cols = st.columns(per_row)
+            for col, (label, img) in zip(cols, maps[start:start + per_row]):
+                col.image(crop(img), caption=label, width="stretch")
         st.caption(f"Mean absolute error over the colour channels; black = exact, "
                    f"brightest = {vmax:.0f} grey levels (same scale for every method).")
 

@@ -7,7 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
-__all__ = ["canvas_size", "overlay_mask", "error_heatmap", "to_png"]
+__all__ = ["canvas_size", "overlay_mask", "error_heatmap", "to_png", "hole_box", "error_scale"]
 
 HOLE_COLOUR = (255, 0, 255)
 
@@ -69,3 +69,54 @@ def to_png(array):
     buf = io.BytesIO()
     Image.fromarray(array).save(buf, format="PNG")
     return buf.getvalue()
+
+
+def hole_box(mask, margin=0.5, min_side=64):
+    """A box around the hole, to zoom in on it: ``(y0, y1, x0, x1)``.
+
+    Parameters
+    ----------
+    mask : ndarray of bool, shape (H, W)
+    margin : float, optional
+        Extra context on each side, as a fraction of the hole's size.
+    min_side : int, optional
+        The box is at least this many pixels on each side (when the image is).
+
+    Returns
+    -------
+    box : tuple of int
+        The whole image when the mask is empty.
+
+    Examples
+    --------
+    >>> m = np.zeros((100, 100), bool); m[40:50, 40:60] = True
+    >>> hole_box(m, margin=0.5, min_side=1)
+    (35, 55, 30, 70)
+    """
+    mask = np.asarray(mask, dtype=bool)
+    if mask.ndim != 2:
+        raise ValueError(f"`mask` must be 2-D, got shape {mask.shape}.")
+    h, w = mask.shape
+    if not mask.any():
+        return 0, h, 0, w
+    ys, xs = np.nonzero(mask)
+
+    def span(lo, hi, size):
+        extent = hi - lo
+        pad = round(margin * extent)
+        lo, hi = lo - pad, hi + pad
+        grow = max(0, min(min_side, size) - (hi - lo))
+        lo, hi = lo - grow // 2, hi + grow - grow // 2
+        shift = max(0, -lo) - max(0, hi - size)
+        return max(0, lo + shift), min(size, hi + shift)
+
+    y0, y1 = span(int(ys.min()), int(ys.max()) + 1, h)
+    x0, x1 = span(int(xs.min()), int(xs.max()) + 1, w)
+    return y0, y1, x0, x1
+
+
+def error_scale(original, results):
+    """The largest mean-over-colours error among ``results``: one heatmap scale for all."""
+    original = np.asarray(original, dtype=np.int32)
+    worst = [float(np.abs(original - np.asarray(r, dtype=np.int32)).mean(-1).max()) for r in results]
+    return max(worst, default=0.0) or 1.0

@@ -95,7 +95,7 @@ class Inpainter:
     Use :meth:`load`; :meth:`inpaint` is thread-safe.
     """
 
-    def __init__(self, model, arch="unet", tile_size=256, overlap=64, batch=4, card=None):
+    def __init__(self, model, arch="unet", tile_size=288, overlap=64, batch=4, card=None):
         self.model = model
         self.arch = arch
         self.tile_size = int(tile_size)
@@ -154,7 +154,7 @@ class Inpainter:
             except (OSError, ValueError):
                 card = {}
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
-        tile = tile_size or card.get("tile_size") or 256
+        tile = tile_size or card.get("tile_size") or 288
         return cls(model, arch=arch, tile_size=tile, card=card)
 
     # ------------------------------------------------------------ inference

@@ -40,9 +40,11 @@ STRIDE = 16
 # the U-Net
 # --------------------------------------------------------------------------
 def conv_block(x, filters, name):
-    """Two 3x3 'same' convolutions with ReLU."""
-    x = layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv1")(x)
-    return layers.Conv2D(filters, 3, padding="same", activation="relu", name=f"{name}_conv2")(x)
+    """Two 3x3 'same' convolutions with ReLU, He-initialised (so deep layers still learn)."""
+    for k in (1, 2):
+        x = layers.Conv2D(filters, 3, padding="same", activation="relu",
+                          kernel_initializer="he_normal", name=f"{name}_conv{k}")(x)
+    return x
 
 
 def encoder_block(x, filters, name):
@@ -110,7 +112,8 @@ def build_unet(widths=(16, 32, 64, 96, 128), name="inpainting_unet"):
     depth = len(widths) - 1
     image = keras.Input((None, None, 3), name="image")
     mask = keras.Input((None, None, 1), name="mask")
-    x = layers.Concatenate(name="image_and_mask")([image, mask])
+    centred = layers.Rescaling(1.0, offset=-0.5, name="centre")(image)
+    x = layers.Concatenate(name="image_and_mask")([centred, mask])
 
     skips = []
     for level in range(depth):

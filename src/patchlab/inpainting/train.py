@@ -36,6 +36,9 @@ __all__ = ["make_batch", "hole_weighted_l1", "train", "main", "card_path"]
 
 #: Crop size the networks train on (the U-Net's tile size at inference).
 TRAIN_SIZE = {"unet": 256, "seed": 228}
+#: Tile size at inference: a 512x512 photo is exactly 2x2 overlapping 288-px tiles
+#: (64 px overlap). The network is fully convolutional, so tiles may exceed the crops.
+TILE_SIZE = {"unet": 288, "seed": 228}
 HOLE_WEIGHT = 6.0
 
 
@@ -82,8 +85,10 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed"):
     return {"image": filled, "mask": mask}, target, mask
 
 
-def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT):
+def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT, squared=False):
     """Mean absolute error, with pixels in the hole weighted ``hole_weight`` x.
+
+    With ``squared=True``, the same weighting of the squared error.
 
     The U-Net's output is composited (known pixels are the input's), so in
     practice the known pixels contribute no error and this is the hole's L1.
@@ -91,7 +96,8 @@ def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT):
     import tensorflow as tf
 
     weight = 1.0 + (hole_weight - 1.0) * mask
-    return tf.reduce_sum(tf.abs(target - output) * weight) / (
+    error = tf.square(target - output) if squared else tf.abs(target - output)
+    return tf.reduce_sum(error * weight) / (
         tf.reduce_sum(weight) * tf.cast(tf.shape(target)[-1], tf.float32)
     )
 
@@ -110,10 +116,13 @@ def _write_card(path, card):
 
 
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
-          data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None):
+          data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
+          loss="l1"):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
-    ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
+    ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
+    hole-weighted squared error, which PSNR measures); the seed always uses
+    MSE. ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
     a seed size must be ``8 k + 4``), for quick smoke tests.
 
     Returns
@@ -152,9 +161,14 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     )
     optimizer = keras.optimizers.Adam(schedule)
 
+    if loss not in ("l1", "l1+l2"):
+        raise ValueError(f"`loss` must be 'l1' or 'l1+l2', got {loss!r}.")
     if arch == "unet":
         def loss_fn(target, output, mask):
-            return hole_weighted_l1(target, output, mask)
+            value = hole_weighted_l1(target, output, mask)
+            if loss == "l1+l2":
+                value += 5.0 * hole_weighted_l1(target, output, mask, squared=True)
+            return value
     else:
         def loss_fn(target, output, mask):  # the tutorial: plain MSE
             return tf.reduce_mean(tf.square(target - output))
@@ -178,8 +192,10 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
             "The tutorial's convolutional autoencoder with skip connections (valid convolutions)"
         ),
         "train_size": size,
-        "tile_size": size,
-        "loss": f"L1, hole weighted x{HOLE_WEIGHT:g}" if arch == "unet" else "MSE",
+        "tile_size": TILE_SIZE[arch] if arch == "unet" else size,
+        "tile_overlap": 64,
+        "loss": (f"L1, hole weighted x{HOLE_WEIGHT:g}" + (" + 5 x MSE, same weights" if loss == "l1+l2" else "")
+                 if arch == "unet" else "MSE"),
         "masks": "mixed: tutorial squares, brush strokes (1-5 strokes, 4-12 vertices, "
                  "8-40 px at 256), rectangles; 5-50% masked" if arch == "unet"
                  else "tutorial squares (side 50/228 of the image), zeroed",
@@ -254,9 +270,12 @@ def main(argv=None):
     parser.add_argument("--checkpoint-every", type=int, default=250)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
+    parser.add_argument("--loss", choices=["l1", "l1+l2"], default="l1")
+    parser.add_argument("--size", type=int, default=None, help="crop size (default 256; seed 228)")
     args = parser.parse_args(argv)
     card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
-                 args.checkpoint_every, args.threads, evaluate=not args.no_eval)
+                 args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
+                 loss=args.loss)
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
 
