@@ -7,7 +7,13 @@ import streamlit as st
 from patchlab.classification import DigitClassifier, ModelUnavailableError, preprocess_canvas
 from patchlab.classification.data import load_split
 from patchlab.classification.evaluate import EVAL_PATH, load_report, markdown, patch_table, size_table
-from patchlab.classification.figures import PATCH_COLOURS, outlined_input, patch_tile, probability_figure
+from patchlab.classification.figures import (
+    PATCH_COLOURS,
+    accuracy_figure,
+    outlined_input,
+    patch_tile,
+    probability_figure,
+)
 from patchlab.classification.fusion import RULE_NAMES, RULES, fuse, fused_label
 from patchlab.classification.patches import PATCH_NAMES, extract_patches
 from patchlab.ui.canvas import drawing
@@ -130,6 +136,11 @@ def show_prediction(clf, x28, rule, truth, input_column):
         st.dataframe(pd.DataFrame(rows), hide_index=True)
 
 
+def percent_columns(table):
+    """Show every percentage column with one decimal."""
+    return {c: st.column_config.NumberColumn(format="%.1f") for c in table.columns if c.endswith("%")}
+
+
 def show_tables(patch_size):
     report = eval_report(EVAL_PATH.stat().st_mtime if EVAL_PATH.exists() else 0)
     st.subheader("Measured accuracy (1,000 held-out test digits)")
@@ -138,11 +149,15 @@ def show_tables(patch_size):
         return
     st.markdown("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
                 "redrawn as synthetic mouse strokes, then preprocessed like your drawing)")
-    st.dataframe(pd.DataFrame(size_table(report)).round(1), hide_index=True)
+    sizes = pd.DataFrame(size_table(report))
+    st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
+    if "mean %" in sizes.columns:
+        st.pyplot(accuracy_figure(size_table(report)), clear_figure=True)
     rows = patch_table(report, patch_size)
     if rows:
         st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**")
-        st.dataframe(pd.DataFrame(rows).round(1), hide_index=True)
+        table = pd.DataFrame(rows)
+        st.dataframe(table, hide_index=True, column_config=percent_columns(table))
     with st.expander("As Markdown"):
         st.code(markdown(size_table(report)), language="markdown")
 

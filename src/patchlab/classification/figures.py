@@ -83,3 +83,36 @@ def probability_figure(patch_probs: np.ndarray, fused: np.ndarray, label: int, n
         ax.spines[["top", "right"]].set_visible(False)
     np.atleast_1d(axes)[0].set_ylabel("probability", fontsize=13)
     return fig
+
+
+def accuracy_figure(rows: list[dict]):
+    """Accuracy vs. patch size from :func:`patchlab.classification.evaluate.size_table` rows."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    rows = [r for r in rows if "mean %" in r]
+    sizes = [r["patch size"] for r in rows]
+    fig = Figure(figsize=(8, 3.6), layout="constrained")
+    ax = fig.subplots()
+    curves = [
+        ("worst single patch %", "worst single patch", "#999999", "--"),
+        ("best single patch %", "best single patch", "#555555", "-"),
+        ("mean %", "fused: mean", FUSED_COLOUR, "-"),
+        ("product %", "fused: product", "#0072b2", "-"),
+        ("mouse-drawn (mean) %", "mouse-drawn, fused: mean", FUSED_COLOUR, ":"),
+    ]
+    for key, label, colour, style in curves:
+        if all(key in r for r in rows):
+            ax.plot(sizes, [r[key] for r in rows], style, color=colour, marker="o", lw=2.5, label=label)
+    ax.set_xticks(sizes, [f"{s}\n(whole)" if s == 28 else str(s) for s in sizes])
+    ax.set_xlabel("patch size", fontsize=13)
+    ax.set_ylabel("test accuracy %", fontsize=13)
+    ax.tick_params(labelsize=12)
+    low = min([r[k] for r in rows for k, *_ in curves if k in r] or [90])
+    ax.set_ylim(max(0, low - 3), 100.5)
+    ax.grid(alpha=0.3)
+    ax.spines[["top", "right"]].set_visible(False)
+    ax.legend(fontsize=11, loc="lower right")
+    return fig
