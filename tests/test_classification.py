@@ -262,3 +262,21 @@ def test_evaluation_tables_from_a_report():
     assert len(patch_table(report, 18)) == 8 and patch_table(report, 22) == []
     table = markdown(rows)
     assert table.splitlines()[0].startswith("| patch size |") and "95.0" in table
+
+
+def test_figures_for_the_page():
+    from patchlab.classification.figures import accuracy_figure, outlined_input, patch_tile, probability_figure
+
+    x, _ = load_split("test")
+    digit = x[0] / 255.0
+    picture = outlined_input(digit, patch_origins(18), 18)
+    assert picture.shape == (280, 280, 3) and picture.dtype == np.uint8
+    assert tuple(picture[0, 0]) == (0xE6, 0x9F, 0x00)  # the top-left patch's outline colour
+    tile = patch_tile(digit, (10, 10), 18, "#cc79a7", scale=8, border=4)
+    assert tile.shape == (18 * 8 + 8, 18 * 8 + 8, 3)
+    probs = np.full((4, 10), 0.1)
+    fig = probability_figure(probs, probs[0], 0, ["a", "b", "c", "d"], "mean")
+    assert len(fig.axes) == 5
+    rows = [{"patch size": p, "best single patch %": 90.0, "worst single patch %": 80.0, "mean %": 95.0,
+             "product %": 96.0, "mouse-drawn (mean) %": 91.0} for p in (14, 18)]
+    assert len(accuracy_figure(rows).axes[0].lines) == 5
