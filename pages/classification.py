@@ -18,8 +18,11 @@ from patchlab.classification.fusion import RULE_NAMES, RULES, fuse, fused_label
 from patchlab.classification.patches import PATCH_NAMES, extract_patches
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
+from patchlab.ui.router import ensure_router
 
 PATCH_SIZES = (14, 18, 22, 28)
+
+ensure_router()
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")

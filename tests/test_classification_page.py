@@ -49,7 +49,6 @@ def test_blank_injected_drawing_is_a_hint():
     assert any("empty" in i.value for i in at.info)
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason="models/classifier_p18.keras not trained")
 def test_injected_drawing_is_classified():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state[inject_key("digit")] = seven()
@@ -69,7 +68,6 @@ def test_injected_drawing_is_classified():
         assert any("--patch-size 28" in e.value for e in at.error)
 
 
-@pytest.mark.skipif(not MODEL.exists(), reason="models/classifier_p18.keras not trained")
 def test_gallery_digit_is_classified_with_its_true_label():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at = run(at)
@@ -93,7 +91,6 @@ def test_missing_model_explains_the_retrain_command(tmp_path, monkeypatch):
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not MODEL.exists(), reason="models/classifier_p18.keras not trained")
 def test_drawing_with_the_mouse_gives_a_prediction(app_url, page):
     from conftest import assert_no_exception, wait_for_app
 
