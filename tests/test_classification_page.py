@@ -10,7 +10,6 @@ from patchlab.ui.canvas import inject_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "classification.py")
-MODEL = ROOT / "models" / "classifier_p18.keras"
 
 
 def seven(opaque_black=True):
