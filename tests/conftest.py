@@ -74,10 +74,11 @@ def wait_for_app(pg, timeout=60_000):
     """Wait until Streamlit has rendered the page and stopped running its script.
 
     The status widget's running icon comes and goes; the page counts as done
-    when a heading is on it and no run is in progress for 0.6 s in a row.
+    when a heading is on it and, for 0.6 s in a row, no run is in progress
+    and no element is still a loading placeholder (skeleton).
     """
     pg.wait_for_selector('[data-testid="stApp"] h1', timeout=timeout)
-    running = '[data-testid="stStatusWidgetRunningIcon"]'
+    running = '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"]'
     deadline = time.monotonic() + timeout / 1000
     quiet_since = None
     while time.monotonic() < deadline:

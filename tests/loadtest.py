@@ -32,7 +32,7 @@ from patchlab.images import SAMPLES  # noqa: E402
 from patchlab.patches import grid_shape  # noqa: E402
 
 TIMEOUT_MS = 120_000
-RUNNING = '[data-testid="stStatusWidgetRunningIcon"]'
+RUNNING = '[data-testid="stStatusWidgetRunningIcon"], [data-testid="stSkeleton"]'
 
 
 def rss_mb(pid: int) -> float:
