@@ -117,12 +117,13 @@ def _write_card(path, card):
 
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
-          loss="l1"):
+          loss="l1", init=None):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
     hole-weighted squared error, which PSNR measures); the seed always uses
-    MSE. ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
+    MSE. ``init`` continues from the weights of a saved model of the same
+    architecture (its card is recorded in the new one). ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
     a seed size must be ``8 k + 4``), for quick smoke tests.
 
     Returns
@@ -154,6 +155,18 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     size = int(size or TRAIN_SIZE[arch])
 
     model = build_model(arch)
+    previous = None
+    if init:
+        init = Path(init)
+        start_from = keras.models.load_model(init, safe_mode=True, compile=False)
+        model.set_weights(start_from.get_weights())
+        try:
+            previous = json.loads(card_path(init).read_text())
+        except (OSError, ValueError):
+            previous = {}
+        previous = {k: previous.get(k) for k in ("command", "steps_done", "wall_time_s", "loss",
+                                                 "batch", "train_size", "initialised_from")}
+        previous["path"] = str(init)
     warmup = min(100, max(1, steps // 10))
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=max(1, steps - warmup), alpha=0.02,
@@ -216,6 +229,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
             {"name": p.name, "source": p.source, "size": list(p.image.shape[:2])} for p in held_out
         ],
         "data_dir": str(data_dir) if data_dir else None,
+        "initialised_from": previous,
         "versions": {"python": platform.python_version(), "tensorflow": tf.__version__,
                      "keras": keras.__version__},
     }
@@ -272,10 +286,11 @@ def main(argv=None):
     parser.add_argument("--no-eval", action="store_true", help="skip the held-out evaluation")
     parser.add_argument("--loss", choices=["l1", "l1+l2"], default="l1")
     parser.add_argument("--size", type=int, default=None, help="crop size (default 256; seed 228)")
+    parser.add_argument("--init", default=None, help="continue from this saved model's weights")
     args = parser.parse_args(argv)
     card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
                  args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
-                 loss=args.loss)
+                 loss=args.loss, init=args.init)
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
 
