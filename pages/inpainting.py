@@ -151,7 +151,7 @@ else:
 
         shown = [("Masked input", overlay_mask(original, hole))]
         shown += [(LABELS[k], img) for k, (img, _) in results.items()]
-        per_row = 3
+        per_row = 2 if len(shown) in (2, 4) else 3
         for start in range(0, len(shown), per_row):
             cols = st.columns(per_row)
             for col, (label, img) in zip(cols, shown[start:start + per_row]):

@@ -33,7 +33,8 @@ __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETR
 ROOT = Path(__file__).resolve().parents[3]
 MODELS_DIR = ROOT / "models"
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
-RETRAIN = "python -m patchlab.inpainting.train --arch unet --steps 3000 --out models/inpainting.keras"
+RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 "
+           "--out models/inpainting.keras")
 #: Smallest image side the model accepts.
 MIN_SIDE = 16
 
