@@ -338,3 +338,16 @@ def test_one_training_step_on_a_folder(tmp_path):
     image = rng.integers(0, 256, (32, 32, 3), dtype=np.uint8)
     mask = square_mask((32, 32), seed=0)
     np.testing.assert_array_equal(model.inpaint(image, mask)[~mask], image[~mask])
+
+
+def test_one_model_serves_threads_at_once(tiny):
+    from concurrent.futures import ThreadPoolExecutor
+
+    rng = np.random.default_rng(9)
+    jobs = [(rng.integers(0, 256, (40 + 7 * k, 90, 3), dtype=np.uint8),
+             random_mask((40 + 7 * k, 90), seed=k, kind="brush")) for k in range(6)]
+    alone = [tiny.inpaint(img, m) for img, m in jobs]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(lambda job: tiny.inpaint(*job), jobs))
+    for a, b in zip(alone, together):
+        np.testing.assert_array_equal(a, b)
