@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from patchlab.classification import DigitClassifier, ModelUnavailableError, preprocess_canvas
-from patchlab.classification.data import load_split
+from patchlab.classification.data import gallery_digits
 from patchlab.classification.evaluate import EVAL_PATH, load_report, markdown, patch_table, size_table
 from patchlab.classification.figures import (
     PATCH_COLOURS,
@@ -37,10 +37,7 @@ def eval_report(mtime):
 
 @st.cache_data(show_spinner=False)
 def test_digits():
-    """The 1,000 held-out test digits in a fixed shuffled order (the file is sorted by label)."""
-    images, labels = load_split("test")
-    order = np.random.default_rng(0).permutation(len(images))
-    return images[order], labels[order]
+    return gallery_digits()
 
 
 def controls():

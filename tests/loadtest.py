@@ -123,7 +123,113 @@ async def image_shape_from_caption(page):
     return (h, w, c)
 
 
-ACTIONS = {"patches_slider": patches_action}
+async def drag(page, box, points, steps=4):
+    """Press the mouse at the first point (fractions of ``box``), move through the rest, release."""
+    def at(fx, fy):
+        return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+    await page.mouse.move(*at(*points[0]))
+    await page.mouse.down()
+    for fx, fy in points[1:]:
+        await page.mouse.move(*at(fx, fy), steps=steps)
+    await page.mouse.up()
+
+
+async def inpainting_action(page, url, k):
+    """Pick this participant's photo, drag a rectangle of its own height, press Fill.
+
+    The page reports the masked fraction; each participant's rectangle has a
+    different height, so a result computed from somebody else's drawing shows.
+    """
+    await page.goto(f"{url}/inpainting")
+    await settle(page)
+    select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sample")
+    await select.click()
+    options = page.get_by_role("option")
+    await options.nth(k % await options.count()).click()
+    await settle(page)
+    await page.get_by_text("Rectangle", exact=True).click()
+    # the rerun has happened when the page disables the brush-size slider
+    await page.locator('[data-testid="stSlider"]:has-text("Brush size") [disabled]').first.wait_for(
+        state="attached", timeout=TIMEOUT_MS)
+    await settle(page)
+    upper = page.locator("canvas.upper-canvas").first
+    await upper.scroll_into_view_if_needed()
+    box = await upper.bounding_box()
+    h = 0.04 + 0.015 * k
+    await drag(page, box, [(0.30, 0.30), (0.55, 0.30 + h)], steps=8)
+    await page.wait_for_timeout(1500)  # the canvas reports after a short debounce
+    await settle(page)
+    t0 = time.monotonic()
+    await page.get_by_role("button", name="Fill").click()
+    caption = page.get_by_text("of the photo was masked")
+    await caption.wait_for(timeout=TIMEOUT_MS)
+    latency = time.monotonic() - t0
+    await settle(page)
+    await no_exception(page, "inpainting")
+    text = await caption.inner_text()
+    shown = float(text.split("%")[0].split()[-1])
+    expected = 100 * 0.25 * h
+    if abs(shown - expected) > 0.6:
+        raise AssertionError(f"masked {shown}% but this participant's rectangle is {expected:.2f}%")
+    table = await page.locator('[data-testid="stTable"]').first.inner_text()
+    if "U-Net" not in table or "PSNR" not in table:
+        raise AssertionError("no metric table with the U-Net")
+    return latency
+
+
+_EXPECTED_DIGITS = {}
+
+
+def expected_digit(index):
+    """What the shipped p=18 classifier answers for test digit ``index`` (computed here, offline)."""
+    if index not in _EXPECTED_DIGITS:
+        from patchlab.classification import DigitClassifier
+        from patchlab.classification.data import gallery_digits
+
+        images, _ = gallery_digits()
+        clf = DigitClassifier.load(18)
+        _EXPECTED_DIGITS[index] = str(clf.predict(images[index].astype("float32") / 255.0).label)
+    return _EXPECTED_DIGITS[index]
+
+
+async def classification_action(page, url, k):
+    """Draw a digit on the real canvas; then check a gallery digit gives this participant's answer."""
+    await page.goto(f"{url}/classification")
+    await settle(page)
+    canvas = page.locator("canvas").last
+    await canvas.wait_for(state="visible")
+    box = await canvas.bounding_box()
+    x = 0.35 + 0.015 * (k % 10)
+    t0 = time.monotonic()
+    await drag(page, box, [(x, 0.2), (x + 0.02, 0.8)], steps=12)  # a "1", placed per participant
+    prediction = page.locator('[data-testid="stMetric"]:has-text("Prediction") [data-testid="stMetricValue"]')
+    await prediction.wait_for(timeout=TIMEOUT_MS)
+    latency = time.monotonic() - t0
+    await settle(page)
+    if (await prediction.inner_text()).strip() not in list("0123456789"):
+        raise AssertionError("no digit predicted for the drawing")
+    await page.get_by_text("Test digit gallery").click()
+    await settle(page)
+    index = 37 * k + 11
+    number = page.get_by_label("Test digit number")
+    await number.fill(str(index))
+    await number.press("Enter")
+    await page.get_by_text(f"Held-out test digit #{index} ").wait_for(timeout=TIMEOUT_MS)
+    await settle(page)
+    got = (await prediction.inner_text()).strip()
+    want = await asyncio.to_thread(expected_digit, index)
+    if got != want:
+        raise AssertionError(f"test digit {index}: page says {got}, the model says {want}")
+    await no_exception(page, "classification")
+    return latency
+
+
+ACTIONS = {
+    "inpainting_fill": inpainting_action,
+    "classification_draw": classification_action,
+    "patches_slider": patches_action,
+}
 
 
 async def participant(browser, url, k, results, errors):
@@ -132,13 +238,20 @@ async def participant(browser, url, k, results, errors):
     page.set_default_timeout(TIMEOUT_MS)
     try:
         for name, action in ACTIONS.items():
+            results.setdefault(name, [])
             try:
-                results.setdefault(name, []).append(await action(page, url, k))
+                results[name].append(await action(page, url, k))
             except Exception as err:  # noqa: BLE001 - every failure is reported, none hidden
                 errors.append(f"participant {k}, {name}: {type(err).__name__}: {str(err)[:200]}")
                 await page.screenshot(path=str(ROOT / "tests" / "artifacts" / f"load-{k}-{name}.png"))
     finally:
         await context.close()
+
+
+async def staggered(k, coro, gap_s=0.5):
+    """Participants arrive 0.5 s apart (a room, not a synchronised robot)."""
+    await asyncio.sleep(k * gap_s)
+    return await coro
 
 
 async def workshop(url, sessions):
@@ -148,7 +261,7 @@ async def workshop(url, sessions):
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         t0 = time.monotonic()
-        await asyncio.gather(*(participant(browser, url, k, results, errors) for k in range(sessions)))
+        await asyncio.gather(*(staggered(k, participant(browser, url, k, results, errors)) for k in range(sessions)))
         wall = time.monotonic() - t0
         await browser.close()
     return results, errors, wall
@@ -194,7 +307,7 @@ def main():
         "actions": {
             name: {"n": len(v), "p50_s": round(statistics.median(v), 2), "p95_s": round(percentile(v, 95), 2),
                    "max_s": round(max(v), 2)}
-            for name, v in results.items()
+            for name, v in results.items() if v
         },
         "errors": errors1 + errors,
     }

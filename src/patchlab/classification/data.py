@@ -51,3 +51,19 @@ def load_split(split: str, path: Path | str = MNIST_PATH) -> tuple[np.ndarray, n
 def dataset_info(path: Path | str = MNIST_PATH) -> dict:
     """The ``meta`` record stored in the npz file (source, checksum, split seed)."""
     return json.loads(str(_load(str(Path(path)))["meta"]))
+
+
+def gallery_digits(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The held-out test digits in a fixed shuffled order, for browsing.
+
+    The data file stores each split sorted by label; a gallery in that order
+    would show a hundred zeros first.
+
+    Returns
+    -------
+    images : ndarray of uint8, shape (1000, 28, 28)
+    labels : ndarray of uint8, shape (1000,)
+    """
+    images, labels = load_split("test")
+    order = np.random.default_rng(seed).permutation(len(images))
+    return images[order], labels[order]
