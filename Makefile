@@ -15,6 +15,8 @@ help:
 	@echo "make test      the whole test suite (unit, property, page, browser)"
 	@echo "make bench     speed benchmarks (tables + JSON under bench/)"
 	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
+	@echo "make train     retrain every shipped model (seeded)"
+	@echo "make loadtest  20 simultaneous browser sessions against one server"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -47,6 +49,19 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_patches.py --json bench/patches.json
 	$(PY) benchmarks/bench_page.py --json bench/page.json
 	$(PY) benchmarks/bench_upsampling.py --json bench/upsampling.json
+	$(PY) benchmarks/bench_classification.py --json bench/classification.json
+	$(PY) benchmarks/bench_inpainting.py --json bench/inpainting.json
+
+# Evaluate the shipped models on their held-out data (tables printed, JSON beside the models)
+evaluate: $(STAMP)
+	$(PY) -m patchlab.classification.evaluate
+	$(PY) -m patchlab.inpainting.evaluate
+
+# Retrain every shipped model from scratch (seeded; CPU, roughly an hour or more)
+train: $(STAMP)
+	for p in 14 18 22 28; do $(PY) -m patchlab.classification.train --patch-size $$p || exit 1; done
+	$(PY) -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 --out models/inpainting.keras
+	$(PY) -m patchlab.inpainting.train --arch seed --out models/inpainting_seed.keras
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
 loadtest: $(STAMP) chromium

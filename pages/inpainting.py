@@ -18,6 +18,9 @@ from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting.prefill import pull_push_fill
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
+from patchlab.ui.router import ensure_router
+
+ensure_router()
 
 WORKING_SIDE = 512  # photos are downscaled to this, so Fill answers within about a second
 RESULT_KEY = "inpainting_result"

@@ -8,6 +8,8 @@ photo with only the masked pixels changed.
 
 from __future__ import annotations
 
+import threading
+
 import cv2
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
@@ -15,6 +17,12 @@ from skimage.restoration import inpaint_biharmonic
 from patchlab.inpainting.infer import check_inputs
 
 __all__ = ["telea", "navier_stokes", "biharmonic", "CLASSICAL"]
+
+
+# One biharmonic solve at a time per server: each builds a sparse system of
+# hundreds of MB for a large hole, and a room full of simultaneous Fills would
+# otherwise multiply that peak (two cores gain nothing from running more).
+_BIHARMONIC_SLOT = threading.Lock()
 
 
 def _composite(image, mask, filled):
@@ -43,10 +51,12 @@ def biharmonic(image, mask):
     Notes
     -----
     Solves a sparse linear system per connected hole: a second or more for
-    large holes in megapixel photos.
+    large holes in megapixel photos. Calls are serialised (one at a time per
+    process) to bound peak memory on a shared server.
     """
     image, mask = check_inputs(image, mask)
-    filled = inpaint_biharmonic(image.astype(np.float64) / 255.0, mask, channel_axis=-1)
+    with _BIHARMONIC_SLOT:
+        filled = inpaint_biharmonic(image.astype(np.float64) / 255.0, mask, channel_axis=-1)
     filled = np.clip(np.rint(filled * 255.0), 0, 255).astype(np.uint8)
     return _composite(image, mask, filled)
 
