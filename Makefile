@@ -60,8 +60,11 @@ evaluate: $(STAMP)
 # Retrain every shipped model from scratch (seeded; CPU, roughly an hour or more)
 train: $(STAMP)
 	for p in 14 18 22 28; do $(PY) -m patchlab.classification.train --patch-size $$p || exit 1; done
-	$(PY) -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 --out models/inpainting.keras
-	$(PY) -m patchlab.inpainting.train --arch seed --out models/inpainting_seed.keras
+	$(PY) -m patchlab.inpainting.train --arch unet --loss l1+l2 --size 192 --batch 8 --steps 2000 --out models/inpainting_stage1.keras
+	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage1.keras --loss l1+l2 --size 256 --batch 6 --steps 2000 --lr 5e-4 --out models/inpainting_stage2.keras
+	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage2.keras --loss l1+l2 --size 256 --batch 6 --steps 1200 --lr 3e-4 --out models/inpainting.keras
+	rm -f models/inpainting_stage1.* models/inpainting_stage2.*
+	$(PY) -m patchlab.inpainting.train --arch seed --steps 200 --batch 4 --out models/inpainting_seed.keras
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
 loadtest: $(STAMP) chromium
