@@ -102,15 +102,10 @@ def _check_image(image):
 
 
 def _configure_tensorflow():
-    """Import TensorFlow, limited to 2 intra-op and 1 inter-op thread."""
-    import tensorflow as tf
+    """Import TensorFlow with the app's capped thread pools."""
+    from patchlab.tf_runtime import tensorflow
 
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(2)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
-    except RuntimeError:  # the runtime is already initialised: keep its settings
-        pass
-    return tf
+    return tensorflow()
 
 
 # --------------------------------------------------------------------------

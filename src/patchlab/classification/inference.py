@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR
+from patchlab.tf_runtime import tensorflow
 from patchlab.classification.fusion import RULES, fuse, fused_label
 from patchlab.classification.patches import check_patch_size, extract_patches, patch_origins
 
@@ -76,6 +77,7 @@ class DigitClassifier:
                 f"No trained classifier for patch size {patch_size} ({path.name} is missing). "
                 f"Train it with: {retrain_command(patch_size)}"
             )
+        tensorflow()  # capped thread pools before the runtime starts
         import keras
 
         try:

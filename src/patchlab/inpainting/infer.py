@@ -18,13 +18,13 @@ unchanged.
 from __future__ import annotations
 
 import json
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 
 from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.tf_runtime import tensorflow
 from patchlab.patches import patchify, unpatchify
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETRAIN",
@@ -137,7 +137,7 @@ class Inpainter:
                 f"No inpainting model at {_short(path)}. Train one (about an hour on "
                 f"2 CPU cores) with:\n\n    {RETRAIN}"
             )
-        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+        tensorflow()  # capped thread pools before the runtime starts
         import keras
 
         try:
