@@ -33,3 +33,16 @@ def tensorflow():
                     pass
                 _configured = True
     return tf
+
+
+def load_model(path):
+    """Load a ``.keras`` model for inference: safe mode, no compile, capped threads.
+
+    ``safe_mode=True`` refuses models that would run arbitrary code when
+    loaded (Lambda layers). Raises whatever Keras raises for a missing or
+    corrupt file; callers turn that into advice for the user.
+    """
+    tensorflow()  # cap the thread pools before the runtime starts
+    import keras
+
+    return keras.models.load_model(path, safe_mode=True, compile=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR
-from patchlab.tf_runtime import tensorflow
+from patchlab.tf_runtime import load_model
 from patchlab.classification.fusion import RULES, fuse, fused_label
 from patchlab.classification.patches import check_patch_size, extract_patches, patch_origins
 
@@ -77,11 +77,8 @@ class DigitClassifier:
                 f"No trained classifier for patch size {patch_size} ({path.name} is missing). "
                 f"Train it with: {retrain_command(patch_size)}"
             )
-        tensorflow()  # capped thread pools before the runtime starts
-        import keras
-
         try:
-            model = keras.models.load_model(path, safe_mode=True, compile=False)
+            model = load_model(path)
         except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
             raise ModelUnavailableError(
                 f"The classifier file {path.name} could not be loaded ({type(exc).__name__}). "

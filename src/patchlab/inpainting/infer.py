@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab.inpainting.prefill import pull_push_fill
-from patchlab.tf_runtime import tensorflow
+from patchlab.tf_runtime import load_model
 from patchlab.patches import patchify, unpatchify
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETRAIN",
@@ -137,11 +137,8 @@ class Inpainter:
                 f"No inpainting model at {_short(path)}. Train one (about an hour on "
                 f"2 CPU cores) with:\n\n    {RETRAIN}"
             )
-        tensorflow()  # capped thread pools before the runtime starts
-        import keras
-
         try:
-            model = keras.models.load_model(path, safe_mode=True, compile=False)
+            model = load_model(path)
         except Exception as exc:  # noqa: BLE001 - any broken file gets the same advice
             raise ModelUnavailable(
                 f"The inpainting model at {_short(path)} could not be loaded "
