@@ -193,14 +193,14 @@ def test_augmentation_is_seeded_and_bounded():
 
 def test_missing_model_names_the_retrain_command(tmp_path):
     with pytest.raises(ModelUnavailableError, match="patchlab.classification.train --patch-size 18"):
-        DigitClassifier.load(18, path=tmp_path / "nope.keras")
+        DigitClassifier.load(18, path=tmp_path / "nope.keras", allow_outside_models=True)
 
 
 def test_corrupt_model_names_the_retrain_command(tmp_path):
     bad = tmp_path / "classifier_p18.keras"
     bad.write_bytes(b"not a keras file")
     with pytest.raises(ModelUnavailableError, match="--patch-size 18"):
-        DigitClassifier.load(18, path=bad)
+        DigitClassifier.load(18, path=bad, allow_outside_models=True)
 
 
 def test_training_smoke_then_load_safe_mode(tmp_path):
@@ -213,7 +213,7 @@ def test_training_smoke_then_load_safe_mode(tmp_path):
     assert saved["training"]["steps"] == 2 and saved == json.loads(json.dumps(card))
     assert len(saved["evaluation"]["test"]["single_patch"]) == 4
 
-    clf = DigitClassifier.load(18, path=path)  # load uses safe_mode=True
+    clf = DigitClassifier.load(18, path=path, allow_outside_models=True)  # safe_mode=True
     x, _ = load_split("test")
     pred = clf.predict(x[0] / 255.0, rule="product")
     assert pred.patch_probs.shape == (4, 10)

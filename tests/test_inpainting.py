@@ -241,7 +241,7 @@ def test_bad_inputs_are_refused_with_names(tiny):
 def test_load_refuses_missing_corrupt_and_outside_paths(tmp_path):
     from patchlab.inpainting.infer import MODELS_DIR
 
-    with pytest.raises(ValueError, match="inside"):
+    with pytest.raises(ValueError, match="only loaded from"):
         Inpainter.load(tmp_path / "x.keras")
     with pytest.raises(ModelUnavailable) as missing:
         Inpainter.load(MODELS_DIR / "does-not-exist.keras")

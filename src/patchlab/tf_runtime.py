@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 _configured = False
 _config_lock = threading.Lock()
@@ -35,13 +36,37 @@ def tensorflow():
     return tf
 
 
-def load_model(path):
+def check_model_path(path, allow_outside_models=False):
+    """Resolve ``path`` and refuse it unless it lies inside ``models/``.
+
+    Pages load only the models shipped in the repository's ``models/``
+    folder; tools that train or evaluate elsewhere pass
+    ``allow_outside_models=True`` explicitly. Symbolic links are resolved
+    first, so a link out of ``models/`` is refused too.
+
+    Raises
+    ------
+    ValueError
+        For a path outside ``models/``.
+    """
+    from patchlab import MODELS_DIR
+
+    path = Path(path).resolve()
+    if not allow_outside_models and MODELS_DIR.resolve() not in path.parents:
+        raise ValueError(f"Models are only loaded from {MODELS_DIR}; refusing {str(path)!r}.")
+    return path
+
+
+def load_model(path, allow_outside_models=False):
     """Load a ``.keras`` model for inference: safe mode, no compile, capped threads.
 
     ``safe_mode=True`` refuses models that would run arbitrary code when
-    loaded (Lambda layers). Raises whatever Keras raises for a missing or
-    corrupt file; callers turn that into advice for the user.
+    loaded (Lambda layers); paths outside ``models/`` are refused unless
+    ``allow_outside_models`` (:func:`check_model_path`). Raises whatever
+    Keras raises for a missing or corrupt file; callers turn that into
+    advice for the user.
     """
+    path = check_model_path(path, allow_outside_models)
     tensorflow()  # cap the thread pools before the runtime starts
     import keras
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR
-from patchlab.tf_runtime import load_model
+from patchlab.tf_runtime import check_model_path, load_model
 from patchlab.classification.fusion import RULES, fuse, fused_label
 from patchlab.classification.patches import check_patch_size, extract_patches, patch_origins
 
@@ -59,11 +59,17 @@ class DigitClassifier:
         self.card = card or {}
 
     @classmethod
-    def load(cls, patch_size: int = 18, path: Path | str | None = None) -> "DigitClassifier":
+    def load(cls, patch_size: int = 18, path: Path | str | None = None,
+             allow_outside_models: bool = False) -> "DigitClassifier":
         """Load ``models/classifier_p{patch_size}.keras`` (``safe_mode=True``).
+
+        A ``path`` outside ``models/`` is refused unless
+        ``allow_outside_models`` is True (training and evaluation tools).
 
         Raises
         ------
+        ValueError
+            For a ``path`` outside ``models/``.
         ModelUnavailableError
             If the file is missing or corrupt; the message names the command
             that retrains it.
@@ -71,14 +77,16 @@ class DigitClassifier:
         import json
 
         patch_size = check_patch_size(patch_size)
-        path = Path(path) if path is not None else MODELS_DIR / f"classifier_p{patch_size}.keras"
+        if path is None:  # the shipped file, named here
+            path, allow_outside_models = MODELS_DIR / f"classifier_p{patch_size}.keras", True
+        path = check_model_path(path, allow_outside_models)
         if not path.exists():
             raise ModelUnavailableError(
                 f"No trained classifier for patch size {patch_size} ({path.name} is missing). "
                 f"Train it with: {retrain_command(patch_size)}"
             )
         try:
-            model = load_model(path)
+            model = load_model(path, allow_outside_models=True)  # checked above
         except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
             raise ModelUnavailableError(
                 f"The classifier file {path.name} could not be loaded ({type(exc).__name__}). "

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab.inpainting.prefill import pull_push_fill
-from patchlab.tf_runtime import load_model
+from patchlab.tf_runtime import check_model_path, load_model
 from patchlab.patches import patchify, unpatchify
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETRAIN",
@@ -129,16 +129,16 @@ class Inpainter:
             If the file is missing or cannot be loaded; the message names
             the command that retrains it.
         """
-        path = Path(DEFAULT_MODEL if path is None else path).resolve()
-        if not allow_outside_models and MODELS_DIR.resolve() not in path.parents:
-            raise ValueError(f"`path` must be inside {MODELS_DIR}, got {str(path)!r}.")
+        if path is None:  # the shipped file, named here
+            path, allow_outside_models = DEFAULT_MODEL, True
+        path = check_model_path(path, allow_outside_models)
         if not path.is_file():
             raise ModelUnavailable(
                 f"No inpainting model at {_short(path)}. Train one (about an hour on "
                 f"2 CPU cores) with:\n\n    {RETRAIN}"
             )
         try:
-            model = load_model(path)
+            model = load_model(path, allow_outside_models=True)  # checked above
         except Exception as exc:  # noqa: BLE001 - any broken file gets the same advice
             raise ModelUnavailable(
                 f"The inpainting model at {_short(path)} could not be loaded "
