@@ -25,8 +25,9 @@ $(STAMP): requirements.txt pyproject.toml
 	  || $(PY) -m pip install --disable-pip-version-check -q --no-deps -e .
 	@touch $(STAMP)
 
+# MALLOC_ARENA_MAX: one server process, a thread per participant; see src/patchlab/memory.py
 run: $(STAMP)
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 chromium:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from patchlab.gate import Gate
 from patchlab.images import ImageError, limit_size, load_sample, read_image, sample_names
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
@@ -16,6 +17,7 @@ from patchlab.inpainting.evaluate import LABELS, format_table, load_report, regi
 from patchlab.inpainting.infer import MIN_SIDE, RETRAIN
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.memory import release_free_memory
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.router import ensure_router
@@ -32,9 +34,40 @@ def load_inpainter():
     return Inpainter.load()
 
 
+@st.cache_resource
+def fill_gate():
+    """One queue per server: a room of Fills runs a couple at a time, first come first served."""
+    return Gate()
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def sample_photo(name):
     return limit_size(load_sample(name), WORKING_SIDE)
+
+
+def run_fill(photo, mask, chosen):
+    """The U-Net and the chosen classical methods on one photo, each timed and scored."""
+    results, errors = {}, []
+    try:
+        model = load_inpainter()
+    except (ModelUnavailable, ValueError) as exc:
+        model = None
+        errors.append(f"The U-Net is not available: {exc}")
+    if model is not None:
+        bar = st.progress(0.0, text="Filling with the U-Net...")
+
+        def report(done, total):
+            bar.progress(done / max(total, 1), text=f"U-Net: tile {done} of {total}")
+
+        t = time.perf_counter()
+        results["unet"] = (model.inpaint(photo, mask, progress=report), time.perf_counter() - t)
+        bar.empty()
+    for key in chosen:
+        with st.spinner(f"Filling with {CLASSICAL[key][0]}..."):
+            t = time.perf_counter()
+            results[key] = (CLASSICAL[key][1](photo, mask), time.perf_counter() - t)
+    metrics = {k: region_metrics(photo, img, mask) for k, (img, _) in results.items()}
+    return results, errors, metrics
 
 
 st.title("Inpainting")
@@ -80,9 +113,11 @@ if min(photo.shape[:2]) < MIN_SIDE:
 tools = st.columns([1, 2, 3])
 tool = tools[0].radio("Tool", ["Brush", "Rectangle"], horizontal=True)
 brush = tools[1].slider("Brush size (px)", 5, 60, 24, disabled=tool != "Brush")
-chosen = tools[2].multiselect("Classical methods to compare", list(CLASSICAL),
-                              default=["telea", "biharmonic"],
-                              format_func=lambda k: CLASSICAL[k][0])
+chosen = tools[2].multiselect("Classical methods to compare", list(CLASSICAL), default=["telea"],
+                              format_func=lambda k: CLASSICAL[k][0] + (" (slow)" if k == "biharmonic" else ""),
+                              help="Biharmonic is the strongest classical method on the held-out photos, "
+                                   "but it takes about a second per Fill on this server (the others take "
+                                   "a tenth of that), so it is off until you add it.")
 
 width, height = canvas_size(photo.shape)
 st.caption("Paint the region to remove. The canvas toolbar below it has undo, redo and clear.")
@@ -109,30 +144,25 @@ if fill:
         st.warning("The mask covers the whole photo, so nothing is left to fill it from. "
                    "Leave some of the photo unpainted.")
     else:
-        results, errors = {}, []
-        try:
-            model = load_inpainter()
-        except (ModelUnavailable, ValueError) as exc:
-            model = None
-            errors.append(f"The U-Net is not available: {exc}")
-        if model is not None:
-            bar = st.progress(0.0, text="Filling with the U-Net...")
+        queue_note = st.empty()
 
-            def report(done, total):
-                bar.progress(done / max(total, 1), text=f"U-Net: tile {done} of {total}")
+        def waiting(ahead):
+            queue_note.info(f"The server is busy: {ahead} Fill{'s' if ahead != 1 else ''} ahead of "
+                            f"yours. Yours starts by itself; please keep this page open.")
 
-            t = time.perf_counter()
-            results["unet"] = (model.inpaint(photo, mask, progress=report), time.perf_counter() - t)
-            bar.empty()
-        for key in chosen:
-            with st.spinner(f"Filling with {CLASSICAL[key][0]}..."):
-                t = time.perf_counter()
-                results[key] = (CLASSICAL[key][1](photo, mask), time.perf_counter() - t)
+        with fill_gate().slot(on_wait=waiting):
+            queue_note.empty()
+            results, errors, metrics = run_fill(photo, mask, chosen)
+        # what every later rerun shows, computed once (outside the queue: it is light)
+        vmax = error_scale(photo, [img for img, _ in results.values()])
         st.session_state[RESULT_KEY] = {
             "photo_id": photo_id, "mask_id": mask_id, "photo": photo, "mask": mask,
-            "results": results, "errors": errors,
-            "metrics": {k: region_metrics(photo, img, mask) for k, (img, _) in results.items()},
+            "results": results, "errors": errors, "metrics": metrics, "vmax": vmax,
+            "heatmaps": {k: error_heatmap(photo, img, vmax=vmax) for k, (img, _) in results.items()},
+            "downloads": {"mask": to_png(mask), **({"unet": to_png(results["unet"][0])} if "unet" in results else {})},
         }
+        del results, metrics
+        release_free_memory()
 
 # -------------------------------------------------------------- the results
 state = st.session_state.get(RESULT_KEY)
@@ -161,9 +191,8 @@ else:
                 col.image(crop(img), caption=label, width="stretch")
 
         st.subheader("Error against the original")
-        vmax = error_scale(original, [img for img, _ in results.values()])
-        maps = [("Original", original)]
-        maps += [(LABELS[k], error_heatmap(original, img, vmax=vmax)) for k, (img, _) in results.items()]
+        vmax = state["vmax"]
+        maps = [("Original", original)] + [(LABELS[k], img) for k, img in state["heatmaps"].items()]
         for start in range(0, len(maps), per_row):
             cols = st.columns(per_row)
             for col, (label, img) in zip(cols, maps[start:start + per_row]):
@@ -184,10 +213,10 @@ else:
                    f"masked-region figures are the ones that tell the methods apart.")
 
         download = st.columns(3)
-        if "unet" in results:
-            download[0].download_button("Download the U-Net result (PNG)", to_png(results["unet"][0]),
+        if "unet" in state["downloads"]:
+            download[0].download_button("Download the U-Net result (PNG)", state["downloads"]["unet"],
                                         file_name="inpainted.png", mime="image/png", on_click="ignore")
-        download[1].download_button("Download the mask (PNG)", to_png(hole),
+        download[1].download_button("Download the mask (PNG)", state["downloads"]["mask"],
                                     file_name="mask.png", mime="image/png", on_click="ignore")
 
 # ------------------------------------------------------------ evaluation

@@ -32,7 +32,7 @@ def start_app(port: int | None = None, env: dict | None = None) -> tuple[subproc
     ]
     log = open(ARTIFACTS / f"server-{port}.log", "w") if ARTIFACTS.exists() else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-                            env={**os.environ, **(env or {})})
+                            env={"MALLOC_ARENA_MAX": "2", **os.environ, **(env or {})})  # as `make run`
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

