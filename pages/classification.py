@@ -10,6 +10,7 @@ from patchlab.classification.evaluate import EVAL_PATH, load_report, markdown, p
 from patchlab.classification.figures import (
     PATCH_COLOURS,
     accuracy_figure,
+    figure_png,
     outlined_input,
     patch_tile,
     probability_figure,
@@ -33,6 +34,12 @@ def load_classifier(patch_size):
 @st.cache_data(show_spinner=False)
 def eval_report(mtime):
     return load_report(EVAL_PATH)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def accuracy_png(mtime):
+    """The accuracy-vs-patch-size chart, drawn once per evaluation file (not on every stroke)."""
+    return figure_png(accuracy_figure(size_table(eval_report(mtime))), dpi=110)
 
 
 @st.cache_data(show_spinner=False)
@@ -125,7 +132,8 @@ def show_prediction(clf, x28, rule, truth, input_column):
             f"2 CPU threads), seed {training.get('seed')}; model card beside it."
         )
     st.markdown("**Class probabilities**: each patch, and fused")
-    st.pyplot(probability_figure(pred.patch_probs, pred.fused, pred.label, names, rule), clear_figure=True)
+    st.image(figure_png(probability_figure(pred.patch_probs, pred.fused, pred.label, names, rule)),
+             width="stretch")
     if n > 1:
         rows = []
         for r in RULES:
@@ -142,7 +150,8 @@ def percent_columns(table):
 
 
 def show_tables(patch_size):
-    report = eval_report(EVAL_PATH.stat().st_mtime if EVAL_PATH.exists() else 0)
+    mtime = EVAL_PATH.stat().st_mtime if EVAL_PATH.exists() else 0
+    report = eval_report(mtime)
     st.subheader("Measured accuracy (1,000 held-out test digits)")
     if report is None:
         st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
@@ -152,7 +161,7 @@ def show_tables(patch_size):
     sizes = pd.DataFrame(size_table(report))
     st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
     if "mean %" in sizes.columns:
-        st.pyplot(accuracy_figure(size_table(report)), clear_figure=True)
+        st.image(accuracy_png(mtime), width="stretch")
     rows = patch_table(report, patch_size)
     if rows:
         st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**")

@@ -65,16 +65,19 @@ def probability_figure(patch_probs: np.ndarray, fused: np.ndarray, label: int, n
     from matplotlib.figure import Figure
 
     n = len(patch_probs)
-    fig = Figure(figsize=(2.5 * (n + 1), 3.0), layout="constrained")
+    # a fixed layout and one bar call per chart: about 4x faster than a constrained
+    # layout with a call per bar, which matters because every stroke redraws it
+    fig = Figure(figsize=(2.5 * (n + 1), 3.0))
+    fig.subplots_adjust(left=0.06 if n > 1 else 0.16, right=0.99, bottom=0.12, top=0.86, wspace=0.12)
     axes = fig.subplots(1, n + 1, sharey=True)
     digits = np.arange(10)
     charts = [(p, PATCH_COLOURS[k % 4], names[k]) for k, p in enumerate(patch_probs)]
     charts.append((fused, FUSED_COLOUR, f"fused ({rule})"))
     for ax, (probs, colour, title) in zip(np.atleast_1d(axes), charts):
         top = int(np.argmax(probs)) if title != f"fused ({rule})" else label
-        alphas = np.where(digits == top, 1.0, 0.35)
-        for d in digits:
-            ax.bar(d, probs[d], color=colour, alpha=float(alphas[d]), width=0.8)
+        colours = np.tile(np.append(_rgb(colour) / 255.0, 0.35), (10, 1))
+        colours[top, 3] = 1.0
+        ax.bar(digits, probs, color=colours, width=0.8)
         ax.set_title(f"{title}: {top}", fontsize=15, fontweight="bold" if title.startswith("fused") else None)
         ax.set_xticks(digits)
         ax.tick_params(labelsize=13)
@@ -83,6 +86,15 @@ def probability_figure(patch_probs: np.ndarray, fused: np.ndarray, label: int, n
         ax.spines[["top", "right"]].set_visible(False)
     np.atleast_1d(axes)[0].set_ylabel("probability", fontsize=13)
     return fig
+
+
+def figure_png(fig, dpi: int = 100) -> bytes:
+    """PNG bytes of a matplotlib figure (rendered here, so the page shows it as an image)."""
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return buf.getvalue()
 
 
 def accuracy_figure(rows: list[dict]):
