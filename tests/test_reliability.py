@@ -120,6 +120,25 @@ def test_malloc_controls_work_on_glibc_and_are_harmless_elsewhere():
         assert limited is True
 
 
+def test_runs_do_not_reset_keras_or_drop_the_shared_model(monkeypatch):
+    """Streamlit's per-run Keras reset is skipped (it cost a full GC per run) and models keep working."""
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    from patchlab.ui.server import _close_pyplot_figures, share_models
+
+    assert share_models() is True
+    resets = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: resets.append(1))
+    at = AppTest.from_file(str(ROOT / "pages" / "classification.py"), default_timeout=120)
+    at.run()
+    at.sidebar.radio(key="cl_source").set_value("Test digit gallery").run()
+    at.run()
+    assert script_runner._clean_problem_modules is _close_pyplot_figures
+    assert not at.exception and resets == []
+    assert at.metric[0].value in list("0123456789")
+
+
 # --- model files --------------------------------------------------------------------
 
 def test_loaders_refuse_models_outside_the_models_folder(tmp_path):

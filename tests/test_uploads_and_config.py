@@ -60,6 +60,7 @@ def test_server_config_protects_participants():
     assert cfg["server"]["headless"] is True
     assert cfg["browser"]["gatherUsageStats"] is False
     assert cfg["client"]["showErrorDetails"] in ("none", False)
+    assert cfg["runner"]["postScriptGC"] is False  # no full collection after every participant's run
 
 
 def test_no_page_renders_raw_html():

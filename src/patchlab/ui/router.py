@@ -11,9 +11,12 @@ the session through ``app.py``. It costs one rerun, once per server.
 
 import streamlit as st
 
+from patchlab.ui.server import share_models
+
 
 def ensure_router() -> None:
-    """Call first in every page file."""
+    """Call first in every page file (it also applies :func:`share_models`)."""
+    share_models()
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # pragma: no cover - a Streamlit without it has no old mode
