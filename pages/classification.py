@@ -13,7 +13,7 @@ from patchlab.classification.figures import (
     figure_png,
     outlined_input,
     patch_tile,
-    probability_figure,
+    probability_chart,
 )
 from patchlab.classification.fusion import RULE_NAMES, RULES, fuse, fused_label
 from patchlab.classification.patches import PATCH_NAMES, extract_patches
@@ -132,8 +132,8 @@ def show_prediction(clf, x28, rule, truth, input_column):
             f"2 CPU threads), seed {training.get('seed')}; model card beside it."
         )
     st.markdown("**Class probabilities**: each patch, and fused")
-    st.image(figure_png(probability_figure(pred.patch_probs, pred.fused, pred.label, names, rule)),
-             width="stretch")
+    rows, spec = probability_chart(pred.patch_probs, pred.fused, pred.label, names, rule)
+    st.vega_lite_chart(pd.DataFrame(rows), spec)
     if n > 1:
         rows = []
         for r in RULES:

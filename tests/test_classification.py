@@ -265,7 +265,8 @@ def test_evaluation_tables_from_a_report():
 
 
 def test_figures_for_the_page():
-    from patchlab.classification.figures import accuracy_figure, outlined_input, patch_tile, probability_figure
+    from patchlab.classification.figures import (accuracy_figure, figure_png, outlined_input, patch_tile,
+                                                 probability_chart)
 
     x, _ = load_split("test")
     digit = x[0] / 255.0
@@ -274,9 +275,16 @@ def test_figures_for_the_page():
     assert tuple(picture[0, 0]) == (0xE6, 0x9F, 0x00)  # the top-left patch's outline colour
     tile = patch_tile(digit, (10, 10), 18, "#cc79a7", scale=8, border=4)
     assert tile.shape == (18 * 8 + 8, 18 * 8 + 8, 3)
-    probs = np.full((4, 10), 0.1)
-    fig = probability_figure(probs, probs[0], 0, ["a", "b", "c", "d"], "mean")
-    assert len(fig.axes) == 5
+    probs = np.full((4, 10), 0.02)
+    probs[np.arange(4), [3, 3, 5, 3]] = 0.82
+    rows, spec = probability_chart(probs, probs.mean(0), 3, ["a", "b", "c", "d"], "mean")
+    assert len(rows) == 50
+    titles = spec["facet"]["column"]["sort"]
+    assert titles == ["a: 3", "b: 3", "c: 5", "d: 3", "fused (mean): 3"]
+    assert [r["digit"] for r in rows if r["top"]] == [3, 3, 5, 3, 3]  # one solid bar per chart
+    with pytest.raises(ValueError):
+        probability_chart(probs[:, :9], probs[0], 0, ["a"] * 4, "mean")
     rows = [{"patch size": p, "best single patch %": 90.0, "worst single patch %": 80.0, "mean %": 95.0,
              "product %": 96.0, "mouse-drawn (mean) %": 91.0} for p in (14, 18)]
     assert len(accuracy_figure(rows).axes[0].lines) == 5
+    assert figure_png(accuracy_figure(rows))[:8] == b"\x89PNG\r\n\x1a\n"
