@@ -150,14 +150,18 @@ if fill:
             queue_note.info(f"The server is busy: {ahead} Fill{'s' if ahead != 1 else ''} ahead of "
                             f"yours. Yours starts by itself; please keep this page open.")
 
+        asked = time.perf_counter()
         with fill_gate().slot(on_wait=waiting):
             queue_note.empty()
+            started = time.perf_counter()
             results, errors, metrics = run_fill(photo, mask, chosen)
+            finished = time.perf_counter()
         # what every later rerun shows, computed once (outside the queue: it is light)
         vmax = error_scale(photo, [img for img, _ in results.values()])
         st.session_state[RESULT_KEY] = {
             "photo_id": photo_id, "mask_id": mask_id, "photo": photo, "mask": mask,
             "results": results, "errors": errors, "metrics": metrics, "vmax": vmax,
+            "server_s": finished - started, "queued_s": started - asked,
             "heatmaps": {k: error_heatmap(photo, img, vmax=vmax) for k, (img, _) in results.items()},
             "downloads": {"mask": to_png(mask), **({"unet": to_png(results["unet"][0])} if "unet" in results else {})},
         }
@@ -210,7 +214,9 @@ else:
         } for k, m in state["metrics"].items()]
         st.table(rows, hide_index=True)
         st.caption(f"{hole.mean():.1%} of the photo was masked. Higher is better; the "
-                   f"masked-region figures are the ones that tell the methods apart.")
+                   f"masked-region figures are the ones that tell the methods apart. "
+                   f"This Fill took {state['server_s']:.2f} s on the server, after "
+                   f"{state['queued_s']:.2f} s in the queue.")
 
         download = st.columns(3)
         if "unet" in state["downloads"]:
