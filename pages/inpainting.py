@@ -8,7 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from patchlab.gate import Gate
-from patchlab.images import ImageError, limit_size, load_sample, read_image, sample_names
+from patchlab.images import limit_size, load_sample, sample_names
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.data import HELD_OUT
@@ -20,6 +20,7 @@ from patchlab.inpainting.prefill import pull_push_fill
 from patchlab.memory import release_free_memory
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
+from patchlab.ui.picker import decode_upload
 from patchlab.ui.router import ensure_router
 
 ensure_router()
@@ -80,12 +81,12 @@ st.markdown(
 
 # ---------------------------------------------------------------- the photo
 source = st.radio("Photo", ["Sample photo", "Upload your own"], horizontal=True)
-photo, photo_id, scale = None, None, 1.0
+photo, photo_id = None, None
 if source == "Sample photo":
     names = sample_names()
     name = st.selectbox("Sample", names, index=names.index(HELD_OUT[0]),
                         format_func=lambda n: f"{n} (never seen in training)" if n in HELD_OUT else n)
-    photo, scale = sample_photo(name)
+    photo, _ = sample_photo(name)
     photo_id = f"sample:{name}"
 else:
     upload = st.file_uploader("A photo (PNG, JPEG, WebP, ...)",
@@ -93,16 +94,14 @@ else:
     if upload is None:
         st.info("Choose a photo to upload, or pick a sample photo above.")
         st.stop()
-    try:
-        full = read_image(upload.getvalue())
-    except ImageError as exc:
-        st.error(str(exc))
+    decoded = decode_upload(upload, "inpainting", WORKING_SIDE)  # once per upload, not per stroke
+    if isinstance(decoded, str):
+        st.error(decoded)
         st.stop()
-    photo, scale = limit_size(full, WORKING_SIDE)
+    photo, note = decoded
     photo_id = f"upload:{upload.file_id}"
-    if scale < 1:
-        st.caption(f"Your photo ({full.shape[1]}x{full.shape[0]}) was downscaled to "
-                   f"{photo.shape[1]}x{photo.shape[0]} so Fill answers quickly.")
+    if note:
+        st.caption(note)
 
 if min(photo.shape[:2]) < MIN_SIDE:
     st.warning(f"This photo is {photo.shape[1]}x{photo.shape[0]} pixels: too small to inpaint. "

@@ -68,3 +68,39 @@ def test_no_page_renders_raw_html():
         text = path.read_text()
         assert "unsafe_allow_html=True" not in text, path
         assert "st.html(" not in text, path
+
+
+def inpainting_page_with_upload(name, data, mime="image/png"):
+    at = AppTest.from_file(str(ROOT / "pages" / "inpainting.py"), default_timeout=120)
+    at.run()
+    at.radio[0].set_value("Upload your own").run()
+    at.file_uploader[0].set_value((name, data, mime)).run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def test_inpainting_upload_is_downscaled_decoded_once_and_filled(monkeypatch):
+    from patchlab.images import read_image as real_read_image
+    from patchlab.inpainting.display import canvas_size
+    from patchlab.ui import picker
+    from patchlab.ui.canvas import inject_key
+
+    calls = []
+    monkeypatch.setattr(picker, "read_image", lambda data: calls.append(1) or real_read_image(data))
+    at = inpainting_page_with_upload("big.png", png_bytes(900, 1200, seed=3))
+    assert any("downscaled to 512×384" in c.value for c in at.caption)
+    width, height = canvas_size((384, 512, 3))
+    rgba = np.zeros((height, width, 4), np.uint8)
+    rgba[height // 3: height // 2, width // 3: width // 2] = (255, 0, 255, 200)
+    at.session_state[inject_key("mask")] = rgba
+    at.run()
+    at.button(key="fill").click().run()
+    assert not at.exception and not at.error
+    assert len(at.table) == 1
+    assert len(calls) == 1  # decoded once, though the page ran four times with it
+
+
+def test_inpainting_bad_upload_gets_a_message():
+    at = inpainting_page_with_upload("notes.png", b"this is not an image")
+    assert at.error and "image" in at.error[0].value.lower()
+    assert not at.button  # nothing to fill

@@ -22,6 +22,34 @@ def cached_sample(name: str, max_side: int) -> np.ndarray:
     return load_sample(name, max_side=max_side)
 
 
+def decode_upload(upload, key: str, max_side: int):
+    """An uploaded photo, decoded once per session (not on every rerun).
+
+    Returns ``(image, note)``, with ``note`` saying how it was downscaled
+    (or None), or the participant-facing error message as a ``str``.
+    Only the latest upload per ``key`` is kept, in this session's state.
+    """
+    data = upload.getvalue()
+    digest = hashlib.sha256(data).hexdigest()
+    store = st.session_state.setdefault(f"{key}_decoded", {})
+    if digest not in store:
+        store.clear()  # one upload per picker per session: memory stays bounded
+        try:
+            image = read_image(data)
+        except ImageError as err:
+            store[digest] = str(err)
+        else:
+            small, scale = limit_size(image, max_side)
+            note = None
+            if scale < 1:
+                note = (
+                    f"Your photo ({image.shape[1]}×{image.shape[0]}) was downscaled to "
+                    f"{small.shape[1]}×{small.shape[0]} to keep this page fast."
+                )
+            store[digest] = (small, note)
+    return store[digest]
+
+
 def pick_image(key: str, *, default: str = "astronaut", max_side: int = 512, container=None):
     """Sample/upload selector; returns ``(image uint8 HxWx3, name)``.
 
@@ -52,25 +80,7 @@ def pick_image(key: str, *, default: str = "astronaut", max_side: int = 512, con
     if upload is None:
         box.info("Choose a file; until then the default photo is shown.")
         return cached_sample(default, max_side), default
-    data = upload.getvalue()
-    digest = hashlib.sha256(data).hexdigest()
-    store = st.session_state.setdefault(f"{key}_decoded", {})
-    if digest not in store:
-        store.clear()  # one upload per picker per session: memory stays bounded
-        try:
-            image = read_image(data)
-        except ImageError as err:
-            store[digest] = str(err)
-        else:
-            small, scale = limit_size(image, max_side)
-            note = None
-            if scale < 1:
-                note = (
-                    f"Your photo ({image.shape[1]}×{image.shape[0]}) was downscaled to "
-                    f"{small.shape[1]}×{small.shape[0]} to keep this page fast."
-                )
-            store[digest] = (small, note)
-    entry = store[digest]
+    entry = decode_upload(upload, key, max_side)
     if isinstance(entry, str):
         box.error(entry)
         return cached_sample(default, max_side), default
