@@ -339,6 +339,14 @@ def test_one_training_step_on_a_folder(tmp_path):
     mask = square_mask((32, 32), seed=0)
     np.testing.assert_array_equal(model.inpaint(image, mask)[~mask], image[~mask])
 
+    # an interrupted run is reproduced with --stop-at: the schedule of --steps, fewer steps
+    stopped = train("unet", steps=5, stop_at=2, batch=1, out=tmp_path / "m" / "stopped.keras",
+                    data_dir=photos, size=32, progress=False, evaluate=False, init=out)
+    assert stopped["steps_done"] == 2 and stopped["status"] == "stopped at step 2 of 5"
+    assert stopped["initialised_from"]["steps_done"] == 1
+    with pytest.raises(ValueError, match="stop_at"):
+        train("unet", steps=5, stop_at=6, out=tmp_path / "m" / "x.keras", data_dir=photos, size=32)
+
 
 def test_one_model_serves_threads_at_once(tiny):
     from concurrent.futures import ThreadPoolExecutor

@@ -117,14 +117,16 @@ def _write_card(path, card):
 
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
-          loss="l1", init=None):
+          loss="l1", init=None, stop_at=None):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
     hole-weighted squared error, which PSNR measures); the seed always uses
     MSE. ``init`` continues from the weights of a saved model of the same
     architecture (its card is recorded in the new one). ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
-    a seed size must be ``8 k + 4``), for quick smoke tests.
+    a seed size must be ``8 k + 4``), for quick smoke tests. ``stop_at`` ends
+    training after that many steps while keeping the learning-rate schedule of
+    ``steps`` (how an interrupted run is reproduced).
 
     Returns
     -------
@@ -135,6 +137,9 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         raise ValueError(f"`arch` must be one of {', '.join(TRAIN_SIZE)}; got {arch!r}.")
     if int(steps) < 1 or int(batch) < 1:
         raise ValueError(f"`steps` and `batch` must be at least 1, got {steps} and {batch}.")
+    stop_at = int(steps) if stop_at is None else int(stop_at)
+    if not 1 <= stop_at <= int(steps):
+        raise ValueError(f"`stop_at` must be between 1 and `steps` ({steps}), got {stop_at}.")
     out = Path(out)
     if out.suffix != ".keras":
         raise ValueError(f"`out` must end in .keras, got {str(out)!r}.")
@@ -236,7 +241,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
 
     start = time.perf_counter()
     losses, history = [], []
-    bar = tqdm(range(1, steps + 1), desc=f"train {arch}", unit="step", disable=not progress,
+    bar = tqdm(range(1, stop_at + 1), desc=f"train {arch}", unit="step", disable=not progress,
                mininterval=2.0)
     for step in bar:
         inputs, target, mask = make_batch(photos, batch, size, rng, arch)
@@ -244,10 +249,10 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         losses.append(loss)
         if step % 50 == 0:
             bar.set_postfix(loss=f"{np.mean(losses[-50:]):.4f}")
-        if step % 100 == 0 or step == steps:
+        if step % 100 == 0 or step == stop_at:
             history.append({"step": step, "loss": round(float(np.mean(losses[-100:])), 5),
                             "elapsed_s": round(time.perf_counter() - start, 1)})
-        if step % checkpoint_every == 0 and step < steps:
+        if step % checkpoint_every == 0 and step < stop_at:
             _save(model, out)
             _write_card(card_path(out), {**card, "status": f"checkpoint at step {step}",
                                          "steps_done": step, "loss_history": history,
@@ -255,8 +260,8 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     wall = time.perf_counter() - start
     _save(model, out)
     card.update({
-        "status": "trained",
-        "steps_done": int(steps),
+        "status": "trained" if stop_at == int(steps) else f"stopped at step {stop_at} of {steps}",
+        "steps_done": stop_at,
         "loss_history": history,
         "wall_time_s": round(wall, 1),
         "trained_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
@@ -287,10 +292,12 @@ def main(argv=None):
     parser.add_argument("--loss", choices=["l1", "l1+l2"], default="l1")
     parser.add_argument("--size", type=int, default=None, help="crop size (default 256; seed 228)")
     parser.add_argument("--init", default=None, help="continue from this saved model's weights")
+    parser.add_argument("--stop-at", type=int, default=None,
+                        help="stop after this many steps, keeping the schedule of --steps")
     args = parser.parse_args(argv)
     card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
                  args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
-                 loss=args.loss, init=args.init)
+                 loss=args.loss, init=args.init, stop_at=args.stop_at)
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
 
