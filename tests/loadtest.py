@@ -208,7 +208,9 @@ async def classification_action(page, url, k):
     await settle(page)
     canvas = page.locator("canvas").last
     await canvas.wait_for(state="visible")
-    await canvas.scroll_into_view_if_needed()  # the sidebar link keeps the previous page's scroll
+    # the sidebar link keeps the previous page's scroll position: bring the whole canvas into view
+    await canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
+    await page.wait_for_timeout(300)
     box = await canvas.bounding_box()
     x = 0.35 + 0.015 * (k % 10)
     t0 = time.monotonic()
