@@ -23,15 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from patchlab import MODELS_DIR, ROOT
 from patchlab.inpainting.prefill import pull_push_fill
-from patchlab.tf_runtime import check_model_path, load_model
 from patchlab.patches import patchify, unpatchify
+from patchlab.tf_runtime import check_model_path, load_model
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "RETRAIN",
            "check_inputs", "pad_to_multiple"]
 
-ROOT = Path(__file__).resolve().parents[3]
-MODELS_DIR = ROOT / "models"
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
 RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 "
            "--out models/inpainting.keras")
