@@ -4,9 +4,7 @@ import streamlit as st
 
 from patchlab.memory import limit_arenas, release_free_memory
 from patchlab.ui.registry import DEMOS
-from patchlab.ui.server import share_models
 
-share_models()  # no Keras reset (and full garbage collection) after every run
 limit_arenas(2)  # many participant threads, one process: keep the heap from fanning out
 
 st.set_page_config(page_title="PatchLab", page_icon=":material/grid_on:", layout="wide")
