@@ -219,6 +219,32 @@ def test_large_images_go_through_overlapping_tiles(tiny):
     assert tiled.shape == image.shape
 
 
+def test_context_box_grows_and_clips():
+    from patchlab.inpainting.infer import context_box
+
+    mask = np.zeros((100, 120), bool)
+    mask[40:50, 10:30] = True
+    assert context_box(mask, 16) == (24, 66, 0, 46)
+    assert context_box(mask, 0) == (40, 50, 10, 30)
+    assert context_box(np.zeros((5, 7), bool), 3) == (0, 5, 0, 7)
+    with pytest.raises(ValueError, match="margin"):
+        context_box(mask, -1)
+
+
+def test_large_photo_is_filled_from_the_hole_and_its_context(tiny_model_path):
+    """Of a photo larger than a tile, the network sees only the hole's box plus a band."""
+    model = Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64, context=12)
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (150, 211, 3), dtype=np.uint8)
+    mask = np.zeros((150, 211), bool)
+    mask[60:80, 90:120] = True
+    calls = []
+    out = model.inpaint(image, mask, progress=lambda d, t: calls.append((d, t)))
+    assert calls == [(1, 1)]  # one pass over the hole's box, not every tile
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    assert not np.array_equal(out[mask], image[mask])
+
+
 def test_empty_mask_returns_the_image(tiny):
     image = np.random.default_rng(2).integers(0, 256, (20, 30, 3), dtype=np.uint8)
     out = tiny.inpaint(image, np.zeros((20, 30), bool))
