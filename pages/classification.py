@@ -20,6 +20,7 @@ from patchlab.classification.patches import PATCH_NAMES, extract_patches
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.router import ensure_router
+from patchlab.ui.server import read_only
 
 PATCH_SIZES = (14, 18, 22, 28)
 
@@ -42,9 +43,10 @@ def accuracy_png(mtime):
     return figure_png(accuracy_figure(size_table(eval_report(mtime))), dpi=110)
 
 
-@st.cache_data(show_spinner=False)
+@st.cache_resource(show_spinner=False)
 def test_digits():
-    return gallery_digits()
+    """(images, labels): one read-only copy per server, shared by every session."""
+    return read_only(gallery_digits())
 
 
 def controls():

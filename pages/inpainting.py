@@ -12,7 +12,8 @@ from patchlab.images import limit_size, load_sample, sample_names
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.data import HELD_OUT
-from patchlab.inpainting.display import canvas_size, error_heatmap, error_scale, hole_box, overlay_mask, to_png
+from patchlab.inpainting.display import (canvas_size, colour_levels, error_levels, error_scale, hole_box,
+                                         overlay_mask, to_png)
 from patchlab.inpainting.evaluate import LABELS, format_table, load_report, region_metrics
 from patchlab.inpainting.infer import MIN_SIDE, RETRAIN
 from patchlab.inpainting.masks import canvas_to_mask
@@ -22,6 +23,7 @@ from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import decode_upload
 from patchlab.ui.router import ensure_router
+from patchlab.ui.server import read_only
 
 ensure_router()
 
@@ -31,8 +33,10 @@ RESULT_KEY = "inpainting_result"
 
 @st.cache_resource(show_spinner="Loading the inpainting model...")
 def load_inpainter():
-    """One model per server process, shared by every session (thread-safe)."""
-    return Inpainter.load()
+    """One model per server process, shared by every session (thread-safe), warmed up."""
+    model = Inpainter.load()
+    model.warm_up()
+    return model
 
 
 @st.cache_resource
@@ -41,9 +45,10 @@ def fill_gate():
     return Gate()
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def sample_photo(name):
-    return limit_size(load_sample(name), WORKING_SIDE)
+    """(photo, note): one read-only copy per server, shared by every session."""
+    return read_only(limit_size(load_sample(name), WORKING_SIDE))
 
 
 def run_fill(photo, mask, chosen):
@@ -161,7 +166,7 @@ if fill:
             "photo_id": photo_id, "mask_id": mask_id, "photo": photo, "mask": mask,
             "results": results, "errors": errors, "metrics": metrics, "vmax": vmax,
             "server_s": finished - started, "queued_s": started - asked,
-            "heatmaps": {k: error_heatmap(photo, img, vmax=vmax) for k, (img, _) in results.items()},
+            "error_levels": {k: error_levels(photo, img, vmax=vmax) for k, (img, _) in results.items()},
             "downloads": {"mask": to_png(mask), **({"unet": to_png(results["unet"][0])} if "unet" in results else {})},
         }
         del results, metrics
@@ -195,11 +200,12 @@ else:
 
         st.subheader("Error against the original")
         vmax = state["vmax"]
-        maps = [("Original", original)] + [(LABELS[k], img) for k, img in state["heatmaps"].items()]
+        maps = [("Original", crop(original))]
+        maps += [(LABELS[k], colour_levels(crop(levels))) for k, levels in state["error_levels"].items()]
         for start in range(0, len(maps), per_row):
             cols = st.columns(per_row)
             for col, (label, img) in zip(cols, maps[start:start + per_row]):
-                col.image(crop(img), caption=label, width="stretch")
+                col.image(img, caption=label, width="stretch")
         st.caption(f"Mean absolute error over the colour channels; black = exact, "
                    f"brightest = {vmax:.0f} grey levels (same scale for every method).")
 

@@ -9,6 +9,7 @@ from patchlab.patch_demo import Settings, analyse, clamp_settings, parse_query, 
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
 from patchlab.ui.router import ensure_router
+from patchlab.ui.server import read_only
 import pandas as pd
 
 from patchlab.visualize import draw_patch_grid, error_map, heatmap, montage, to_uint8, window_profile
@@ -16,14 +17,14 @@ from patchlab.visualize import draw_patch_grid, error_map, heatmap, montage, to_
 MAX_SIDE = 512  # the page works on images of at most 512 px per side
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
+@st.cache_resource(max_entries=64, show_spinner=False)
 def geometry_pictures(shape, patch, stride, window, edge):
-    """Coverage and weight-map heat maps: they depend on the geometry only."""
+    """Coverage and weight-map heat maps: they depend on the geometry only (shared, read-only)."""
     cov = engine.coverage(shape, patch, stride, edge).astype(float)
     wmap = engine.weight_map(shape, patch, stride, window, edge)
     cov[cov == 0] = np.nan
     wmap[wmap == 0] = np.nan
-    return heatmap(cov, "viridis", "patches per pixel"), heatmap(wmap, "magma", "merge weight")
+    return read_only((heatmap(cov, "viridis", "patches per pixel"), heatmap(wmap, "magma", "merge weight")))
 
 
 @st.cache_resource(show_spinner="Compiling the patch engine (once per server)…")

@@ -10,6 +10,7 @@ from patchlab import upsampling as up
 from patchlab.images import load_sample, sample_names
 from patchlab.ui.code import show_code
 from patchlab.ui.router import ensure_router
+from patchlab.ui.server import read_only
 
 ensure_router()
 
@@ -25,17 +26,17 @@ PATTERN_LABELS = {
 }
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@st.cache_resource(show_spinner=False, max_entries=32)
 def input_image(source, name):
-    """The picture to upsample, float32 (H, W, 3) in [0, 1]."""
+    """The picture to upsample, float32 (H, W, 3) in [0, 1] (shared, read-only)."""
     if source == "photo":
-        return load_sample(name, max_side=INPUT_SIDE).astype(np.float32) / 255.0
-    return up.pattern_image(name, INPUT_SIDE, 3)
+        return read_only(load_sample(name, max_side=INPUT_SIDE).astype(np.float32) / 255.0)
+    return read_only(up.pattern_image(name, INPUT_SIDE, 3))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_resource(show_spinner=False, max_entries=16)
 def pipeline_photo(name):
-    return load_sample(name, max_side=PIPELINE_SIDE)
+    return read_only(load_sample(name, max_side=PIPELINE_SIDE))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)

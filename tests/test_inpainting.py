@@ -245,6 +245,20 @@ def test_large_photo_is_filled_from_the_hole_and_its_context(tiny_model_path):
     assert not np.array_equal(out[mask], image[mask])
 
 
+def test_warm_up_traces_the_network_once_on_a_full_batch(tiny_model_path):
+    model = Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64)
+    assert model._forward is None
+    assert model.warm_up() > 0
+    forward = model._forward
+    assert forward is not None
+    image = np.random.default_rng(4).integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    mask = np.zeros((40, 50), bool)
+    mask[10:20, 10:30] = True
+    out = model.inpaint(image, mask)
+    assert model._forward is forward  # the Fill reuses the traced graph
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+
+
 def test_empty_mask_returns_the_image(tiny):
     image = np.random.default_rng(2).integers(0, 256, (20, 30, 3), dtype=np.uint8)
     out = tiny.inpaint(image, np.zeros((20, 30), bool))
@@ -334,6 +348,12 @@ def test_display_helpers():
     b[2, 3] = 200
     heat = error_heatmap(a, b)
     assert heat.shape == (10, 12, 3) and heat.dtype == np.uint8 and heat[2, 3].sum() > heat[0, 0].sum()
+    from patchlab.inpainting.display import colour_levels, error_levels
+
+    levels = error_levels(a, b, vmax=100)
+    assert levels.dtype == np.uint8 and levels[2, 3] == 255 and levels[0, 0] == 0
+    assert error_levels(a, b, vmax=400)[2, 3] == 128  # 200 of 400, on the 0-255 scale
+    np.testing.assert_array_equal(colour_levels(levels), error_heatmap(a, b, vmax=100))
     png = to_png(np.eye(5, dtype=bool))
     assert Image.open(__import__("io").BytesIO(png)).size == (5, 5)
 

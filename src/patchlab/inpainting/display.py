@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import io
 
 import numpy as np
 from PIL import Image
 
-__all__ = ["canvas_size", "overlay_mask", "error_heatmap", "to_png", "hole_box", "error_scale"]
+__all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "error_heatmap", "to_png",
+           "hole_box", "error_scale"]
 
 HOLE_COLOUR = (255, 0, 255)
 
@@ -34,6 +36,45 @@ def overlay_mask(image, mask, colour=HOLE_COLOUR):
     return out
 
 
+def error_levels(original, result, vmax=None):
+    """Absolute error per pixel (mean over colours), scaled to 0-255.
+
+    Parameters
+    ----------
+    original, result : ndarray of uint8, shape (H, W, 3)
+    vmax : float, optional
+        The error shown brightest (level 255); the result's own maximum when
+        omitted. Use one ``vmax`` for every method so the maps compare.
+
+    Returns
+    -------
+    levels : ndarray of uint8, shape (H, W)
+        A third of the size of the coloured map: what a page keeps per Fill.
+    """
+    original = np.asarray(original, dtype=np.float32)
+    result = np.asarray(result, dtype=np.float32)
+    if original.shape != result.shape:
+        raise ValueError(f"`original` {original.shape} and `result` {result.shape} differ in shape.")
+    err = np.abs(original - result).mean(axis=-1)
+    top = float(vmax) if vmax else float(err.max())
+    scaled = err * (255.0 / top) if top > 0 else err
+    return np.rint(np.clip(scaled, 0, 255)).astype(np.uint8)
+
+
+def colour_levels(levels, cmap="magma"):
+    """Colour a map of 0-255 levels with a matplotlib colormap: (H, W) uint8 -> (H, W, 3) uint8."""
+    return _colour_table(cmap)[np.asarray(levels, dtype=np.uint8)]
+
+
+@functools.lru_cache(maxsize=8)
+def _colour_table(cmap):
+    import matplotlib
+
+    table = (matplotlib.colormaps[cmap](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
+    table.flags.writeable = False
+    return table
+
+
 def error_heatmap(original, result, vmax=None, cmap="magma"):
     """Absolute error per pixel (mean over colours), as a colour image.
 
@@ -48,17 +89,7 @@ def error_heatmap(original, result, vmax=None, cmap="magma"):
     -------
     heatmap : ndarray of uint8, shape (H, W, 3)
     """
-    import matplotlib
-
-    original = np.asarray(original, dtype=np.float32)
-    result = np.asarray(result, dtype=np.float32)
-    if original.shape != result.shape:
-        raise ValueError(f"`original` {original.shape} and `result` {result.shape} differ in shape.")
-    err = np.abs(original - result).mean(axis=-1)
-    top = float(vmax) if vmax else float(err.max())
-    scaled = err / top if top > 0 else err
-    rgba = matplotlib.colormaps[cmap](np.clip(scaled, 0, 1))
-    return (rgba[..., :3] * 255).astype(np.uint8)
+    return colour_levels(error_levels(original, result, vmax), cmap)
 
 
 def to_png(array):

@@ -12,14 +12,15 @@ import numpy as np
 import streamlit as st
 
 from patchlab.images import SAMPLES, ImageError, limit_size, load_sample, read_image
+from patchlab.ui.server import read_only
 
 UPLOAD = "Upload your own…"
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+@st.cache_resource(max_entries=32, show_spinner=False)
 def cached_sample(name: str, max_side: int) -> np.ndarray:
-    """A bundled sample, decoded once per server process."""
-    return load_sample(name, max_side=max_side)
+    """A bundled sample, decoded once per server process (read-only, shared by every session)."""
+    return read_only(load_sample(name, max_side=max_side))
 
 
 def decode_upload(upload, key: str, max_side: int):

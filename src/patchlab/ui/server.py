@@ -10,13 +10,18 @@ no per-run Keras state to clean: :func:`share_models` keeps Streamlit's
 other clean-up (closing ``pyplot`` figures) and skips the Keras reset.
 ``runner.postScriptGC = false`` in ``.streamlit/config.toml`` removes the
 other forced collection after each run; Python's own collector still runs.
+
+Images that every session uses (sample photos, test digits, geometry maps)
+are cached with ``st.cache_resource`` and made read-only (:func:`read_only`):
+one copy per server. ``st.cache_data`` would hand each run its own copy,
+which costs a copy per rerun and memory per session.
 """
 
 from __future__ import annotations
 
 import sys
 
-__all__ = ["share_models"]
+__all__ = ["share_models", "read_only"]
 
 _done = False
 
@@ -44,3 +49,17 @@ def share_models() -> bool:
     script_runner._clean_problem_modules = _close_pyplot_figures
     _done = True
     return True
+
+
+def read_only(value):
+    """Mark an array, or the arrays in a tuple or list, read-only; return ``value``.
+
+    For values shared by every session through ``st.cache_resource``: a page
+    that tried to change one in place would get a ``ValueError`` instead of
+    silently changing it for everybody.
+    """
+    items = value if isinstance(value, (tuple, list)) else (value,)
+    for item in items:
+        if hasattr(item, "flags"):
+            item.flags.writeable = False
+    return value
