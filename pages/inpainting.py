@@ -252,3 +252,10 @@ with st.expander("Show the code: the model definition"):
 show_code(Inpainter.inpaint, Inpainter._tiled, pull_push_fill, canvas_to_mask,
           label="Show the code: the inference path")
 st.caption(f"Retrain the model: `{RETRAIN}`")
+
+# Load (and warm up) the shared model while the participant draws, not when they press Fill;
+# later sessions find it loaded. A missing or broken model is reported by Fill.
+try:
+    load_inpainter()
+except (ModelUnavailable, ValueError):
+    pass
