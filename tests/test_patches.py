@@ -395,3 +395,19 @@ def test_thread_count_follows_the_faster_recent_timing(monkeypatch):
     for _ in range(20):  # the machine gets busy: two threads become slow
         engine._record_time(plan, 2, 3.0)
     assert [engine._pick_threads(plan, big) for _ in range(7)].count(1) >= 6
+
+
+@pytest.mark.parametrize("cmap", ["viridis", "magma"])
+def test_colorize_matches_matplotlib_colour_maps(cmap):
+    """The uint8 colour table gives exactly what matplotlib's colour map gives, NaN included."""
+    from matplotlib import colormaps
+
+    from patchlab.visualize import colorize
+
+    values = np.random.default_rng(7).normal(size=(37, 53))
+    values[0, 0], values[1, 1], values[2, 2] = np.nan, 5.0, -5.0  # NaN, above and below the range
+    got = colorize(values, cmap, vmin=-1.0, vmax=1.0)
+    want = (colormaps[cmap](np.clip((values + 1.0) / 2.0, 0.0, 1.0))[..., :3] * 255).astype(np.uint8)
+    np.testing.assert_array_equal(got, want)
+    masked = colorize(values, cmap, vmin=-1.0, vmax=1.0, mask=np.isnan(values))
+    assert tuple(masked[0, 0]) == (225, 225, 225)

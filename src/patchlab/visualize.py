@@ -6,10 +6,12 @@ slider move (no matplotlib figure needed for the images themselves).
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["to_uint8", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap", "window_profile"]
+__all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap", "window_profile"]
 
 
 def to_uint8(image):
@@ -18,6 +20,16 @@ def to_uint8(image):
     if image.dtype == np.uint8:
         return image
     return np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
+
+
+@functools.lru_cache(maxsize=16)
+def colour_table(cmap):
+    """The 256 colours of a matplotlib colour map, as a read-only (256, 3) uint8 table."""
+    from matplotlib import colormaps
+
+    table = (colormaps[cmap](np.arange(256))[:, :3] * 255).astype(np.uint8)
+    table.flags.writeable = False
+    return table
 
 
 def colorize(values, cmap="viridis", vmin=None, vmax=None, mask=None):
@@ -36,8 +48,6 @@ def colorize(values, cmap="viridis", vmin=None, vmax=None, mask=None):
     -------
     rgb : ndarray of uint8, shape (H, W, 3)
     """
-    from matplotlib import colormaps
-
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"`values` must be 2-D, got shape {values.shape}.")
@@ -46,7 +56,11 @@ def colorize(values, cmap="viridis", vmin=None, vmax=None, mask=None):
     hi = float(finite.max()) if vmax is None and finite.size else (vmax if vmax is not None else 1.0)
     span = hi - lo if hi > lo else 1.0
     norm = np.clip((values - lo) / span, 0.0, 1.0)
-    rgb = (colormaps[cmap](norm)[..., :3] * 255).astype(np.uint8)
+    # matplotlib's own rule for its 256-colour maps, on a uint8 table: no (H, W, 4) float copy
+    bad = np.isnan(norm)
+    index = np.minimum(np.where(bad, 0.0, norm) * 256, 255).astype(np.uint8)
+    rgb = colour_table(cmap)[index]
+    rgb[bad] = 0  # matplotlib's colour for NaN: transparent black
     if mask is not None:
         rgb[mask] = 225
     return rgb

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import io
 
 import numpy as np
 from PIL import Image
+
+from patchlab.visualize import colour_table
 
 __all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "error_heatmap", "to_png",
            "hole_box", "error_scale"]
@@ -63,16 +64,7 @@ def error_levels(original, result, vmax=None):
 
 def colour_levels(levels, cmap="magma"):
     """Colour a map of 0-255 levels with a matplotlib colormap: (H, W) uint8 -> (H, W, 3) uint8."""
-    return _colour_table(cmap)[np.asarray(levels, dtype=np.uint8)]
-
-
-@functools.lru_cache(maxsize=8)
-def _colour_table(cmap):
-    import matplotlib
-
-    table = (matplotlib.colormaps[cmap](np.linspace(0.0, 1.0, 256))[:, :3] * 255).astype(np.uint8)
-    table.flags.writeable = False
-    return table
+    return colour_table(cmap)[np.asarray(levels, dtype=np.uint8)]
 
 
 def error_heatmap(original, result, vmax=None, cmap="magma"):
