@@ -40,7 +40,8 @@ RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps
 MIN_SIDE = 16
 #: Pixels of context kept around the hole of a photo larger than a tile. Measured on
 #: the held-out photos at 512 px (squares, brush strokes, rectangles; 4 masks each):
-#: masked PSNR within 0.02 dB of running every tile, 2.5x faster for a square hole.
+#: masked PSNR within 0.02 dB of running every tile, 2.3x faster for a square hole
+#: (benchmarks/bench_inpainting_context.py).
 DEFAULT_CONTEXT = 96
 
 
