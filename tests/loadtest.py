@@ -6,6 +6,13 @@ with its own photo, drawing and settings, and each checking that the result
 it gets is its own). Reports p50/p95 latency per action and the server's
 resident memory, and fails when a target is missed.
 
+Each action is timed at the participant's browser two ways: the server round
+trip (from the browser sending the action's rerun request to it receiving the
+end of that run, stamped by the browser's network stack; the Fill target
+applies to it) and on the page (input event to result shown, on the page's
+clock). The second includes drawing the page, which here all the browsers do
+on the server's cores; the CPU seconds of both sides are reported beside it.
+
     python tests/loadtest.py [--sessions 20] [--json bench/loadtest.json]
 
 Traffic goes to 127.0.0.1 only; every wait is bounded.
