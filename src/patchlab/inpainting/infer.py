@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -224,8 +225,6 @@ class Inpainter:
         -------
         seconds : float
         """
-        import time
-
         t = time.perf_counter()
         side = self.tile_size if self.arch == "unet" else 228
         x = np.zeros((self.batch if self.arch == "unet" else 1, side, side, 3), np.float32)
@@ -268,24 +267,21 @@ class Inpainter:
             x = pull_push_fill(x, mask)
 
         h, w = mask.shape
+        fits = h <= self.tile_size and w <= self.tile_size
+        if self.arch == "seed" or self.context is None or fits:
+            y0, y1, x0, x1 = 0, h, 0, w
+        else:  # only the hole and a band of context around it go through the network
+            y0, y1, x0, x1 = context_box(mask, self.context)
+        part_x, part_m = x[y0:y1, x0:x1], m[y0:y1, x0:x1]
         with self._lock:
-            if self.arch == "seed" or (h <= self.tile_size and w <= self.tile_size):
-                filled = self._run(x[None], m[None])[0]
+            if self.arch == "seed" or (y1 - y0 <= self.tile_size and x1 - x0 <= self.tile_size):
+                part = self._run(part_x[None], part_m[None])[0]
                 if progress:
                     progress(1, 1)
-            elif self.context is None:
-                filled = self._tiled(x, m, progress)
-            else:  # only the hole and a band of context around it go through the network
-                y0, y1, x0, x1 = context_box(mask, self.context)
-                part_x, part_m = x[y0:y1, x0:x1], m[y0:y1, x0:x1]
-                if y1 - y0 <= self.tile_size and x1 - x0 <= self.tile_size:
-                    part = self._run(part_x[None], part_m[None])[0]
-                    if progress:
-                        progress(1, 1)
-                else:
-                    part = self._tiled(part_x, part_m, progress)
-                filled = x.copy()
-                filled[y0:y1, x0:x1] = part
+            else:
+                part = self._tiled(part_x, part_m, progress)
+        filled = x.copy()
+        filled[y0:y1, x0:x1] = part
         result = image.copy()
         result[mask] = np.clip(np.rint(filled[mask] * 255.0), 0, 255).astype(np.uint8)
         return result
