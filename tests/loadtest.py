@@ -388,34 +388,28 @@ async def staggered(k, coro, gap_s=0.5):
     return await coro
 
 
-async def workshop(url, sessions, measure_cpu=False):
+async def workshop(url, sessions):
     from playwright.async_api import async_playwright
 
     results, errors = {}, []
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        cpu0 = browsers_cpu_seconds() if measure_cpu else 0.0
+        cpu0 = browsers_cpu_seconds()
         t0 = time.monotonic()
         await asyncio.gather(*(staggered(k, participant(browser, url, k, results, errors)) for k in range(sessions)))
         wall = time.monotonic() - t0
-        cpu = browsers_cpu_seconds() - cpu0 if measure_cpu else 0.0
+        cpu = browsers_cpu_seconds() - cpu0
         await browser.close()
-    if measure_cpu:
-        return results, errors, wall, cpu
-    return results, errors, wall
+    return results, errors, wall, cpu
 
 
-def _cpu_fields(pid, children=False):
+def cpu_seconds(pid, children=False):
     """User + system CPU seconds of a process (and of the children it has reaped)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     ticks = int(fields[11]) + int(fields[12])  # utime, stime
     if children:
         ticks += int(fields[13]) + int(fields[14])  # cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def cpu_seconds(pid):
-    return _cpu_fields(pid)
 
 
 def browsers_cpu_seconds():
@@ -427,7 +421,7 @@ def browsers_cpu_seconds():
         try:
             if Path(CHROMIUM).name not in (entry / "cmdline").read_text():
                 continue
-            total += _cpu_fields(entry.name, children=True)
+            total += cpu_seconds(entry.name, children=True)
         except OSError:
             continue
     return total
@@ -467,7 +461,7 @@ def main():
     try:
         print(f"server {url}, pid {proc.pid}, RSS at start {rss_mb(proc.pid):.0f} MB")
         with MemoryWatch(proc.pid) as single:
-            results1, errors1, _ = asyncio.run(workshop(url, 1))
+            results1, errors1, _, _ = asyncio.run(workshop(url, 1))
         solo = {"on_page_s": results1.get("inpainting_fill", []), "round_trip_s": ROUND_TRIPS.get("inpainting_fill", [])}
         print(f"one participant: peak RSS {single.peak:.0f} MB")
         SERVER_TIMES.clear()
@@ -475,7 +469,7 @@ def main():
         ROUND_TRIPS.clear()
         cpu_before = cpu_seconds(proc.pid)
         with MemoryWatch(proc.pid) as many:
-            results, errors, wall, browser_cpu = asyncio.run(workshop(url, args.sessions, measure_cpu=True))
+            results, errors, wall, browser_cpu = asyncio.run(workshop(url, args.sessions))
         server_cpu = cpu_seconds(proc.pid) - cpu_before
         rss_after = rss_mb(proc.pid)
     finally:

@@ -10,7 +10,7 @@ from PIL import Image
 
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
-from patchlab.inpainting.display import canvas_size, error_heatmap, to_png
+from patchlab.inpainting.display import canvas_size, colour_levels, error_levels, to_png
 from patchlab.inpainting.evaluate import region_metrics, target_check
 from patchlab.inpainting.infer import DEFAULT_MODEL, RETRAIN, check_inputs, pad_to_multiple
 from patchlab.inpainting.masks import (
@@ -346,14 +346,15 @@ def test_display_helpers():
     a = np.zeros((10, 12, 3), np.uint8)
     b = a.copy()
     b[2, 3] = 200
-    heat = error_heatmap(a, b)
+    heat = colour_levels(error_levels(a, b))
     assert heat.shape == (10, 12, 3) and heat.dtype == np.uint8 and heat[2, 3].sum() > heat[0, 0].sum()
-    from patchlab.inpainting.display import colour_levels, error_levels
-
     levels = error_levels(a, b, vmax=100)
     assert levels.dtype == np.uint8 and levels[2, 3] == 255 and levels[0, 0] == 0
     assert error_levels(a, b, vmax=400)[2, 3] == 128  # 200 of 400, on the 0-255 scale
-    np.testing.assert_array_equal(colour_levels(levels), error_heatmap(a, b, vmax=100))
+    from matplotlib import colormaps
+
+    ends = (colormaps["magma"]([0, 255])[:, :3] * 255).astype(np.uint8)  # the map's first and last colours
+    np.testing.assert_array_equal(colour_levels(levels)[[0, 2], [0, 3]], ends)
     png = to_png(np.eye(5, dtype=bool))
     assert Image.open(__import__("io").BytesIO(png)).size == (5, 5)
 

@@ -9,8 +9,7 @@ from PIL import Image
 
 from patchlab.visualize import colour_table
 
-__all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "error_heatmap", "to_png",
-           "hole_box", "error_scale"]
+__all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "to_png", "hole_box", "error_scale"]
 
 HOLE_COLOUR = (255, 0, 255)
 
@@ -65,23 +64,6 @@ def error_levels(original, result, vmax=None):
 def colour_levels(levels, cmap="magma"):
     """Colour a map of 0-255 levels with a matplotlib colormap: (H, W) uint8 -> (H, W, 3) uint8."""
     return colour_table(cmap)[np.asarray(levels, dtype=np.uint8)]
-
-
-def error_heatmap(original, result, vmax=None, cmap="magma"):
-    """Absolute error per pixel (mean over colours), as a colour image.
-
-    Parameters
-    ----------
-    original, result : ndarray of uint8, shape (H, W, 3)
-    vmax : float, optional
-        The error shown brightest; the result's own maximum when omitted.
-        Use one ``vmax`` for every method so the maps compare.
-
-    Returns
-    -------
-    heatmap : ndarray of uint8, shape (H, W, 3)
-    """
-    return colour_levels(error_levels(original, result, vmax), cmap)
 
 
 def to_png(array):
