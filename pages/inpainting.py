@@ -15,9 +15,9 @@ from patchlab.inpainting.data import HELD_OUT
 from patchlab.inpainting.display import (canvas_size, colour_levels, error_levels, error_scale, hole_box,
                                          overlay_mask, to_png)
 from patchlab.inpainting.evaluate import LABELS, format_table, load_report, region_metrics
-from patchlab.inpainting.infer import MIN_SIDE, RETRAIN
+from patchlab.inpainting.infer import MIN_SIDE, RETRAIN, read_card
 from patchlab.inpainting.masks import canvas_to_mask
-from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.inpainting import prefill
 from patchlab.memory import release_free_memory
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
@@ -249,8 +249,10 @@ else:
 with st.expander("Show the code: the model definition"):
     spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
     st.code(Path(spec.origin).read_text(), language="python")
-show_code(Inpainter.inpaint, Inpainter._tiled, pull_push_fill, canvas_to_mask,
+show_code(Inpainter.inpaint, Inpainter._tiled, prefill, canvas_to_mask,
           label="Show the code: the inference path")
+first_guess = prefill.prefill_function(read_card().get("prefill"))  # what the shipped model was trained with
+st.caption(f"The shipped model's first guess of the hole: `{first_guess.__name__}`.")
 st.caption(f"Retrain the model: `{RETRAIN}`")
 
 # Load (and warm up) the shared model while the participant draws, not when they press Fill;

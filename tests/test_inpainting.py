@@ -16,7 +16,7 @@ from patchlab.inpainting.infer import DEFAULT_MODEL, RETRAIN, check_inputs, pad_
 from patchlab.inpainting.masks import (
     TUTORIAL_SQUARE, brush_mask, canvas_to_mask, mask_batch, random_mask, square_mask,
 )
-from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.inpainting.prefill import PREFILLS, harmonic_fill, prefill_function, pull_push_fill
 
 
 # ----------------------------------------------------------------- masks
@@ -132,6 +132,69 @@ def test_pull_push_keeps_known_pixels_and_fills_smoothly():
     hole = np.zeros((20, 20), bool)
     hole[5:15, 5:15] = True
     np.testing.assert_allclose(pull_push_fill(flat, hole), 0.3, atol=1e-6)
+
+
+# ---------------------------------------------------------------- harmonic
+def test_harmonic_fill_solves_laplace_exactly():
+    # a plane a + b y + c x is harmonic: the fill reproduces it inside any hole
+    y, x = np.mgrid[0:30, 0:41].astype(np.float32)
+    plane = np.stack([0.2 + 0.01 * y, 0.5 - 0.005 * x, 0.1 + 0.004 * (x + y)], axis=-1)
+    mask = random_mask((30, 41), seed=4, kind="brush")
+    mask[[0, -1], :] = False  # keep the image border known:
+    mask[:, [0, -1]] = False  # there the fill has zero slope across the edge, as a plane need not
+    out = harmonic_fill(plane, mask)
+    np.testing.assert_array_equal(out[~mask], plane[~mask])
+    np.testing.assert_allclose(out, plane, atol=1e-5)
+    # every missing pixel is the mean of its four neighbours (away from the border)
+    img = np.random.default_rng(1).random((30, 41, 1)).astype(np.float32)
+    hole = np.zeros((30, 41), bool)
+    hole[8:20, 10:30] = True
+    f = harmonic_fill(img, hole)[..., 0]
+    mean4 = (f[7:19, 10:30] + f[9:21, 10:30] + f[8:20, 9:29] + f[8:20, 11:31]) / 4
+    np.testing.assert_allclose(f[8:20, 10:30], mean4, atol=1e-5)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.integers(6, 60), st.integers(6, 60), st.integers(0, 10_000),
+       st.sampled_from(["square", "brush", "rectangle"]), st.integers(1, 400))
+def test_harmonic_fill_keeps_known_pixels_and_their_range(h, w, seed, kind, max_unknowns):
+    """Known pixels pass through; the fill stays within the known values (maximum principle),
+    on the exact path and on the coarse one (small ``max_unknowns``)."""
+    rng = np.random.default_rng(seed)
+    img = rng.uniform(0.2, 0.7, (h, w, 2)).astype(np.float32)
+    mask = random_mask((h, w), seed=rng, kind=kind)
+    out = harmonic_fill(img, mask, max_unknowns=max_unknowns)
+    assert out.shape == img.shape and out.dtype == np.float32
+    np.testing.assert_array_equal(out[~mask], img[~mask])
+    known = img[~mask]
+    assert out.min() >= known.min() - 1e-5 and out.max() <= known.max() + 1e-5
+
+
+def test_harmonic_fill_coarse_path_stays_close_to_the_exact_solve():
+    from skimage import data
+
+    img = data.astronaut()[::2, ::2].astype(np.float32) / 255  # 256 x 256
+    mask = np.zeros((256, 256), bool)
+    mask[60:180, 70:190] = True  # 14,400 unknowns
+    exact = harmonic_fill(img, mask)
+    coarse = harmonic_fill(img, mask, max_unknowns=5_000)
+    np.testing.assert_array_equal(coarse[~mask], img[~mask])
+    rms = np.sqrt(np.mean((coarse - exact)[mask] ** 2))
+    assert rms < 0.015 and not np.array_equal(coarse, exact)  # within 4 of 255 (measured 2.9), and it changed path
+
+
+def test_harmonic_fill_edge_cases_and_names():
+    img = np.random.default_rng(0).random((8, 9, 3)).astype(np.float32)
+    np.testing.assert_array_equal(harmonic_fill(img, np.zeros((8, 9), bool)), img)
+    np.testing.assert_array_equal(harmonic_fill(img, np.ones((8, 9), bool)), 0.5)
+    with pytest.raises(ValueError, match="mask"):
+        harmonic_fill(img, np.zeros((8, 8), bool))
+    with pytest.raises(ValueError, match="max_unknowns"):
+        harmonic_fill(img, np.zeros((8, 9), bool), max_unknowns=0)
+    assert prefill_function(None) is pull_push_fill  # models trained before the field existed
+    assert prefill_function("harmonic") is harmonic_fill and set(PREFILLS) == {"pull-push", "harmonic"}
+    with pytest.raises(ValueError, match="name"):
+        prefill_function("telea")
 
 
 # ---------------------------------------------------- model and inference
@@ -406,3 +469,61 @@ def test_one_model_serves_threads_at_once(tiny):
         together = list(pool.map(lambda job: tiny.inpaint(*job), jobs))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_the_card_names_the_first_guess(tiny_model_path, tmp_path):
+    import shutil
+
+    from patchlab.inpainting.data import Photo
+    from patchlab.inpainting.train import make_batch
+
+    assert Inpainter.load(tiny_model_path, allow_outside_models=True).prefill is pull_push_fill
+    path = tmp_path / "harmonic.keras"
+    shutil.copy(tiny_model_path, path)
+    path.with_suffix(".json").write_text(json.dumps({"prefill": "harmonic"}))
+    assert Inpainter.load(path, allow_outside_models=True).prefill is harmonic_fill
+    photo = Photo("noise", "test", np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8))
+    inputs, target, mask = make_batch([photo], 2, 32, np.random.default_rng(1), prefill="harmonic")
+    for image, t, m in zip(inputs["image"], target, mask):
+        np.testing.assert_allclose(image, harmonic_fill(t, m[..., 0] > 0), atol=1e-6)
+
+
+# ---------------------------------------------------- OpenCV sample photos
+def test_opencv_photos_load_from_the_cache_and_check_the_download(tmp_path, monkeypatch):
+    import cv2
+
+    from patchlab.inpainting import opencv_photos
+
+    rng = np.random.default_rng(0)
+    for name, (filename, _) in opencv_photos.PHOTOS.items():
+        frame = rng.integers(0, 256, (24, 32, 3), dtype=np.uint8)
+        if filename.endswith(".avi"):
+            writer = cv2.VideoWriter(str(tmp_path / filename), cv2.VideoWriter_fourcc(*"MJPG"), 5, (32, 24))
+            writer.write(frame)
+            writer.release()
+        else:
+            Image.fromarray(frame).save(tmp_path / filename)
+
+    def no_download(*args, **kwargs):
+        raise AssertionError("nothing may be downloaded when the cache is complete")
+
+    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", no_download)
+    photos = opencv_photos.load(tmp_path)
+    assert [p.name for p in photos] == list(opencv_photos.PHOTOS)
+    assert all(p.image.shape == (24, 32, 3) and p.image.dtype == np.uint8 for p in photos)
+    assert all(opencv_photos.SDIST["version"] in p.source for p in photos)
+
+    class Tampered:  # a download whose SHA-256 is not the pinned one is refused
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b"not the source package"
+
+    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", lambda *a, **k: Tampered())
+    with pytest.raises(OSError, match="SHA-256"):
+        opencv_photos.fetch(tmp_path / "empty")
+    assert not (tmp_path / "empty").exists()

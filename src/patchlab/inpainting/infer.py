@@ -3,8 +3,10 @@
     from patchlab.inpainting import Inpainter
     result = Inpainter.load().inpaint(image, mask)   # uint8 (H, W, 3), bool (H, W)
 
-The whole photo first gets a pull-push guess of its hole
-(:func:`~patchlab.inpainting.prefill.pull_push_fill`). Photos up to the
+The whole photo first gets a smooth guess of its hole, the one the model
+was trained with (its card's ``prefill``: harmonic interpolation,
+:func:`~patchlab.inpainting.prefill.harmonic_fill`; pull-push for older
+models). Photos up to the
 model's tile size go through the network in one piece (reflect-padded to a
 multiple of its stride, cropped after). Of a larger photo, only the hole
 and a band of context around it (:data:`DEFAULT_CONTEXT`) goes through the
@@ -27,12 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR, ROOT
-from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.inpainting.prefill import prefill_function
 from patchlab.patches import patchify, unpatchify
 from patchlab.tf_runtime import check_model_path, load_model
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "RETRAIN",
-           "check_inputs", "context_box", "pad_to_multiple"]
+           "check_inputs", "context_box", "pad_to_multiple", "read_card"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
 RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 "
@@ -130,7 +132,11 @@ class Inpainter:
         self.overlap = int(overlap)
         self.batch = int(batch)
         self.card = card or {}
+        self.prefill = prefill_function(self.card.get("prefill"))
         self._lock = threading.Lock()
+        # One first guess at a time: a harmonic solve holds up to ~27 MB (20,000 unknowns),
+        # and a room of simultaneous Fills would otherwise add those peaks up.
+        self._prefill_lock = threading.Lock()
         self._forward = None
 
     # ----------------------------------------------------------------- load
@@ -175,13 +181,7 @@ class Inpainter:
                 f"The inpainting model at {_short(path)} could not be loaded "
                 f"({type(exc).__name__}). Retrain it with:\n\n    {RETRAIN}"
             ) from exc
-        card_file = path.with_suffix(".json")
-        card = {}
-        if card_file.is_file():
-            try:
-                card = json.loads(card_file.read_text())
-            except (OSError, ValueError):
-                card = {}
+        card = read_card(path)
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
         tile = tile_size or card.get("tile_size") or 288
         return cls(model, arch=arch, tile_size=tile, card=card, context=context)
@@ -264,7 +264,8 @@ class Inpainter:
         x = image.astype(np.float32) / 255.0
         m = mask.astype(np.float32)[:, :, None]
         if self.arch == "unet":
-            x = pull_push_fill(x, mask)
+            with self._prefill_lock:
+                x = self.prefill(x, mask)
 
         h, w = mask.shape
         fits = h <= self.tile_size and w <= self.tile_size
@@ -308,6 +309,14 @@ class Inpainter:
 
     def __repr__(self):
         return f"Inpainter(arch={self.arch!r}, tile_size={self.tile_size}, overlap={self.overlap})"
+
+
+def read_card(path=DEFAULT_MODEL):
+    """The JSON model card beside a ``.keras`` file, or ``{}`` if it is missing or unreadable."""
+    try:
+        return json.loads(Path(path).with_suffix(".json").read_text())
+    except (OSError, ValueError):
+        return {}
 
 
 def _short(path):

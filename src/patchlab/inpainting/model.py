@@ -14,7 +14,8 @@
     (inputs padded to a multiple of :data:`STRIDE`, cropped after);
     decoder upsampling by transposed convolutions initialised as bilinear
     interpolation (:func:`patchlab.upsampling.bilinear_weights`); the
-    network predicts a correction to a pull-push first guess of the hole,
+    network predicts a correction to a smooth first guess of the hole
+    (:mod:`patchlab.inpainting.prefill`),
     and its output is composited so that known pixels pass through
     unchanged.
 
@@ -96,7 +97,8 @@ def build_unet(widths=(16, 32, 64, 96, 128), name="inpainting_unet"):
     ------
     image : (batch, H, W, 3) float32 in [0, 1]
         The photo with the hole already given a first guess
-        (:func:`patchlab.inpainting.prefill.pull_push_fill`).
+        (one of :data:`patchlab.inpainting.prefill.PREFILLS`; the model card
+        records which the model was trained with).
     mask : (batch, H, W, 1) float32
         1 where pixels are missing. H and W must be multiples of
         ``2 ** (len(widths) - 1)``.

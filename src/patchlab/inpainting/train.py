@@ -30,7 +30,7 @@ import numpy as np
 
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.masks import random_mask
-from patchlab.inpainting.prefill import pull_push_fill
+from patchlab.inpainting.prefill import PREFILLS, prefill_function
 
 __all__ = ["make_batch", "hole_weighted_l1", "train", "main", "card_path"]
 
@@ -59,13 +59,14 @@ def limit_threads(threads=2):
         pass
 
 
-def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed"):
+def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill="harmonic"):
     """One training batch.
 
     Returns
     -------
     inputs : dict or ndarray
-        ``unet``: ``{"image": pull-push-filled photos, "mask": (B, S, S, 1)}``;
+        ``unet``: ``{"image": photos with the hole given the ``prefill``
+        first guess, "mask": (B, S, S, 1)}``;
         ``seed``: photos with the hole zeroed, (B, S, S, 3).
     target : ndarray of float32, (B, S, S, 3)
         The original crops, in [0, 1].
@@ -81,7 +82,8 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed"):
     mask = np.stack(masks)[..., None].astype(np.float32)
     if arch == "seed":
         return target * (1 - mask), target, mask
-    filled = np.stack([pull_push_fill(t, m[..., 0] > 0) for t, m in zip(target, mask)])
+    guess = prefill_function(prefill)
+    filled = np.stack([guess(t, m[..., 0] > 0) for t, m in zip(target, mask)])
     return {"image": filled, "mask": mask}, target, mask
 
 
@@ -117,7 +119,7 @@ def _write_card(path, card):
 
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
-          loss="l1", init=None, stop_at=None):
+          loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
@@ -126,7 +128,11 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     architecture (its card is recorded in the new one). ``size`` overrides the crop size (256 for ``unet``, 228 for ``seed``;
     a seed size must be ``8 k + 4``), for quick smoke tests. ``stop_at`` ends
     training after that many steps while keeping the learning-rate schedule of
-    ``steps`` (how an interrupted run is reproduced).
+    ``steps`` (how an interrupted run is reproduced). ``prefill`` names the
+    U-Net's first guess of the hole (:data:`patchlab.inpainting.prefill.PREFILLS`),
+    recorded in the card so inference uses the same. ``opencv_photos`` adds
+    the photos of :mod:`patchlab.inpainting.opencv_photos` (downloaded from
+    PyPI once) to the bundled ones.
 
     Returns
     -------
@@ -155,7 +161,13 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
 
     keras.utils.set_random_seed(seed)
     rng = np.random.default_rng(seed)
+    if prefill not in PREFILLS:
+        raise ValueError(f"`prefill` must be one of {', '.join(PREFILLS)}; got {prefill!r}.")
     photos = _data.load_folder(data_dir) if data_dir else _data.training_photos()
+    if opencv_photos:
+        from patchlab.inpainting import opencv_photos as _opencv
+
+        photos = photos + _opencv.load()
     held_out = [] if data_dir else _data.held_out_photos()
     size = int(size or TRAIN_SIZE[arch])
 
@@ -204,7 +216,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "model": out.name,
         "arch": arch,
         "description": (
-            "U-Net inpainter: mask as 4th input channel, pull-push first guess, "
+            f"U-Net inpainter: mask as 4th input channel, {prefill} first guess, "
             "bilinear-initialised transposed-convolution upsampling, output composited"
             if arch == "unet" else
             "The tutorial's convolutional autoencoder with skip connections (valid convolutions)"
@@ -212,6 +224,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "train_size": size,
         "tile_size": TILE_SIZE[arch] if arch == "unet" else size,
         "tile_overlap": 64,
+        "prefill": prefill if arch == "unet" else None,
         "loss": (f"L1, hole weighted x{HOLE_WEIGHT:g}" + (" + 5 x MSE, same weights" if loss == "l1+l2" else "")
                  if arch == "unet" else "MSE"),
         "masks": "mixed: tutorial squares, brush strokes (1-5 strokes, 4-12 vertices, "
@@ -244,7 +257,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     bar = tqdm(range(1, stop_at + 1), desc=f"train {arch}", unit="step", disable=not progress,
                mininterval=2.0)
     for step in bar:
-        inputs, target, mask = make_batch(photos, batch, size, rng, arch)
+        inputs, target, mask = make_batch(photos, batch, size, rng, arch, prefill=prefill)
         loss = float(train_step(inputs, target, mask))
         losses.append(loss)
         if step % 50 == 0:
@@ -294,10 +307,15 @@ def main(argv=None):
     parser.add_argument("--init", default=None, help="continue from this saved model's weights")
     parser.add_argument("--stop-at", type=int, default=None,
                         help="stop after this many steps, keeping the schedule of --steps")
+    parser.add_argument("--prefill", choices=sorted(PREFILLS), default="harmonic",
+                        help="the U-Net's first guess of the hole (default harmonic)")
+    parser.add_argument("--opencv-photos", action="store_true",
+                        help="add OpenCV's sample photos (downloaded from PyPI once) to the training set")
     args = parser.parse_args(argv)
     card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
                  args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
-                 loss=args.loss, init=args.init, stop_at=args.stop_at)
+                 loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
+                 opencv_photos=args.opencv_photos)
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
 
