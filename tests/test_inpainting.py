@@ -403,6 +403,12 @@ def test_region_metrics_and_target_check():
                       "biharmonic": {"psnr_masked": 26.2, "ssim_masked": 0.75}}}
     t = target_check(fam)["square"]
     assert t["best_classical"] == "biharmonic" and not t["met"]
+    # the harmonic fill is the U-Net's first guess: reported, not a competitor
+    fam["square"]["harmonic"] = {"psnr_masked": 26.9, "ssim_masked": 0.9}
+    fam["square"]["unet"] = {"psnr_masked": 27.3, "ssim_masked": 0.8}
+    t = target_check(fam)["square"]
+    assert t["best_classical"] == "biharmonic" and t["met"]
+    assert t["psnr_gain_over_first_guess_db"] == pytest.approx(0.4)
 
 
 def test_display_helpers():
@@ -527,3 +533,19 @@ def test_opencv_photos_load_from_the_cache_and_check_the_download(tmp_path, monk
     with pytest.raises(OSError, match="SHA-256"):
         opencv_photos.fetch(tmp_path / "empty")
     assert not (tmp_path / "empty").exists()
+
+
+def test_training_without_pypi_says_so(tmp_path, monkeypatch, capsys):
+    from patchlab.inpainting import opencv_photos
+    from patchlab.inpainting.train import main
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(opencv_photos, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", offline)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--opencv-photos", "--steps", "1", "--out", str(tmp_path / "m.keras")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "network unreachable" in err and "without the option" in err and "Traceback" not in err

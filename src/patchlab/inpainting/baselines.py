@@ -1,5 +1,6 @@
-"""Classical inpainting, for comparison: OpenCV's Telea and Navier-Stokes, and
-scikit-image's biharmonic.
+"""Classical inpainting, for comparison: OpenCV's Telea and Navier-Stokes,
+scikit-image's biharmonic, and the harmonic fill that is the U-Net's own first
+guess (shown so that what the network adds to it can be seen).
 
 All take and return what :meth:`patchlab.inpainting.Inpainter.inpaint`
 does: an (H, W, 3) uint8 photo and an (H, W) boolean mask, and return the
@@ -15,8 +16,9 @@ import numpy as np
 from skimage.restoration import inpaint_biharmonic
 
 from patchlab.inpainting.infer import check_inputs
+from patchlab.inpainting.prefill import harmonic_fill
 
-__all__ = ["telea", "navier_stokes", "biharmonic", "CLASSICAL"]
+__all__ = ["telea", "navier_stokes", "biharmonic", "harmonic", "CLASSICAL"]
 
 
 # One biharmonic solve at a time per server: each builds a sparse system of
@@ -61,9 +63,20 @@ def biharmonic(image, mask):
     return _composite(image, mask, filled)
 
 
+def harmonic(image, mask):
+    """The harmonic fill (:func:`patchlab.inpainting.prefill.harmonic_fill`) alone.
+
+    It is the U-Net's first guess, which the network then corrects.
+    """
+    image, mask = check_inputs(image, mask)
+    filled = harmonic_fill(image.astype(np.float32), mask)
+    return _composite(image, mask, np.clip(np.rint(filled), 0, 255).astype(np.uint8))
+
+
 #: name -> (label, function), in display order.
 CLASSICAL = {
     "telea": ("OpenCV Telea", telea),
     "ns": ("OpenCV Navier-Stokes", navier_stokes),
     "biharmonic": ("scikit-image biharmonic", biharmonic),
+    "harmonic": ("Harmonic fill (the U-Net's first guess)", harmonic),
 }

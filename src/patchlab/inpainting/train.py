@@ -167,7 +167,14 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     if opencv_photos:
         from patchlab.inpainting import opencv_photos as _opencv
 
-        photos = photos + _opencv.load()
+        try:
+            photos = photos + _opencv.load()
+        except (OSError, ValueError) as exc:  # offline, blocked, or a damaged download
+            raise RuntimeError(
+                f"--opencv-photos: could not get OpenCV's sample photos ({exc}). They are "
+                f"downloaded once from PyPI into {_opencv.CACHE}; train without the option "
+                f"(or with --data DIR) where PyPI cannot be reached."
+            ) from exc
     held_out = [] if data_dir else _data.held_out_photos()
     size = int(size or TRAIN_SIZE[arch])
 
@@ -312,10 +319,13 @@ def main(argv=None):
     parser.add_argument("--opencv-photos", action="store_true",
                         help="add OpenCV's sample photos (downloaded from PyPI once) to the training set")
     args = parser.parse_args(argv)
-    card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
-                 args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
-                 loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
-                 opencv_photos=args.opencv_photos)
+    try:
+        card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
+                     args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
+                     loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
+                     opencv_photos=args.opencv_photos)
+    except RuntimeError as exc:
+        parser.exit(2, f"error: {exc}\n")
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
 
