@@ -549,3 +549,22 @@ def test_training_without_pypi_says_so(tmp_path, monkeypatch, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "network unreachable" in err and "without the option" in err and "Traceback" not in err
+
+
+def test_loss_can_count_every_image_equally():
+    from patchlab.inpainting.train import hole_weighted_l1
+
+    target = np.zeros((2, 8, 8, 3), np.float32)
+    output = np.zeros_like(target)
+    mask = np.zeros((2, 8, 8, 1), np.float32)
+    mask[0, :2, :2] = 1  # a small hole, error 1 in it
+    output[0, :2, :2] = 1.0
+    mask[1, :, :4] = 1  # a large hole, error 0.1 in it
+    output[1, :, :4] = 0.1
+    w = 6.0
+    small = 4 * w * 1.0 / (4 * w + 60)  # weighted mean error of each image
+    large = 32 * w * 0.1 / (32 * w + 32)
+    by_image = float(hole_weighted_l1(target, output, mask, hole_weight=w, per_sample=True))
+    by_pixel = float(hole_weighted_l1(target, output, mask, hole_weight=w))
+    assert by_image == pytest.approx((small + large) / 2, rel=1e-5)
+    assert by_pixel == pytest.approx((4 * w + 32 * w * 0.1) / (4 * w + 60 + 32 * w + 32), rel=1e-5)

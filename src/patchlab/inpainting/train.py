@@ -87,10 +87,15 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill
     return {"image": filled, "mask": mask}, target, mask
 
 
-def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT, squared=False):
+def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT, squared=False, per_sample=False):
     """Mean absolute error, with pixels in the hole weighted ``hole_weight`` x.
 
-    With ``squared=True``, the same weighting of the squared error.
+    With ``squared=True``, the same weighting of the squared error. With
+    ``per_sample=True`` each image's weighted mean is taken first and the
+    batch's images count equally, as they do in the evaluation (a mean of
+    per-image scores); otherwise every pixel of the batch counts equally, so
+    an image with a large hole outweighs one with a small hole (a tutorial
+    square, 5 % of the image, against brush strokes of up to 50 %).
 
     The U-Net's output is composited (known pixels are the input's), so in
     practice the known pixels contribute no error and this is the hole's L1.
@@ -99,9 +104,12 @@ def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT, squared=Fals
 
     weight = 1.0 + (hole_weight - 1.0) * mask
     error = tf.square(target - output) if squared else tf.abs(target - output)
-    return tf.reduce_sum(error * weight) / (
-        tf.reduce_sum(weight) * tf.cast(tf.shape(target)[-1], tf.float32)
-    )
+    channels = tf.cast(tf.shape(target)[-1], tf.float32)
+    if per_sample:
+        per_image = tf.reduce_sum(error * weight, axis=[1, 2, 3]) / (
+            tf.reduce_sum(weight, axis=[1, 2, 3]) * channels)
+        return tf.reduce_mean(per_image)
+    return tf.reduce_sum(error * weight) / (tf.reduce_sum(weight) * channels)
 
 
 def _save(model, out):
@@ -119,7 +127,8 @@ def _write_card(path, card):
 
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
-          loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False):
+          loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
+          loss_average="pixel"):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
@@ -132,7 +141,9 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     U-Net's first guess of the hole (:data:`patchlab.inpainting.prefill.PREFILLS`),
     recorded in the card so inference uses the same. ``opencv_photos`` adds
     the photos of :mod:`patchlab.inpainting.opencv_photos` (downloaded from
-    PyPI once) to the bundled ones.
+    PyPI once) to the bundled ones. ``loss_average`` is ``'pixel'`` (every
+    pixel of a batch counts equally) or ``'image'`` (every image does; see
+    :func:`hole_weighted_l1`).
 
     Returns
     -------
@@ -188,7 +199,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
             previous = json.loads(card_path(init).read_text())
         except (OSError, ValueError):
             previous = {}
-        previous = {k: previous.get(k) for k in ("command", "steps_done", "wall_time_s", "loss",
+        previous = {k: previous.get(k) for k in ("command", "steps_done", "wall_time_s", "loss", "prefill",
                                                  "batch", "train_size", "initialised_from")}
         previous["path"] = str(init)
     warmup = min(100, max(1, steps // 10))
@@ -200,11 +211,14 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
 
     if loss not in ("l1", "l1+l2"):
         raise ValueError(f"`loss` must be 'l1' or 'l1+l2', got {loss!r}.")
+    if loss_average not in ("pixel", "image"):
+        raise ValueError(f"`loss_average` must be 'pixel' or 'image', got {loss_average!r}.")
+    per_sample = loss_average == "image"
     if arch == "unet":
         def loss_fn(target, output, mask):
-            value = hole_weighted_l1(target, output, mask)
+            value = hole_weighted_l1(target, output, mask, per_sample=per_sample)
             if loss == "l1+l2":
-                value += 5.0 * hole_weighted_l1(target, output, mask, squared=True)
+                value += 5.0 * hole_weighted_l1(target, output, mask, squared=True, per_sample=per_sample)
             return value
     else:
         def loss_fn(target, output, mask):  # the tutorial: plain MSE
@@ -233,6 +247,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "tile_overlap": 64,
         "prefill": prefill if arch == "unet" else None,
         "loss": (f"L1, hole weighted x{HOLE_WEIGHT:g}" + (" + 5 x MSE, same weights" if loss == "l1+l2" else "")
+                 + (", averaged per image" if loss_average == "image" else "")
                  if arch == "unet" else "MSE"),
         "masks": "mixed: tutorial squares, brush strokes (1-5 strokes, 4-12 vertices, "
                  "8-40 px at 256), rectangles; 5-50% masked" if arch == "unet"
@@ -316,6 +331,8 @@ def main(argv=None):
                         help="stop after this many steps, keeping the schedule of --steps")
     parser.add_argument("--prefill", choices=sorted(PREFILLS), default="harmonic",
                         help="the U-Net's first guess of the hole (default harmonic)")
+    parser.add_argument("--loss-average", choices=["pixel", "image"], default="pixel",
+                        help="weigh every pixel of a batch equally, or every image (as the evaluation does)")
     parser.add_argument("--opencv-photos", action="store_true",
                         help="add OpenCV's sample photos (downloaded from PyPI once) to the training set")
     args = parser.parse_args(argv)
@@ -323,7 +340,7 @@ def main(argv=None):
         card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
                      args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
                      loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
-                     opencv_photos=args.opencv_photos)
+                     opencv_photos=args.opencv_photos, loss_average=args.loss_average)
     except RuntimeError as exc:
         parser.exit(2, f"error: {exc}\n")
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
