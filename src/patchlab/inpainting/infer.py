@@ -37,8 +37,8 @@ __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFA
            "check_inputs", "context_box", "pad_to_multiple", "read_card"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
-RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --steps 4000 "
-           "--out models/inpainting.keras")
+RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --loss-average image "
+           "--batch 8 --steps 4000 --out models/inpainting.keras")
 #: Smallest image side the model accepts.
 MIN_SIDE = 16
 #: Pixels of context kept around the hole of a photo larger than a tile. Measured on
@@ -171,7 +171,7 @@ class Inpainter:
         path = check_model_path(path, allow_outside_models)
         if not path.is_file():
             raise ModelUnavailable(
-                f"No inpainting model at {_short(path)}. Train one (about an hour on "
+                f"No inpainting model at {_short(path)}. Train one (about 1 h 40 min on "
                 f"2 CPU cores) with:\n\n    {RETRAIN}"
             )
         try:
