@@ -568,3 +568,34 @@ def test_loss_can_count_every_image_equally():
     by_pixel = float(hole_weighted_l1(target, output, mask, hole_weight=w))
     assert by_image == pytest.approx((small + large) / 2, rel=1e-5)
     assert by_pixel == pytest.approx((4 * w + 32 * w * 0.1) / (4 * w + 60 + 32 * w + 32), rel=1e-5)
+
+
+def _documented_train_commands():
+    """Every ``python -m patchlab.inpainting.train`` line in the README, the Makefile and the model card."""
+    import re
+    import shlex
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    texts = [(root / "README.md").read_text(), (root / "Makefile").read_text().replace("$(PY)", "python"),
+             RETRAIN]
+    card = json.loads((root / "models" / "inpainting.json").read_text())
+    texts += [card.get("command") or "", str(card.get("reproduce", ""))]
+    commands = []
+    for text in texts:
+        for match in re.finditer(r"python -m patchlab\.inpainting\.train([^\n#`]*)", text):
+            commands.append(shlex.split(match.group(1)))
+    return commands
+
+
+def test_documented_training_commands_parse():
+    # A renamed or removed option would leave the README, `make train` or the retrain
+    # message pointing at a command that fails at once.
+    from patchlab.inpainting.train import build_parser
+
+    commands = _documented_train_commands()
+    assert len(commands) >= 10
+    parser = build_parser()
+    for argv in commands:
+        args = parser.parse_args(argv)
+        assert args.steps >= 1 and args.out.endswith(".keras"), argv

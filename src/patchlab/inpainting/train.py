@@ -312,8 +312,10 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     return card
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def build_parser():
+    """The command line of ``python -m patchlab.inpainting.train``."""
+    parser = argparse.ArgumentParser(prog="python -m patchlab.inpainting.train",
+                                     description=__doc__.splitlines()[0])
     parser.add_argument("--arch", choices=sorted(TRAIN_SIZE), default="unet")
     parser.add_argument("--steps", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=4)
@@ -335,6 +337,11 @@ def main(argv=None):
                         help="weigh every pixel of a batch equally, or every image (as the evaluation does)")
     parser.add_argument("--opencv-photos", action="store_true",
                         help="add OpenCV's sample photos (downloaded from PyPI once) to the training set")
+    return parser
+
+
+def main(argv=None):
+    parser = build_parser()
     args = parser.parse_args(argv)
     try:
         card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
