@@ -488,6 +488,9 @@ def test_the_card_names_the_first_guess(tiny_model_path, tmp_path):
     shutil.copy(tiny_model_path, path)
     path.with_suffix(".json").write_text(json.dumps({"prefill": "harmonic"}))
     assert Inpainter.load(path, allow_outside_models=True).prefill is harmonic_fill
+    path.with_suffix(".json").write_text(json.dumps({"prefill": "diffusion"}))  # a hand-edited card
+    with pytest.raises(ModelUnavailable, match="unknown first guess 'diffusion'.*Retrain"):
+        Inpainter.load(path, allow_outside_models=True)
     photo = Photo("noise", "test", np.random.default_rng(0).integers(0, 256, (48, 48, 3), dtype=np.uint8))
     inputs, target, mask = make_batch([photo], 2, 32, np.random.default_rng(1), prefill="harmonic")
     for image, t, m in zip(inputs["image"], target, mask):

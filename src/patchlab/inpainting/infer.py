@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR, ROOT
-from patchlab.inpainting.prefill import prefill_function
+from patchlab.inpainting.prefill import PREFILLS, prefill_function
 from patchlab.patches import patchify, unpatchify
 from patchlab.tf_runtime import check_model_path, load_model
 
@@ -182,6 +182,11 @@ class Inpainter:
                 f"({type(exc).__name__}). Retrain it with:\n\n    {RETRAIN}"
             ) from exc
         card = read_card(path)
+        if card.get("prefill") not in (None, *PREFILLS):
+            raise ModelUnavailable(
+                f"The model card {_short(path.with_suffix('.json'))} names an unknown first guess "
+                f"{card['prefill']!r} (known: {', '.join(PREFILLS)}). Retrain the model with:\n\n    {RETRAIN}"
+            )
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
         tile = tile_size or card.get("tile_size") or 288
         return cls(model, arch=arch, tile_size=tile, card=card, context=context)
