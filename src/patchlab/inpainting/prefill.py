@@ -33,6 +33,25 @@ __all__ = ["pull_push_fill", "harmonic_fill", "PREFILLS", "prefill_function"]
 MAX_UNKNOWNS = 20_000
 
 
+def _check(image, mask):
+    """Both fills' arguments as float32 / bool, and their answer when nothing or everything is missing.
+
+    Returns ``(image, mask, trivial)``; ``trivial`` is ``None`` unless the
+    mask is empty (a copy of ``image``) or full (0.5 everywhere).
+    """
+    image = np.asarray(image, dtype=np.float32)
+    mask = np.asarray(mask, dtype=bool)
+    if image.ndim != 3:
+        raise ValueError(f"`image` must be (H, W, C), got shape {image.shape}.")
+    if mask.shape != image.shape[:2]:
+        raise ValueError(f"`mask` shape {mask.shape} does not match the image {image.shape[:2]}.")
+    if not mask.any():
+        return image, mask, image.copy()
+    if mask.all():
+        return image, mask, np.full_like(image, 0.5)
+    return image, mask, None
+
+
 def pull_push_fill(image, mask):
     """Fill the masked pixels with a smooth multi-scale average of the rest.
 
@@ -57,17 +76,10 @@ def pull_push_fill(image, mask):
     >>> bool(0 < out[0, 3, 0] < out[0, 4, 0] < 1)
     True
     """
-    image = np.asarray(image, dtype=np.float32)
-    mask = np.asarray(mask, dtype=bool)
-    if image.ndim != 3:
-        raise ValueError(f"`image` must be (H, W, C), got shape {image.shape}.")
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"`mask` shape {mask.shape} does not match the image {image.shape[:2]}.")
+    image, mask, trivial = _check(image, mask)
+    if trivial is not None:
+        return trivial
     known = (~mask).astype(np.float32)
-    if known.sum() == 0:
-        return np.full_like(image, 0.5)
-    if known.min() == 1:
-        return image.copy()
 
     # pull: premultiplied colours and weights, averaged down the pyramid
     values = [image * known[:, :, None]]
@@ -131,20 +143,12 @@ def harmonic_fill(image, mask, max_unknowns=MAX_UNKNOWNS):
     >>> harmonic_fill(img, m)[0, :, 0].round(3).tolist()
     [0.0, 1.0, 2.0, 3.0, 4.0]
     """
-    image = np.asarray(image, dtype=np.float32)
-    mask = np.asarray(mask, dtype=bool)
-    if image.ndim != 3:
-        raise ValueError(f"`image` must be (H, W, C), got shape {image.shape}.")
-    if mask.shape != image.shape[:2]:
-        raise ValueError(f"`mask` shape {mask.shape} does not match the image {image.shape[:2]}.")
     if int(max_unknowns) < 1:
         raise ValueError(f"`max_unknowns` must be at least 1, got {max_unknowns}.")
-    unknown = int(mask.sum())
-    if unknown == mask.size:
-        return np.full_like(image, 0.5)
-    if unknown == 0:
-        return image.copy()
-    if unknown > max_unknowns and min(mask.shape) >= 4:
+    image, mask, trivial = _check(image, mask)
+    if trivial is not None:
+        return trivial
+    if int(mask.sum()) > max_unknowns and min(mask.shape) >= 4:
         return _coarse_harmonic(image, mask, max_unknowns)
     return _solve_laplace(image, mask)
 
