@@ -377,6 +377,29 @@ def test_shipped_model_loads_safely_and_keeps_known_pixels():
     np.testing.assert_array_equal(out[~mask], image[~mask])
 
 
+
+@pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed yet")
+def test_shipped_figures_agree_in_card_report_and_readme():
+    # The held-out table is written by `evaluate --json` into the report and the card, and
+    # copied into the README; a retrained model must not leave stale figures in any of them.
+    from pathlib import Path
+
+    from patchlab.inpainting.evaluate import EVAL_JSON, format_table, load_report
+
+    card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
+    report = load_report(EVAL_JSON)
+    assert card["evaluation_vs_classical"]["families"] == report["families"]
+    assert card["evaluation_vs_classical"]["target"] == report["target"]
+    assert Inpainter.load().prefill is prefill_function(card.get("prefill"))
+
+    def without_times(table):  # times are re-measured on every run; the scores are seeded
+        return [row.rsplit("|", 2)[0] for row in table.splitlines()]
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    rows = without_times(format_table(report))
+    start = readme.index(rows[0])
+    assert without_times(readme[start:].split("\n\n", 1)[0]) == rows
+
 # ------------------------------------------------------- classical, metrics
 @pytest.mark.parametrize("name", list(CLASSICAL))
 def test_classical_methods_change_only_the_hole(name):
