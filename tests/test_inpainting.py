@@ -377,7 +377,6 @@ def test_shipped_model_loads_safely_and_keeps_known_pixels():
     np.testing.assert_array_equal(out[~mask], image[~mask])
 
 
-
 @pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed yet")
 def test_shipped_figures_agree_in_card_report_and_readme():
     # The held-out table is written by `evaluate --json` into the report and the card, and
@@ -399,6 +398,7 @@ def test_shipped_figures_agree_in_card_report_and_readme():
     rows = without_times(format_table(report))
     start = readme.index(rows[0])
     assert without_times(readme[start:].split("\n\n", 1)[0]) == rows
+
 
 # ------------------------------------------------------- classical, metrics
 @pytest.mark.parametrize("name", list(CLASSICAL))

@@ -182,11 +182,13 @@ class Inpainter:
                 f"({type(exc).__name__}). Retrain it with:\n\n    {RETRAIN}"
             ) from exc
         card = read_card(path)
-        if card.get("prefill") not in (None, *PREFILLS):
+        try:
+            prefill_function(card.get("prefill"))
+        except ValueError as exc:  # a hand-edited card
             raise ModelUnavailable(
                 f"The model card {_short(path.with_suffix('.json'))} names an unknown first guess "
                 f"{card['prefill']!r} (known: {', '.join(PREFILLS)}). Retrain the model with:\n\n    {RETRAIN}"
-            )
+            ) from exc
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
         tile = tile_size or card.get("tile_size") or 288
         return cls(model, arch=arch, tile_size=tile, card=card, context=context)
