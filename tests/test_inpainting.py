@@ -59,6 +59,23 @@ def test_mask_arguments_are_checked():
         random_mask((2, 64))
     with pytest.raises(ValueError, match="min_fraction"):
         random_mask((64, 64), min_fraction=0.6, max_fraction=0.5)
+    with pytest.raises(ValueError, match="square_share"):
+        random_mask((64, 64), square_share=1.5)
+
+
+def test_square_share_sets_how_often_the_mixed_masks_are_tutorial_squares():
+    rng = np.random.default_rng(2)
+    square = square_mask((128, 128), seed=0).sum()  # every tutorial square has this area
+
+    def squares(share):
+        masks = [random_mask((128, 128), rng, "mixed", square_share=share) for _ in range(200)]
+        return np.mean([m.sum() == square and m.any(axis=0).sum() ** 2 == square for m in masks])
+
+    assert squares(0.0) == 0 and squares(1.0) == 1
+    assert 0.3 < squares(0.5) < 0.7
+    # without a share, the historic draw (and its random stream) is kept
+    np.testing.assert_array_equal(random_mask((64, 64), seed=9, kind="mixed"),
+                                  random_mask((64, 64), seed=9, kind="mixed", square_share=None))
 
 
 # --------------------------------------------------------- canvas mapping
@@ -238,6 +255,35 @@ def test_save_load_round_trip_with_safe_mode(tiny_model_path):
     out = np.asarray(model(x, training=False))
     np.testing.assert_allclose(out[x["mask"][..., 0] == 0], x["image"][x["mask"][..., 0] == 0],
                                atol=1e-6)
+
+
+def test_context_blocks_start_as_the_identity_and_weights_carry_over_by_name():
+    import keras
+
+    from patchlab.inpainting.model import build_unet
+    from patchlab.inpainting.train import copy_weights_by_name
+
+    keras.utils.set_random_seed(0)
+    plain = build_unet(widths=(4, 8, 8))
+    plain.get_layer("correction").set_weights(
+        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
+    wider = build_unet(widths=(4, 8, 8), context_blocks=2)
+    new = copy_weights_by_name(plain, wider)
+    assert new == ["context0_conv1", "context0_conv2", "context1_conv1", "context1_conv2"]
+    assert wider.get_layer("context1_conv1").dilation_rate == (4, 4)
+    x = {"image": np.random.default_rng(1).random((1, 32, 32, 3)).astype(np.float32),
+         "mask": np.ones((1, 32, 32, 1), np.float32)}
+    np.testing.assert_allclose(np.asarray(wider(x)), np.asarray(plain(x)), atol=1e-6)
+    # once the blocks learn something, the output changes
+    wider.get_layer("context0_conv2").set_weights(
+        [np.full(w.shape, 0.01, np.float32) for w in wider.get_layer("context0_conv2").get_weights()])
+    assert np.abs(np.asarray(wider(x)) - np.asarray(plain(x))).max() > 1e-4
+    with pytest.raises(ValueError, match="lacks: context0_conv1"):
+        copy_weights_by_name(wider, plain)
+    with pytest.raises(ValueError, match="shapes"):
+        copy_weights_by_name(build_unet(widths=(4, 8, 16)), plain)
+    with pytest.raises(ValueError, match="context_blocks"):
+        build_unet(context_blocks=-1)
 
 
 def test_seed_network_keeps_the_tutorial_size():
@@ -483,6 +529,13 @@ def test_one_training_step_on_a_folder(tmp_path):
                     data_dir=photos, size=32, progress=False, evaluate=False, init=out)
     assert stopped["steps_done"] == 2 and stopped["status"] == "stopped at step 2 of 5"
     assert stopped["initialised_from"]["steps_done"] == 1
+    # a wider network continues from a plain one: the new blocks are named on its card
+    wider = train("unet", steps=1, batch=1, out=tmp_path / "m" / "wider.keras", data_dir=photos,
+                  size=32, progress=False, evaluate=False, init=out, context_blocks=1, square_share=1.0)
+    assert wider["new_layers_at_init"] == ["context0_conv1", "context0_conv2"]
+    assert wider["context_blocks"] == 1 and wider["square_share"] == 1.0
+    with pytest.raises(ValueError, match="context_blocks"):
+        train("seed", steps=1, out=tmp_path / "m" / "s.keras", data_dir=photos, context_blocks=1)
     with pytest.raises(ValueError, match="stop_at"):
         train("unet", steps=5, stop_at=6, out=tmp_path / "m" / "x.keras", data_dir=photos, size=32)
 

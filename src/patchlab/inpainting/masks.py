@@ -150,7 +150,7 @@ def rectangle_mask(shape, seed=None):
     return mask
 
 
-def random_mask(shape, seed=None, kind="mixed", min_fraction=0.05, max_fraction=0.5):
+def random_mask(shape, seed=None, kind="mixed", min_fraction=0.05, max_fraction=0.5, square_share=None):
     """A random hole from one family, with a bounded masked fraction.
 
     Parameters
@@ -166,6 +166,11 @@ def random_mask(shape, seed=None, kind="mixed", min_fraction=0.05, max_fraction=
         more than ``max_fraction`` is; ``'mixed'`` picks a square, brush
         strokes, or strokes with rectangles.
     min_fraction, max_fraction : float, optional
+    square_share : float, optional
+        For ``'mixed'``: the chance of a tutorial square; the rest is
+        brush strokes (2/3) or strokes with a rectangle (1/3). The default,
+        None, draws one of four (square, brush, brush, brush and rectangle)
+        as the first models were trained with.
 
     Returns
     -------
@@ -185,9 +190,13 @@ def random_mask(shape, seed=None, kind="mixed", min_fraction=0.05, max_fraction=
             f"`min_fraction` and `max_fraction` must satisfy 0 <= min < max <= 1, "
             f"got {min_fraction} and {max_fraction}."
         )
+    if square_share is not None and not 0 <= square_share <= 1:
+        raise ValueError(f"`square_share` must be between 0 and 1, got {square_share}.")
     rng = _rng(seed)
-    if kind == "mixed":
+    if kind == "mixed" and square_share is None:
         kind = rng.choice(["square", "brush", "brush", "brush+rectangle"])
+    elif kind == "mixed":
+        kind = "square" if rng.random() < square_share else rng.choice(["brush", "brush", "brush+rectangle"])
     if kind == "square":
         return square_mask((h, w), rng)
     for _attempt in range(50):

@@ -59,7 +59,8 @@ def limit_threads(threads=2):
         pass
 
 
-def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill="harmonic"):
+def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill="harmonic",
+               square_share=None):
     """One training batch.
 
     Returns
@@ -71,13 +72,15 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill
     target : ndarray of float32, (B, S, S, 3)
         The original crops, in [0, 1].
     mask : ndarray of float32, (B, S, S, 1)
+
+    ``square_share`` is passed to :func:`~patchlab.inpainting.masks.random_mask`.
     """
     targets, masks = [], []
     for _ in range(batch):
         photo = photos[int(rng.integers(len(photos)))]
         targets.append(_data.augment(photo.image, size, rng))
         kind = "square" if arch == "seed" else mask_kind
-        masks.append(random_mask((size, size), rng, kind))
+        masks.append(random_mask((size, size), rng, kind, square_share=None if arch == "seed" else square_share))
     target = np.stack(targets).astype(np.float32)
     mask = np.stack(masks)[..., None].astype(np.float32)
     if arch == "seed":
@@ -112,6 +115,32 @@ def hole_weighted_l1(target, output, mask, hole_weight=HOLE_WEIGHT, squared=Fals
     return tf.reduce_sum(error * weight) / (tf.reduce_sum(weight) * channels)
 
 
+def copy_weights_by_name(source, target):
+    """Give ``target``'s layers the weights of ``source``'s layers of the same name.
+
+    Every layer of ``source`` that has weights must exist in ``target`` with
+    the same shapes (a model can grow, not lose or reshape layers).
+
+    Returns
+    -------
+    new : list of str
+        The names of ``target``'s weighted layers that ``source`` lacks; they
+        keep their initial weights.
+    """
+    theirs = {layer.name: layer for layer in source.layers if layer.weights}
+    ours = {layer.name: layer for layer in target.layers if layer.weights}
+    missing = sorted(set(theirs) - set(ours))
+    if missing:
+        raise ValueError(f"the model to continue from has layers this one lacks: {', '.join(missing)}")
+    for name, layer in theirs.items():
+        shapes = [tuple(w.shape) for w in layer.get_weights()]
+        if shapes != [tuple(w.shape) for w in ours[name].get_weights()]:
+            raise ValueError(f"layer {name!r} has weights of shapes {shapes} in the model to continue "
+                             f"from, {[tuple(w.shape) for w in ours[name].get_weights()]} here")
+        ours[name].set_weights(layer.get_weights())
+    return [name for name in ours if name not in theirs]
+
+
 def _save(model, out):
     """Save atomically: a crash mid-write never leaves a broken model."""
     tmp = out.with_name(out.stem + ".partial.keras")
@@ -128,7 +157,7 @@ def _write_card(path, card):
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
           loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
-          loss_average="pixel"):
+          loss_average="pixel", context_blocks=0, square_share=None):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
@@ -143,7 +172,11 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     the photos of :mod:`patchlab.inpainting.opencv_photos` (downloaded from
     PyPI once) to the bundled ones. ``loss_average`` is ``'pixel'`` (every
     pixel of a batch counts equally) or ``'image'`` (every image does; see
-    :func:`hole_weighted_l1`).
+    :func:`hole_weighted_l1`). ``context_blocks`` adds residual dilated
+    blocks at the U-Net's bottleneck (:func:`~patchlab.inpainting.model.build_unet`);
+    ``init`` may then be a model without them: layers are matched by name and
+    the new blocks start as the identity. ``square_share`` sets the chance of
+    a tutorial square among the mixed training masks (default: one in four).
 
     Returns
     -------
@@ -189,12 +222,14 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     held_out = [] if data_dir else _data.held_out_photos()
     size = int(size or TRAIN_SIZE[arch])
 
-    model = build_model(arch)
-    previous = None
+    if int(context_blocks) and arch != "unet":
+        raise ValueError("`context_blocks` is a U-Net option; the seed is the tutorial's network.")
+    model = build_model(arch, **({"context_blocks": int(context_blocks)} if arch == "unet" else {}))
+    previous, new_layers = None, []
     if init:
         init = Path(init)
         start_from = keras.models.load_model(init, safe_mode=True, compile=False)
-        model.set_weights(start_from.get_weights())
+        new_layers = copy_weights_by_name(start_from, model)
         try:
             previous = json.loads(card_path(init).read_text())
         except (OSError, ValueError):
@@ -249,6 +284,9 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "loss": (f"L1, hole weighted x{HOLE_WEIGHT:g}" + (" + 5 x MSE, same weights" if loss == "l1+l2" else "")
                  + (", averaged per image" if loss_average == "image" else "")
                  if arch == "unet" else "MSE"),
+        "context_blocks": int(context_blocks) if arch == "unet" else None,
+        "square_share": square_share if arch == "unet" else None,
+        "new_layers_at_init": new_layers or None,
         "masks": "mixed: tutorial squares, brush strokes (1-5 strokes, 4-12 vertices, "
                  "8-40 px at 256), rectangles; 5-50% masked" if arch == "unet"
                  else "tutorial squares (side 50/228 of the image), zeroed",
@@ -279,7 +317,8 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     bar = tqdm(range(1, stop_at + 1), desc=f"train {arch}", unit="step", disable=not progress,
                mininterval=2.0)
     for step in bar:
-        inputs, target, mask = make_batch(photos, batch, size, rng, arch, prefill=prefill)
+        inputs, target, mask = make_batch(photos, batch, size, rng, arch, prefill=prefill,
+                                          square_share=square_share)
         loss = float(train_step(inputs, target, mask))
         losses.append(loss)
         if step % 50 == 0:
@@ -337,6 +376,10 @@ def build_parser():
                         help="weigh every pixel of a batch equally, or every image (as the evaluation does)")
     parser.add_argument("--opencv-photos", action="store_true",
                         help="add OpenCV's sample photos (downloaded from PyPI once) to the training set")
+    parser.add_argument("--context-blocks", type=int, default=0,
+                        help="residual dilated blocks at the U-Net's bottleneck (default 0)")
+    parser.add_argument("--square-share", type=float, default=None,
+                        help="chance of a tutorial square among the mixed masks (default: one in four)")
     return parser
 
 
@@ -347,8 +390,9 @@ def main(argv=None):
         card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
                      args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
                      loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
-                     opencv_photos=args.opencv_photos, loss_average=args.loss_average)
-    except RuntimeError as exc:
+                     opencv_photos=args.opencv_photos, loss_average=args.loss_average,
+                     context_blocks=args.context_blocks, square_share=args.square_share)
+    except (RuntimeError, ValueError) as exc:
         parser.exit(2, f"error: {exc}\n")
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
                      | ({"evaluation": card["evaluation"]} if "evaluation" in card else {}), indent=2))
