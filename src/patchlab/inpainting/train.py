@@ -273,7 +273,8 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "arch": arch,
         "description": (
             f"U-Net inpainter: mask as 4th input channel, {prefill} first guess, "
-            "bilinear-initialised transposed-convolution upsampling, output composited"
+            + (f"{int(context_blocks)} dilated residual blocks at the bottleneck, " if context_blocks else "")
+            + "bilinear-initialised transposed-convolution upsampling, output composited"
             if arch == "unet" else
             "The tutorial's convolutional autoencoder with skip connections (valid convolutions)"
         ),
@@ -288,7 +289,9 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
         "square_share": square_share if arch == "unet" else None,
         "new_layers_at_init": new_layers or None,
         "masks": "mixed: tutorial squares, brush strokes (1-5 strokes, 4-12 vertices, "
-                 "8-40 px at 256), rectangles; 5-50% masked" if arch == "unet"
+                 "8-40 px at 256), rectangles; 5-50% masked"
+                 + (f"; squares drawn with probability {square_share:g}" if square_share is not None else "")
+                 if arch == "unet"
                  else "tutorial squares (side 50/228 of the image), zeroed",
         "augmentation": "random square crops at scales from 1/4 of the short side to the "
                         "whole photo, resized; horizontal (p=0.5) and vertical (p=0.1) flips; "
