@@ -70,7 +70,7 @@ train: $(STAMP)
 	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage5.keras --loss l1+l2 --size 256 --batch 8 --steps 4000 --stop-at 1000 --lr 3e-4 --no-eval --opencv-photos --out models/inpainting_stage6.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage6.keras --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 2800 --lr 2e-4 --no-eval --opencv-photos --out models/inpainting_stage7.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage7.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 5000 --lr 2e-4 --opencv-photos --out models/inpainting.keras
-	rm -f models/inpainting_stage[1-6].*
+	rm -f models/inpainting_stage[1-7].*
 	$(PY) -m patchlab.inpainting.train --arch seed --steps 200 --batch 4 --out models/inpainting_seed.keras
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)

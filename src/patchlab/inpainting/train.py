@@ -80,7 +80,7 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill
         photo = photos[int(rng.integers(len(photos)))]
         targets.append(_data.augment(photo.image, size, rng))
         kind = "square" if arch == "seed" else mask_kind
-        masks.append(random_mask((size, size), rng, kind, square_share=None if arch == "seed" else square_share))
+        masks.append(random_mask((size, size), rng, kind, square_share=square_share))
     target = np.stack(targets).astype(np.float32)
     mask = np.stack(masks)[..., None].astype(np.float32)
     if arch == "seed":
