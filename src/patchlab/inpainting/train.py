@@ -133,11 +133,13 @@ def copy_weights_by_name(source, target):
     if missing:
         raise ValueError(f"the model to continue from has layers this one lacks: {', '.join(missing)}")
     for name, layer in theirs.items():
-        shapes = [tuple(w.shape) for w in layer.get_weights()]
-        if shapes != [tuple(w.shape) for w in ours[name].get_weights()]:
+        weights = layer.get_weights()
+        shapes = [w.shape for w in weights]
+        expected = [tuple(v.shape) for v in ours[name].weights]
+        if shapes != expected:
             raise ValueError(f"layer {name!r} has weights of shapes {shapes} in the model to continue "
-                             f"from, {[tuple(w.shape) for w in ours[name].get_weights()]} here")
-        ours[name].set_weights(layer.get_weights())
+                             f"from, {expected} here")
+        ours[name].set_weights(weights)
     return [name for name in ours if name not in theirs]
 
 
