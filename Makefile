@@ -53,6 +53,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_classification.py --json bench/classification.json
 	$(PY) benchmarks/bench_inpainting.py --json bench/inpainting.json
 	$(PY) benchmarks/bench_inpainting_context.py --json bench/inpainting_context.json
+	$(PY) benchmarks/bench_training_precision.py --json bench/training_precision.json
 
 # Evaluate the shipped models on their held-out data (tables printed, JSON beside the models)
 evaluate: $(STAMP)

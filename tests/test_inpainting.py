@@ -536,6 +536,18 @@ def test_one_training_step_on_a_folder(tmp_path):
     assert wider["context_blocks"] == 1 and wider["square_share"] == 1.0
     with pytest.raises(ValueError, match="context_blocks"):
         train("seed", steps=1, out=tmp_path / "m" / "s.keras", data_dir=photos, context_blocks=1)
+    # bfloat16 arithmetic in training, a float32 model on disk, the same network
+    fast = train("unet", steps=2, batch=1, out=tmp_path / "m" / "bf16.keras", data_dir=photos,
+                 size=32, progress=False, evaluate=False, init=out, bfloat16=True)
+    assert fast["precision"].startswith("mixed bfloat16") and card["precision"] == "float32"
+    import keras
+
+    saved_bf16 = keras.models.load_model(tmp_path / "m" / "bf16.keras", safe_mode=True)
+    assert {layer.dtype_policy.name for layer in saved_bf16.layers} == {"float32"}
+    assert keras.mixed_precision.global_policy().name == "float32"  # the policy is restored
+    before = keras.models.load_model(out, safe_mode=True)
+    assert [w.shape for w in saved_bf16.weights] == [w.shape for w in before.weights]
+    assert any(not np.array_equal(a, b) for a, b in zip(saved_bf16.get_weights(), before.get_weights()))
     with pytest.raises(ValueError, match="stop_at"):
         train("unet", steps=5, stop_at=6, out=tmp_path / "m" / "x.keras", data_dir=photos, size=32)
 
@@ -614,6 +626,90 @@ def test_opencv_photos_load_from_the_cache_and_check_the_download(tmp_path, monk
     assert not (tmp_path / "empty").exists()
 
 
+# ---------------------------------------------------- Debian wallpaper photos
+def _fake_deb(members):
+    """An ``ar`` archive holding ``members`` (name -> bytes), as a .deb is."""
+    blob = b"!<arch>\n"
+    for name, data in members.items():
+        blob += f"{name + '/':<16}{0:<12}{0:<6}{0:<6}{100644:<8}{len(data):<10}`\n".encode("ascii")
+        blob += data + (b"\n" if len(data) % 2 else b"")
+    return blob
+
+
+def test_debian_photos_are_extracted_shrunk_and_checked(tmp_path, monkeypatch):
+    import hashlib
+    import io
+    import tarfile
+
+    from patchlab.inpainting import debian_photos
+
+    package = "mate-backgrounds"
+    rng = np.random.default_rng(0)
+    wanted = {n: v for n, v in debian_photos.PHOTOS.items() if v[0] == package}
+    tar_bytes = io.BytesIO()
+    with tarfile.open(fileobj=tar_bytes, mode="w:xz") as archive:
+        for i, (_name, (_, path, _)) in enumerate(wanted.items()):
+            buf = io.BytesIO()
+            Image.fromarray(rng.integers(0, 256, (30 + i, 2100, 3), dtype=np.uint8)).save(buf, format="PNG")
+            info = tarfile.TarInfo(path)
+            info.size = len(buf.getvalue())
+            archive.addfile(info, io.BytesIO(buf.getvalue()))
+    deb = _fake_deb({"debian-binary": b"2.0\n", "control.tar.xz": b"x", "data.tar.xz": tar_bytes.getvalue()})
+    members = debian_photos.deb_members(deb)
+    assert list(members) == ["debian-binary", "control.tar.xz", "data.tar.xz"]
+    assert members["debian-binary"] == b"2.0\n"
+    with pytest.raises(ValueError, match="Debian package"):
+        debian_photos.deb_members(b"PK\x03\x04 a zip")
+
+    class Response:
+        def __init__(self, data):
+            self.data = data
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return self.data
+
+    urls = []
+
+    def urlopen(url, timeout):
+        urls.append(url)
+        return Response(deb)
+
+    version, pool_path, _, licence = debian_photos.PACKAGES[package]
+    monkeypatch.setitem(debian_photos.PACKAGES, package,
+                        (version, pool_path, hashlib.sha256(deb).hexdigest(), licence))
+    monkeypatch.setattr(debian_photos, "PHOTOS", wanted)
+    monkeypatch.setattr(debian_photos.urllib.request, "urlopen", urlopen)
+    photos = debian_photos.load(tmp_path)
+    assert urls == ["https://deb.debian.org/debian/pool/main/" + pool_path]
+    assert [p.name for p in photos] == list(wanted)
+    # long side shrunk to LONG_SIDE, aspect kept
+    assert photos[0].image.shape == (round(30 * debian_photos.LONG_SIDE / 2100), debian_photos.LONG_SIDE, 3)
+    assert all(version in p.source and licence in p.source for p in photos)
+    debian_photos.load(tmp_path)  # cached: nothing more is downloaded
+    assert len(urls) == 1
+
+    monkeypatch.setitem(debian_photos.PACKAGES, package, (version, pool_path, "0" * 64, licence))
+    with pytest.raises(OSError, match="SHA-256"):
+        debian_photos.fetch(tmp_path / "empty")
+    assert not (tmp_path / "empty").exists()
+
+
+def test_debian_photo_list_names_pinned_packages():
+    from patchlab.inpainting import debian_photos
+
+    assert len(debian_photos.PHOTOS) >= 30
+    for package, path, what in debian_photos.PHOTOS.values():
+        version, pool_path, sha256, licence = debian_photos.PACKAGES[package]
+        assert pool_path.endswith(".deb") and len(sha256) == 64 and licence and what
+        assert path.startswith("./usr/share/") and path.lower().endswith((".jpg", ".png"))
+
+
 def test_training_without_pypi_says_so(tmp_path, monkeypatch, capsys):
     from patchlab.inpainting import opencv_photos
     from patchlab.inpainting.train import main
@@ -628,6 +724,22 @@ def test_training_without_pypi_says_so(tmp_path, monkeypatch, capsys):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "network unreachable" in err and "without the option" in err and "Traceback" not in err
+
+
+def test_training_without_the_debian_archive_says_so(tmp_path, monkeypatch, capsys):
+    from patchlab.inpainting import debian_photos
+    from patchlab.inpainting.train import main
+
+    def offline(*args, **kwargs):
+        raise OSError("network unreachable")
+
+    monkeypatch.setattr(debian_photos, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(debian_photos.urllib.request, "urlopen", offline)
+    with pytest.raises(SystemExit) as exit_:
+        main(["--debian-photos", "--steps", "1", "--out", str(tmp_path / "m.keras")])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert "network unreachable" in err and "without the" in err and "Traceback" not in err
 
 
 def test_loss_can_count_every_image_equally():

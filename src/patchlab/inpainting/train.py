@@ -159,7 +159,8 @@ def _write_card(path, card):
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
           loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
-          loss_average="pixel", context_blocks=0, square_share=None):
+          loss_average="pixel", context_blocks=0, square_share=None, debian_photos=False,
+          bfloat16=False):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
@@ -179,6 +180,12 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     ``init`` may then be a model without them: layers are matched by name and
     the new blocks start as the identity. ``square_share`` sets the chance of
     a tutorial square among the mixed training masks (default: one in four).
+    ``debian_photos`` adds the photographs of
+    :mod:`patchlab.inpainting.debian_photos` (downloaded from the Debian
+    archive once). ``bfloat16`` computes in mixed bfloat16 precision (Keras's
+    ``mixed_bfloat16`` policy: float32 weights, bfloat16 arithmetic), about
+    1.8x faster on a CPU with AVX-512 BF16; the saved model is float32 all
+    the same, so inference does not change.
 
     Returns
     -------
@@ -221,12 +228,38 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
                 f"downloaded once from PyPI into {_opencv.CACHE}; train without the option "
                 f"(or with --data DIR) where PyPI cannot be reached."
             ) from exc
+    if debian_photos:
+        from patchlab.inpainting import debian_photos as _debian
+
+        try:
+            photos = photos + _debian.load()
+        except (OSError, ValueError) as exc:
+            raise RuntimeError(
+                f"--debian-photos: could not get the Debian wallpaper photos ({exc}). They are "
+                f"downloaded once from deb.debian.org into {_debian.CACHE}; train without the "
+                f"option (or with --data DIR) where the Debian archive cannot be reached."
+            ) from exc
     held_out = [] if data_dir else _data.held_out_photos()
     size = int(size or TRAIN_SIZE[arch])
 
     if int(context_blocks) and arch != "unet":
         raise ValueError("`context_blocks` is a U-Net option; the seed is the tutorial's network.")
-    model = build_model(arch, **({"context_blocks": int(context_blocks)} if arch == "unet" else {}))
+    arch_kwargs = {"context_blocks": int(context_blocks)} if arch == "unet" else {}
+    if bfloat16:
+        keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        model = build_model(arch, **arch_kwargs)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+
+    def save(path):
+        """Save ``model``; a bfloat16-trained one as the same network in float32."""
+        if not bfloat16:
+            return _save(model, path)
+        plain = build_model(arch, **arch_kwargs)
+        copy_weights_by_name(model, plain)
+        return _save(plain, path)
+
     previous, new_layers = None, []
     if init:
         init = Path(init)
@@ -264,7 +297,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     @tf.function(reduce_retracing=True)
     def train_step(inputs, target, mask):
         with tf.GradientTape() as tape:
-            output = model(inputs, training=True)
+            output = tf.cast(model(inputs, training=True), tf.float32)
             loss = loss_fn(target, output, mask)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
@@ -299,6 +332,8 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
                         "whole photo, resized; horizontal (p=0.5) and vertical (p=0.1) flips; "
                         "brightness/contrast/saturation/white-balance jitter of +-10%",
         "optimizer": f"Adam, cosine decay from {lr:g} with {warmup} warm-up steps",
+        "precision": ("mixed bfloat16 (float32 weights, bfloat16 arithmetic); saved as float32"
+                      if bfloat16 else "float32"),
         "steps": int(steps),
         "batch": int(batch),
         "seed": int(seed),
@@ -332,12 +367,12 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
             history.append({"step": step, "loss": round(float(np.mean(losses[-100:])), 5),
                             "elapsed_s": round(time.perf_counter() - start, 1)})
         if step % checkpoint_every == 0 and step < stop_at:
-            _save(model, out)
+            save(out)
             _write_card(card_path(out), {**card, "status": f"checkpoint at step {step}",
                                          "steps_done": step, "loss_history": history,
                                          "wall_time_s": round(time.perf_counter() - start, 1)})
     wall = time.perf_counter() - start
-    _save(model, out)
+    save(out)
     card.update({
         "status": "trained" if stop_at == int(steps) else f"stopped at step {stop_at} of {steps}",
         "steps_done": stop_at,
@@ -385,6 +420,12 @@ def build_parser():
                         help="residual dilated blocks at the U-Net's bottleneck (default 0)")
     parser.add_argument("--square-share", type=float, default=None,
                         help="chance of a tutorial square among the mixed masks (default: one in four)")
+    parser.add_argument("--debian-photos", action="store_true",
+                        help="add the photographs among Debian's wallpaper packages (downloaded once) "
+                             "to the training set")
+    parser.add_argument("--bfloat16", action="store_true",
+                        help="compute in mixed bfloat16 precision (faster on CPUs with AVX-512 BF16); "
+                             "the model is saved in float32")
     return parser
 
 
@@ -396,7 +437,8 @@ def main(argv=None):
                      args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
                      loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
                      opencv_photos=args.opencv_photos, loss_average=args.loss_average,
-                     context_blocks=args.context_blocks, square_share=args.square_share)
+                     context_blocks=args.context_blocks, square_share=args.square_share,
+                     debian_photos=args.debian_photos, bfloat16=args.bfloat16)
     except (RuntimeError, ValueError) as exc:
         parser.exit(2, f"error: {exc}\n")
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
