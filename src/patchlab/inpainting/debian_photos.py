@@ -1,8 +1,9 @@
 """More training photos: the photographs among Debian's desktop wallpapers.
 
 Debian ships desktop wallpapers as packages, and several of those are real
-photographs under free licences (GPL-2+ for MATE's and KDE Plasma's, CC BY
-and CC BY-SA for the Ubuntu wallpaper-contest photos in Lomiri's).
+photographs under free licences (GPL-2+ for MATE's, LGPL-3 for KDE
+Plasma's, CC BY and CC BY-SA for the Ubuntu wallpaper-contest photos in
+Lomiri's).
 :func:`fetch` downloads the pinned ``.deb`` files from the Debian archive
 once (checked by SHA-256, as listed in the archive's ``Packages`` index),
 extracts only the photos listed in :data:`PHOTOS`, shrinks them so their
@@ -19,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -47,7 +49,7 @@ PACKAGES = {
         "d44e89b8473aafe64a5b678f014862dc31335aaaf18665c544d985d854f1a709", "CC BY-SA 4.0"),
     "plasma-workspace-wallpapers": (
         "4:5.27.5-2", "p/plasma-workspace-wallpapers/plasma-workspace-wallpapers_5.27.5-2_all.deb",
-        "32cd18b71c8c938a18b3b351f217c02ac590e323caa3cf322fbb875ce8892f8b", "GPL-2+"),
+        "32cd18b71c8c938a18b3b351f217c02ac590e323caa3cf322fbb875ce8892f8b", "LGPL-3 (each wallpaper's metadata)"),
 }
 
 _MATE = "./usr/share/backgrounds/mate/nature/"
@@ -93,15 +95,15 @@ PHOTOS = {
                "sunset over a hilltop (Aitzol Berasategi)"),
     "kleiber": ("lomiri-wallpapers-20.04", _LOMIRI + "Kleiber_by_Lukas_Baubkus.jpg",
                 "a nuthatch on a tree trunk (Lukas Baubkus)"),
-    "by_the_water": ("plasma-workspace-wallpapers", _PLASMA.format("BytheWater"), "a jetty on a lake"),
-    "cold_ripple": ("plasma-workspace-wallpapers", _PLASMA.format("ColdRipple"), "a pier in fog"),
-    "darkest_hour": ("plasma-workspace-wallpapers", _PLASMA.format("DarkestHour"), "a lake at dusk"),
-    "evening_glow": ("plasma-workspace-wallpapers", _PLASMA.format("EveningGlow"), "canoes on a shore at sunset"),
-    "fallen_leaf": ("plasma-workspace-wallpapers", _PLASMA.format("FallenLeaf"), "autumn leaves on the ground"),
-    "grey": ("plasma-workspace-wallpapers", _PLASMA.format("Grey"), "a curved building facade"),
-    "kite": ("plasma-workspace-wallpapers", _PLASMA.format("Kite"), "a kite in a cloudy sky"),
-    "moss": ("plasma-workspace-wallpapers", _PLASMA.format("OneStandsOut"), "moss with one red sprout"),
-    "forest_path": ("plasma-workspace-wallpapers", _PLASMA.format("Path"), "a path through a forest"),
+    "by_the_water": ("plasma-workspace-wallpapers", _PLASMA.format("BytheWater"), "a jetty on a lake (Maciej Wiklo)"),
+    "cold_ripple": ("plasma-workspace-wallpapers", _PLASMA.format("ColdRipple"), "a pier in fog (Risto Saukonpää)"),
+    "darkest_hour": ("plasma-workspace-wallpapers", _PLASMA.format("DarkestHour"), "a lake at dusk (Risto Saukonpää)"),
+    "evening_glow": ("plasma-workspace-wallpapers", _PLASMA.format("EveningGlow"), "canoes on a shore at sunset (Ian Hex)"),
+    "fallen_leaf": ("plasma-workspace-wallpapers", _PLASMA.format("FallenLeaf"), "autumn leaves on the ground (Martin Klapetek)"),
+    "grey": ("plasma-workspace-wallpapers", _PLASMA.format("Grey"), "a curved building facade (Sigi Sagi)"),
+    "kite": ("plasma-workspace-wallpapers", _PLASMA.format("Kite"), "a kite in a cloudy sky (Risto Saukonpää)"),
+    "moss": ("plasma-workspace-wallpapers", _PLASMA.format("OneStandsOut"), "moss with one red sprout (Risto Saukonpää)"),
+    "forest_path": ("plasma-workspace-wallpapers", _PLASMA.format("Path"), "a path through a forest (Risto Saukonpää)"),
 }
 
 #: Where the extracted photos are kept (ignored by git).
@@ -123,9 +125,13 @@ def deb_members(blob):
     members, offset = {}, 8
     while offset + 60 <= len(blob):
         header = blob[offset:offset + 60]
+        if header[58:60] != b"`\n":
+            raise ValueError(f"Damaged Debian package: bad member header at byte {offset}.")
         name = header[:16].decode("ascii").strip().rstrip("/")
         size = int(header[48:58].decode("ascii").strip())
         start = offset + 60
+        if start + size > len(blob):
+            raise ValueError(f"Damaged Debian package: member {name!r} is cut short.")
         members[name] = blob[start:start + size]
         offset = start + size + (size % 2)  # members are 2-byte aligned
     return members
@@ -187,9 +193,12 @@ def fetch(cache=None, timeout=300):
         wanted = {path: name for name, (p, path, _) in missing.items() if p == package}
         with tarfile.open(fileobj=io.BytesIO(data[0]), mode="r:*") as archive:
             for member in archive:
-                if member.name in wanted and member.isfile():
+                if member.name in wanted and (member.isfile() or member.islnk()):
                     image = _shrink(read_image(archive.extractfile(member).read()))
-                    Image.fromarray(image).save(cache / _cached_name(wanted.pop(member.name)))
+                    target = cache / _cached_name(wanted.pop(member.name))
+                    partial = target.with_name(target.name + ".partial")
+                    Image.fromarray(image).save(partial, format="PNG")
+                    os.replace(partial, target)  # an interrupted run never leaves half a photo
         if wanted:
             raise ValueError(f"{url} lacks {', '.join(sorted(wanted))}.")
     return cache

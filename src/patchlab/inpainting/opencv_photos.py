@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -104,7 +105,10 @@ def fetch(cache=None, timeout=120):
         for member in archive:
             if member.name in wanted and member.isfile():
                 data = archive.extractfile(member).read()
-                (cache / Path(member.name).name).write_bytes(data)
+                target = cache / Path(member.name).name
+                partial = target.with_name(target.name + ".partial")
+                partial.write_bytes(data)
+                os.replace(partial, target)  # an interrupted run never leaves half a photo
     return cache
 
 

@@ -245,20 +245,24 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     if int(context_blocks) and arch != "unet":
         raise ValueError("`context_blocks` is a U-Net option; the seed is the tutorial's network.")
     arch_kwargs = {"context_blocks": int(context_blocks)} if arch == "unet" else {}
-    if bfloat16:
-        keras.mixed_precision.set_global_policy("mixed_bfloat16")
-    try:
-        model = build_model(arch, **arch_kwargs)
-    finally:
-        keras.mixed_precision.set_global_policy("float32")
+
+    def build(policy):
+        """``arch`` built under the Keras dtype ``policy``, leaving the global policy as it was."""
+        before = keras.mixed_precision.global_policy()
+        keras.mixed_precision.set_global_policy(policy)
+        try:
+            return build_model(arch, **arch_kwargs)
+        finally:
+            keras.mixed_precision.set_global_policy(before)
+
+    model = build("mixed_bfloat16" if bfloat16 else "float32")
+    plain = build("float32") if bfloat16 else model
 
     def save(path):
         """Save ``model``; a bfloat16-trained one as the same network in float32."""
-        if not bfloat16:
-            return _save(model, path)
-        plain = build_model(arch, **arch_kwargs)
-        copy_weights_by_name(model, plain)
-        return _save(plain, path)
+        if plain is not model:
+            copy_weights_by_name(model, plain)
+        _save(plain, path)
 
     previous, new_layers = None, []
     if init:
