@@ -328,6 +328,43 @@ def test_large_images_go_through_overlapping_tiles(tiny):
     assert tiled.shape == image.shape
 
 
+def test_test_time_flips_average_the_mirrored_fills(tiny_model_path):
+    # four views: the fill of the mirrored photo, mirrored back, averaged with the plain fill
+    one = Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64, flips=1)
+    four = Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64)
+    assert four.flips == 4 and four.flips_for(1) == 4 and four.flips_for(2) == 2
+    assert four.flips_for(3) == four.flips_for(9) == 1 and one.flips_for(1) == 1
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (48, 64, 3), dtype=np.uint8)
+    mask = random_mask((48, 64), seed=2, kind="square") | random_mask((48, 64), seed=4, kind="brush")
+    fills = [one.inpaint(np.flip(image, axes), np.flip(mask, axes)) for axes in [(), (1,), (0,), (0, 1)]]
+    fills = [np.flip(f, axes).astype(np.float64) for f, axes in zip(fills, [(), (1,), (0,), (0, 1)])]
+    averaged = four.inpaint(image, mask).astype(np.float64)
+    assert np.abs(averaged - np.mean(fills, axis=0))[mask].max() <= 1.0  # rounding of each fill
+    assert np.abs(averaged - fills[0])[mask].max() > 1.0  # and not the plain fill
+    np.testing.assert_array_equal(averaged[~mask], image[~mask])
+    # so the fill of a mirrored photo is the mirrored fill (sides a multiple of 16: no padding)
+    mirrored = four.inpaint(image[:, ::-1], mask[:, ::-1])[:, ::-1].astype(np.float64)
+    assert np.abs(mirrored - averaged).max() <= 1.0
+    # a region of several tiles still goes through in batches of at most four images
+    seen = []
+    real_run = four._run
+    four._run = lambda x, m: seen.append(len(x)) or real_run(x, m)
+    try:
+        big = np.zeros((150, 211), bool)
+        big[10:140, 20:200] = True
+        four.inpaint(rng.integers(0, 256, (150, 211, 3), dtype=np.uint8), big)
+        two = np.zeros((60, 100), bool)
+        two[20:40, 10:90] = True  # two tiles of 64: each with its left-right mirror
+        seen_before = len(seen)
+        four.inpaint(rng.integers(0, 256, (60, 100, 3), dtype=np.uint8), two)
+    finally:
+        four._run = real_run
+    assert max(seen) <= four.batch and seen[seen_before:] == [4]
+    with pytest.raises(ValueError, match="flips"):
+        Inpainter.load(tiny_model_path, allow_outside_models=True, flips=3)
+
+
 def test_context_box_grows_and_clips():
     from patchlab.inpainting.infer import context_box
 

@@ -194,6 +194,8 @@ def evaluate(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=0,
         "families": families,
         "missing": missing,
         "labels": {m: LABELS[m] for m in fill},
+        "unet_flips": ("up to 4 mirrored views of the hole averaged (patchlab.inpainting.infer.FLIPS); "
+                       "every 256-px case here gets all 4"),
     }
     report["target"] = target_check(families)
     return report

@@ -17,6 +17,13 @@ others are filled in batches and merged back with a Hann blending window
 (:func:`patchlab.patches.unpatchify`), so no seam shows. Finally the known
 pixels are copied back from the input: they are returned exactly
 unchanged.
+
+Test-time flips (:data:`FLIPS`): while the work fits one batch, the U-Net
+also fills the hole mirrored left-right, top-bottom and both ways, and the
+four fills, mirrored back, are averaged. A hole that fits one tile gets all
+four; a region of two tiles gets two (as-is and left-right); larger
+regions, such as brush strokes over a whole 512-px photo, get one, so the
+slowest Fill costs what it did without flips.
 """
 
 from __future__ import annotations
@@ -33,7 +40,7 @@ from patchlab.inpainting.prefill import PREFILLS, prefill_function
 from patchlab.patches import patchify, unpatchify
 from patchlab.tf_runtime import check_model_path, load_model
 
-__all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "RETRAIN",
+__all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "FLIPS", "RETRAIN",
            "check_inputs", "context_box", "pad_to_multiple", "read_card"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
@@ -46,6 +53,9 @@ MIN_SIDE = 16
 #: masked PSNR within 0.02 dB of running every tile, 2.3x faster for a square hole
 #: (benchmarks/bench_inpainting_context.py).
 DEFAULT_CONTEXT = 96
+#: Most views of the hole the U-Net averages (1, 2 or 4; see :meth:`Inpainter.flips_for`).
+FLIPS = 4
+_FLIP_AXES = ((), (2,), (1,), (1, 2))  # as-is, left-right, top-bottom, both: axes of (B, H, W, C)
 
 
 class ModelUnavailable(RuntimeError):
@@ -124,7 +134,12 @@ class Inpainter:
     """
 
     def __init__(self, model, arch="unet", tile_size=288, overlap=64, batch=4, card=None,
-                 context=DEFAULT_CONTEXT):
+                 context=DEFAULT_CONTEXT, flips=None):
+        if flips is None:
+            flips = FLIPS if arch == "unet" else 1  # the tutorial's network stays as it was
+        if flips not in (1, 2, 4):
+            raise ValueError(f"`flips` must be 1, 2 or 4, got {flips!r}.")
+        self.flips = flips
         self.model = model
         self.context = None if context is None else int(context)
         self.arch = arch
@@ -141,7 +156,8 @@ class Inpainter:
 
     # ----------------------------------------------------------------- load
     @classmethod
-    def load(cls, path=None, allow_outside_models=False, tile_size=None, context=DEFAULT_CONTEXT):
+    def load(cls, path=None, allow_outside_models=False, tile_size=None, context=DEFAULT_CONTEXT,
+             flips=None):
         """Load a model saved by :mod:`patchlab.inpainting.train`.
 
         Parameters
@@ -157,6 +173,9 @@ class Inpainter:
             For photos larger than a tile, only the hole's bounding box grown
             by this many pixels goes through the network; None runs every
             tile that holds a missing pixel.
+        flips : {1, 2, 4}, optional
+            Most mirrored views of the hole to average (default
+            :data:`FLIPS` for the U-Net, 1 for the tutorial's network).
 
         Raises
         ------
@@ -191,9 +210,29 @@ class Inpainter:
             ) from exc
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
         tile = tile_size or card.get("tile_size") or 288
-        return cls(model, arch=arch, tile_size=tile, card=card, context=context)
+        return cls(model, arch=arch, tile_size=tile, card=card, context=context, flips=flips)
 
     # ------------------------------------------------------------ inference
+    def flips_for(self, tiles):
+        """How many mirrored views a region of ``tiles`` tiles gets.
+
+        As many as fit one batch of the network (``batch // tiles``), at
+        most :attr:`flips`, rounded down to 1, 2 or 4.
+        """
+        fit = min(self.flips, self.batch // max(1, int(tiles)))
+        return max(k for k in (1, 2, 4) if k <= max(1, fit))
+
+    def _run_flipped(self, images, masks, flips):
+        """The network on ``images`` and their first ``flips`` mirror images, mirrored back and averaged."""
+        if flips == 1:
+            return self._run(images, masks)
+        axes = _FLIP_AXES[:flips]
+        views = self._run(np.concatenate([np.flip(images, a) if a else images for a in axes]),
+                          np.concatenate([np.flip(masks, a) if a else masks for a in axes]))
+        n = len(images)
+        return np.mean([np.flip(views[k * n:(k + 1) * n], a) if a else views[:n]
+                        for k, a in enumerate(axes)], axis=0)
+
     def _run(self, images, masks):
         """The network on a batch: (B, h, w, 3) float in [0, 1] -> same."""
         import tensorflow as tf
@@ -283,7 +322,7 @@ class Inpainter:
         part_x, part_m = x[y0:y1, x0:x1], m[y0:y1, x0:x1]
         with self._lock:
             if self.arch == "seed" or (y1 - y0 <= self.tile_size and x1 - x0 <= self.tile_size):
-                part = self._run(part_x[None], part_m[None])[0]
+                part = self._run_flipped(part_x[None], part_m[None], self.flips_for(1))[0]
                 if progress:
                     progress(1, 1)
             else:
@@ -304,18 +343,21 @@ class Inpainter:
         nh, nw = tiles_x.shape[:2]
         out = np.array(tiles_x, dtype=np.float32)  # tiles with no hole keep the input
         todo = [(i, j) for i in range(nh) for j in range(nw) if tiles_m[i, j].any()]
-        for start in range(0, len(todo), self.batch):
-            chunk = todo[start:start + self.batch]
+        flips = self.flips_for(len(todo))
+        per_call = max(1, self.batch // flips)  # tiles per network call, each with its mirror images
+        for start in range(0, len(todo), per_call):
+            chunk = todo[start:start + per_call]
             xs = np.stack([tiles_x[i, j] for i, j in chunk])
             ms = np.stack([tiles_m[i, j] for i, j in chunk])
-            for (i, j), y in zip(chunk, self._run(xs, ms)):
+            for (i, j), y in zip(chunk, self._run_flipped(xs, ms, flips)):
                 out[i, j] = y
             if progress:
-                progress(min(start + self.batch, len(todo)), len(todo))
+                progress(min(start + per_call, len(todo)), len(todo))
         return unpatchify(out, x.shape, stride, window="hann", edge="shift")
 
     def __repr__(self):
-        return f"Inpainter(arch={self.arch!r}, tile_size={self.tile_size}, overlap={self.overlap})"
+        return (f"Inpainter(arch={self.arch!r}, tile_size={self.tile_size}, overlap={self.overlap}, "
+                f"flips={self.flips})")
 
 
 def read_card(path=DEFAULT_MODEL):
