@@ -252,7 +252,7 @@ else:
 with st.expander("Show the code: the model definition"):
     spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
     st.code(Path(spec.origin).read_text(), language="python")
-show_code(Inpainter.inpaint, Inpainter._tiled, prefill, canvas_to_mask,
+show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
           label="Show the code: the inference path")
 first_guess = prefill.prefill_function(read_card().get("prefill"))  # what the shipped model was trained with
 st.caption(f"The shipped model's first guess of the hole: `{first_guess.__name__}`.")
