@@ -60,7 +60,7 @@ evaluate: $(STAMP)
 	$(PY) -m patchlab.classification.evaluate
 	$(PY) -m patchlab.inpainting.evaluate
 
-# Retrain every shipped model from scratch (seeded; about 5 h 30 min on 2 CPU cores; downloads OpenCV's sample photos from PyPI once)
+# Retrain every shipped model from scratch (seeded; about 7 h 30 min on 2 CPU cores; downloads OpenCV's sample photos from PyPI and four Debian wallpaper packages once)
 train: $(STAMP)
 	for p in 14 18 22 28; do $(PY) -m patchlab.classification.train --patch-size $$p || exit 1; done
 	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --loss l1+l2 --size 192 --batch 8 --steps 2000 --no-eval --out models/inpainting_stage1.keras
@@ -70,8 +70,9 @@ train: $(STAMP)
 	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage4.keras --loss l1+l2 --size 256 --batch 8 --steps 2800 --lr 2e-4 --no-eval --out models/inpainting_stage5.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage5.keras --loss l1+l2 --size 256 --batch 8 --steps 4000 --stop-at 1000 --lr 3e-4 --no-eval --opencv-photos --out models/inpainting_stage6.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage6.keras --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 2800 --lr 2e-4 --no-eval --opencv-photos --out models/inpainting_stage7.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage7.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 5000 --lr 2e-4 --opencv-photos --out models/inpainting.keras
-	rm -f models/inpainting_stage[1-7].*
+	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage7.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 5000 --lr 2e-4 --no-eval --opencv-photos --out models/inpainting_stage8.keras
+	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage8.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 9000 --lr 2e-4 --opencv-photos --debian-photos --bfloat16 --out models/inpainting.keras
+	rm -f models/inpainting_stage[1-8].*
 	$(PY) -m patchlab.inpainting.train --arch seed --steps 200 --batch 4 --out models/inpainting_seed.keras
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)

@@ -50,7 +50,8 @@ RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --loss-
 MIN_SIDE = 16
 #: Pixels of context kept around the hole of a photo larger than a tile. Measured on
 #: the held-out photos at 512 px (squares, brush strokes, rectangles; 4 masks each):
-#: masked PSNR within 0.02 dB of running every tile, 2.3x faster for a square hole
+#: masked PSNR as good as running every tile or better (the region then fits one batch
+#: with its mirrored views), and faster for a square hole
 #: (benchmarks/bench_inpainting_context.py).
 DEFAULT_CONTEXT = 96
 #: Most views of the hole the U-Net averages (1, 2 or 4; see :meth:`Inpainter.flips_for`).
