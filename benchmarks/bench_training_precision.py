@@ -27,7 +27,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 
 from patchlab.inpainting import data as _data  # noqa: E402
-from patchlab.inpainting.train import hole_weighted_l1, limit_threads, make_batch  # noqa: E402
+from patchlab.inpainting.train import limit_threads, make_batch, unet_loss  # noqa: E402
 
 POLICIES = ("float32", "mixed_bfloat16")
 
@@ -49,8 +49,7 @@ def _step_function(policy, context_blocks):
     def step(inputs, target, mask):
         with tf.GradientTape() as tape:
             output = tf.cast(model(inputs, training=True), tf.float32)
-            loss = (hole_weighted_l1(target, output, mask, per_sample=True)
-                    + 5.0 * hole_weighted_l1(target, output, mask, squared=True, per_sample=True))
+            loss = unet_loss(target, output, mask, "l1+l2", per_sample=True)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss

@@ -753,36 +753,26 @@ def test_debian_photo_list_names_pinned_packages():
         assert path.startswith("./usr/share/") and path.lower().endswith((".jpg", ".png"))
 
 
-def test_training_without_pypi_says_so(tmp_path, monkeypatch, capsys):
-    from patchlab.inpainting import opencv_photos
+@pytest.mark.parametrize("module, option", [("opencv_photos", "--opencv-photos"),
+                                            ("debian_photos", "--debian-photos")])
+def test_training_without_the_download_says_so(tmp_path, monkeypatch, capsys, module, option):
+    import importlib
+
     from patchlab.inpainting.train import main
+
+    photos = importlib.import_module(f"patchlab.inpainting.{module}")
 
     def offline(*args, **kwargs):
         raise OSError("network unreachable")
 
-    monkeypatch.setattr(opencv_photos, "CACHE", tmp_path / "cache")
-    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", offline)
+    monkeypatch.setattr(photos, "CACHE", tmp_path / "cache")
+    monkeypatch.setattr(photos.urllib.request, "urlopen", offline)
     with pytest.raises(SystemExit) as exit_:
-        main(["--opencv-photos", "--steps", "1", "--out", str(tmp_path / "m.keras")])
+        main([option, "--steps", "1", "--out", str(tmp_path / "m.keras")])
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert "network unreachable" in err and "without the option" in err and "Traceback" not in err
-
-
-def test_training_without_the_debian_archive_says_so(tmp_path, monkeypatch, capsys):
-    from patchlab.inpainting import debian_photos
-    from patchlab.inpainting.train import main
-
-    def offline(*args, **kwargs):
-        raise OSError("network unreachable")
-
-    monkeypatch.setattr(debian_photos, "CACHE", tmp_path / "cache")
-    monkeypatch.setattr(debian_photos.urllib.request, "urlopen", offline)
-    with pytest.raises(SystemExit) as exit_:
-        main(["--debian-photos", "--steps", "1", "--out", str(tmp_path / "m.keras")])
-    assert exit_.value.code == 2
-    err = capsys.readouterr().err
-    assert "network unreachable" in err and "without the" in err and "Traceback" not in err
+    assert err.startswith(f"error: {option}:")
 
 
 def test_loss_can_count_every_image_equally():

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -30,7 +29,7 @@ from PIL import Image
 
 from patchlab import ROOT
 from patchlab.images import read_image
-from patchlab.inpainting.data import Photo
+from patchlab.inpainting.data import Photo, write_atomically
 
 __all__ = ["PACKAGES", "PHOTOS", "CACHE", "LONG_SIDE", "deb_members", "fetch", "load"]
 
@@ -195,10 +194,9 @@ def fetch(cache=None, timeout=300):
             for member in archive:
                 if member.name in wanted and (member.isfile() or member.islnk()):
                     image = _shrink(read_image(archive.extractfile(member).read()))
-                    target = cache / _cached_name(wanted.pop(member.name))
-                    partial = target.with_name(target.name + ".partial")
-                    Image.fromarray(image).save(partial, format="PNG")
-                    os.replace(partial, target)  # an interrupted run never leaves half a photo
+                    png = io.BytesIO()
+                    Image.fromarray(image).save(png, format="PNG")
+                    write_atomically(cache / _cached_name(wanted.pop(member.name)), png.getvalue())
         if wanted:
             raise ValueError(f"{url} lacks {', '.join(sorted(wanted))}.")
     return cache

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
 import tarfile
 import urllib.request
 from pathlib import Path
@@ -25,7 +24,7 @@ import cv2
 
 from patchlab import ROOT
 from patchlab.images import ImageError, read_image
-from patchlab.inpainting.data import Photo
+from patchlab.inpainting.data import Photo, write_atomically
 
 __all__ = ["SDIST", "PHOTOS", "CACHE", "fetch", "load"]
 
@@ -104,11 +103,7 @@ def fetch(cache=None, timeout=120):
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:
         for member in archive:
             if member.name in wanted and member.isfile():
-                data = archive.extractfile(member).read()
-                target = cache / Path(member.name).name
-                partial = target.with_name(target.name + ".partial")
-                partial.write_bytes(data)
-                os.replace(partial, target)  # an interrupted run never leaves half a photo
+                write_atomically(cache / Path(member.name).name, archive.extractfile(member).read())
     return cache
 
 

@@ -156,6 +156,26 @@ def _write_card(path, card):
     os.replace(tmp, path)
 
 
+def _downloaded_photos(module, option, what, host, archive):
+    """``module.load()``, its failure told as a human message naming ``option``."""
+    try:
+        return module.load()
+    except (OSError, ValueError) as exc:  # offline, blocked, or a damaged download
+        raise RuntimeError(
+            f"{option}: could not get {what} ({exc}). They are downloaded once from {host} "
+            f"into {module.CACHE}; train without the option (or with --data DIR) where "
+            f"{archive} cannot be reached."
+        ) from exc
+
+
+def unet_loss(target, output, mask, loss="l1", per_sample=False):
+    """The U-Net's training loss: :func:`hole_weighted_l1`, plus 5x its squared form for ``'l1+l2'``."""
+    value = hole_weighted_l1(target, output, mask, per_sample=per_sample)
+    if loss == "l1+l2":
+        value += 5.0 * hole_weighted_l1(target, output, mask, squared=True, per_sample=per_sample)
+    return value
+
+
 def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
           data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
           loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
@@ -220,25 +240,13 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     if opencv_photos:
         from patchlab.inpainting import opencv_photos as _opencv
 
-        try:
-            photos = photos + _opencv.load()
-        except (OSError, ValueError) as exc:  # offline, blocked, or a damaged download
-            raise RuntimeError(
-                f"--opencv-photos: could not get OpenCV's sample photos ({exc}). They are "
-                f"downloaded once from PyPI into {_opencv.CACHE}; train without the option "
-                f"(or with --data DIR) where PyPI cannot be reached."
-            ) from exc
+        photos = photos + _downloaded_photos(_opencv, "--opencv-photos", "OpenCV's sample photos",
+                                             "PyPI", "PyPI")
     if debian_photos:
         from patchlab.inpainting import debian_photos as _debian
 
-        try:
-            photos = photos + _debian.load()
-        except (OSError, ValueError) as exc:
-            raise RuntimeError(
-                f"--debian-photos: could not get the Debian wallpaper photos ({exc}). They are "
-                f"downloaded once from deb.debian.org into {_debian.CACHE}; train without the "
-                f"option (or with --data DIR) where the Debian archive cannot be reached."
-            ) from exc
+        photos = photos + _downloaded_photos(_debian, "--debian-photos", "the Debian wallpaper photos",
+                                             "deb.debian.org", "the Debian archive")
     held_out = [] if data_dir else _data.held_out_photos()
     size = int(size or TRAIN_SIZE[arch])
 
@@ -290,10 +298,7 @@ def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpaint
     per_sample = loss_average == "image"
     if arch == "unet":
         def loss_fn(target, output, mask):
-            value = hole_weighted_l1(target, output, mask, per_sample=per_sample)
-            if loss == "l1+l2":
-                value += 5.0 * hole_weighted_l1(target, output, mask, squared=True, per_sample=per_sample)
-            return value
+            return unet_loss(target, output, mask, loss, per_sample)
     else:
         def loss_fn(target, output, mask):  # the tutorial: plain MSE
             return tf.reduce_mean(tf.square(target - output))
