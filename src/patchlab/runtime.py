@@ -1,0 +1,179 @@
+"""The one model runtime: TensorFlow with capped threads, safe loading, model cards, atomic saves.
+
+Every demo, training run, evaluation and benchmark goes through here:
+
+- :func:`tensorflow` imports TensorFlow once, with its thread pools capped,
+  so pages without models start fast and a shared server does not
+  oversubscribe its cores;
+- :func:`load_model` loads a ``.keras`` file in Keras's safe mode (no code
+  runs on load), only from ``models/`` unless told otherwise, and turns any
+  failure into :class:`ModelUnavailable`, whose message names the command
+  that retrains the model;
+- :func:`read_card` / :func:`write_card` read and write the JSON model card
+  beside each model; :func:`save_model` and :func:`write_atomically` never
+  leave half a file where a complete one is expected.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+from patchlab import MODELS_DIR, ROOT
+
+__all__ = ["ModelUnavailable", "tensorflow", "check_model_path", "load_model", "card_path",
+           "read_card", "write_card", "save_model", "write_atomically", "short_path"]
+
+_configured = False
+_config_lock = threading.Lock()
+
+
+class ModelUnavailable(RuntimeError):
+    """A model file is missing or cannot be loaded; the message says how to retrain it."""
+
+
+def default_threads() -> int:
+    """Intra-op threads: ``PATCHLAB_TF_THREADS``, else the cores, at most 2."""
+    return int(os.environ.get("PATCHLAB_TF_THREADS", min(2, os.cpu_count() or 1)))
+
+
+def tensorflow(threads: int | None = None):
+    """Import TensorFlow, cap its thread pools (once per process) and return the module.
+
+    Parameters
+    ----------
+    threads : int, optional
+        Intra-op threads; default :func:`default_threads`. Inter-op work
+        runs on one thread. Streamlit serves every participant from threads
+        of one process, so more TensorFlow threads than cores only adds
+        contention. Only the first call in a process can set the pools
+        (TensorFlow fixes them when its runtime starts); later calls return
+        the module unchanged.
+    """
+    global _configured
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import tensorflow as tf
+
+    if not _configured:
+        with _config_lock:
+            if not _configured:
+                try:
+                    tf.config.threading.set_intra_op_parallelism_threads(int(threads or default_threads()))
+                    tf.config.threading.set_inter_op_parallelism_threads(1)
+                except RuntimeError:  # the runtime is already running: keep its pools
+                    pass
+                _configured = True
+    return tf
+
+
+def short_path(path) -> str:
+    """``path`` relative to the repository when it lies inside it (for messages)."""
+    try:
+        return str(Path(path).resolve().relative_to(ROOT))
+    except ValueError:
+        return str(path)
+
+
+def check_model_path(path, allow_outside_models: bool = False) -> Path:
+    """Resolve ``path`` and refuse it unless it lies inside ``models/``.
+
+    Pages load only the models shipped in the repository's ``models/``
+    folder; tools that train or evaluate elsewhere pass
+    ``allow_outside_models=True`` explicitly. Symbolic links are resolved
+    first, so a link out of ``models/`` is refused too.
+
+    Raises
+    ------
+    ValueError
+        For a path outside ``models/``.
+    """
+    path = Path(path).resolve()
+    if not allow_outside_models and MODELS_DIR.resolve() not in path.parents:
+        raise ValueError(f"Models are only loaded from {MODELS_DIR}; refusing {str(path)!r}.")
+    return path
+
+
+def load_model(path, *, what: str = "model", retrain: str = "", allow_outside_models: bool = False):
+    """Load a ``.keras`` model for inference: safe mode, no compile, capped threads.
+
+    Parameters
+    ----------
+    path : str or Path
+        The ``.keras`` file.
+    what : str
+        What the model is, for messages ("classifier for patch size 18").
+    retrain : str
+        The command that reproduces the model; every failure message names it.
+    allow_outside_models : bool
+        Paths outside ``models/`` are refused unless True (:func:`check_model_path`).
+
+    Returns
+    -------
+    model : keras.Model
+    card : dict
+        The model card beside it (``{}`` when missing or unreadable).
+
+    Raises
+    ------
+    ValueError
+        For a path outside ``models/``.
+    ModelUnavailable
+        If the file is missing or cannot be loaded (``safe_mode=True``
+        refuses models that would run code when loaded, such as Lambda layers).
+    """
+    path = check_model_path(path, allow_outside_models)
+    advice = f" Retrain it with:\n\n    {retrain}" if retrain else ""
+    if not path.is_file():
+        raise ModelUnavailable(f"No {what} at {short_path(path)}.{advice}")
+    tensorflow()  # cap the thread pools before the runtime starts
+    import keras
+
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
+        raise ModelUnavailable(
+            f"The {what} at {short_path(path)} could not be loaded ({type(exc).__name__}).{advice}"
+        ) from exc
+    return model, read_card(path)
+
+
+def card_path(model_path) -> Path:
+    """The JSON model card beside a ``.keras`` file."""
+    return Path(model_path).with_suffix(".json")
+
+
+def read_card(model_path) -> dict:
+    """The model card beside ``model_path``, or ``{}`` if it is missing or unreadable."""
+    try:
+        card = json.loads(card_path(model_path).read_text())
+    except (OSError, ValueError):
+        return {}
+    return card if isinstance(card, dict) else {}
+
+
+def write_atomically(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` through a ``.partial`` file, so an interrupted
+    run never leaves half a file where a complete one is expected."""
+    path = Path(path)
+    partial = path.with_name(path.name + ".partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)
+    return path
+
+
+def write_card(model_path, card: dict) -> Path:
+    """Write ``card`` as the JSON model card beside ``model_path`` (atomically)."""
+    text = json.dumps(card, indent=2, default=str) + "\n"
+    return write_atomically(card_path(model_path), text.encode())
+
+
+def save_model(model, path) -> Path:
+    """Save a Keras model atomically: a crash mid-write never leaves a broken model."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.stem + ".partial.keras")
+    model.save(partial)
+    os.replace(partial, path)
+    return path
