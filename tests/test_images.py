@@ -73,6 +73,30 @@ def test_exif_orientation_is_applied():
     assert out.shape == (6, 2, 3)
 
 
+@pytest.mark.parametrize(
+    "orientation, corner",
+    [(1, (0, 0)), (3, (-1, -1)), (6, (0, -1)), (8, (-1, 0)), (2, (0, -1)), (4, (-1, 0))],
+    ids=["as-stored", "rotate-180", "rotate-90-clockwise", "rotate-90-anticlockwise", "mirror", "flip"],
+)
+def test_exif_orientation_turns_the_photo_the_right_way(orientation, corner):
+    # A 48x16 photo, black but for a red 8x8 block at its stored top-left corner.
+    # EXIF orientation 6 means "turn 90 degrees clockwise to display": the stored
+    # top-left corner ends up top-right; 8 (anticlockwise) puts it bottom-left.
+    stored = np.zeros((16, 48, 3), np.uint8)
+    stored[:8, :8] = (255, 0, 0)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = read_image(encode(Image.fromarray(stored), "PNG", exif=exif.tobytes()))
+    turned = orientation in (6, 8)
+    assert out.shape == ((48, 16, 3) if turned else (16, 48, 3))
+    h, w = out.shape[:2]
+    r0 = 0 if corner[0] == 0 else h - 8
+    c0 = 0 if corner[1] == 0 else w - 8
+    red = (out[..., 0] > 200) & (out[..., 1] < 50)
+    assert red[r0:r0 + 8, c0:c0 + 8].all()
+    assert red.sum() == 64
+
+
 def test_animated_gif_gives_the_first_frame():
     frames = [Image.new("RGB", (4, 4), c) for c in [(255, 0, 0), (0, 255, 0)]]
     buf = io.BytesIO()
@@ -107,6 +131,26 @@ def test_decompression_bomb_is_refused_before_decoding():
     data = encode(Image.new("L", (10000, 10000)), "PNG")  # 100 Mpx of zeros compress to ~100 KB
     with pytest.raises(ImageError, match="megapixels"):
         read_image(data)
+
+
+def test_the_apps_own_pixel_cap_refuses_what_pillow_would_accept():
+    # 7,000 x 7,000 = 49 megapixels: under Pillow's own bomb limit (~89 Mpx),
+    # over PatchLab's MAX_PIXELS (40 Mpx). Only the app's cap can refuse it.
+    from PIL import Image as PILImage
+
+    from patchlab.images import MAX_PIXELS
+
+    assert 7000 * 7000 > MAX_PIXELS and 7000 * 7000 < PILImage.MAX_IMAGE_PIXELS
+    data = encode(Image.new("L", (7000, 7000)), "PNG")
+    with pytest.raises(ImageError, match=f"limit is {MAX_PIXELS / 1e6:.0f} megapixels"):
+        read_image(data)
+
+
+def test_an_image_just_under_the_cap_is_read():
+    data = encode(Image.new("L", (4000, 1000)), "PNG")  # 4 Mpx
+    assert read_image(data, max_pixels=4_000_000).shape == (1000, 4000, 3)
+    with pytest.raises(ImageError, match="megapixels"):
+        read_image(data, max_pixels=3_999_999)
 
 
 def test_image_error_is_a_value_error():
