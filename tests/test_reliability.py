@@ -1,11 +1,13 @@
 """A shared server: the Fill queue, memory release, model-path refusal,
 malformed links on every page, and the metrics' shortcut."""
 
+import os
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -118,6 +120,24 @@ def test_malloc_controls_work_on_glibc_and_are_harmless_elsewhere():
     assert isinstance(released, bool)
     if platform.libc_ver()[0] == "glibc":
         assert limited is True
+    else:
+        assert limited is False and released is False
+
+
+@pytest.mark.skipif(__import__("platform").libc_ver()[0] != "glibc", reason="glibc's malloc_trim")
+def test_release_free_memory_hands_freed_heap_pages_back():
+    """Freed memory in the middle of the heap (kept there by live neighbours) goes back to the system."""
+
+    def resident_bytes():
+        return int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+    chunks = [bytearray(64 * 1024) for _ in range(3200)]  # 200 MB in heap-sized blocks, touched
+    keep = chunks[::16]  # every 16th stays alive, so free() alone cannot shrink the heap
+    del chunks
+    before = resident_bytes()
+    assert release_free_memory() is True
+    assert before - resident_bytes() > 100e6
+    assert len(keep) == 200
 
 
 def test_runs_do_not_reset_keras_or_drop_the_shared_model(monkeypatch):

@@ -49,8 +49,15 @@ def test_upload_touches_no_disk():
 
 
 def test_upload_is_not_put_in_the_url():
-    at = patches_page_with_upload("photo.png", png_bytes(200, 300, seed=2))
-    assert "img" not in at.query_params or at.query_params["img"] != "upload"
+    """The link a participant shares never carries their upload: no file name, no
+    'upload' marker, no image data; only a bundled sample's name, or no photo at all."""
+    from patchlab.images import SAMPLES
+
+    at = patches_page_with_upload("my-holiday-photo.png", png_bytes(200, 300, seed=2))
+    params = {key: str(at.query_params[key]) for key in at.query_params}
+    assert params, "the page writes its settings to the URL"
+    assert params.get("img", "astronaut") in SAMPLES
+    assert not any("holiday" in v or "upload" in v.lower() or len(v) > 64 for v in params.values()), params
 
 
 def test_server_config_protects_participants():
