@@ -28,8 +28,8 @@ from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.infer import MODELS_DIR, Inpainter, ModelUnavailable
 from patchlab.inpainting.masks import random_mask
 
-__all__ = ["FAMILIES", "METHODS", "TARGET_BASELINES", "region_metrics", "evaluate", "evaluate_model",
-           "format_table", "EVAL_JSON"]
+__all__ = ["FAMILIES", "METHODS", "TARGET_BASELINES", "region_metrics", "evaluate_methods", "evaluate_model",
+           "format_table", "read_inpainting_report", "EVAL_JSON"]
 
 FAMILIES = ("square", "brush")
 METHODS = ("unet", "seed", "telea", "ns", "biharmonic", "harmonic")
@@ -150,8 +150,8 @@ def _methods(names, models_dir=MODELS_DIR):
     return found, missing
 
 
-def evaluate(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=0,
-             models_dir=MODELS_DIR, progress=True):
+def evaluate_methods(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=0,
+                     models_dir=MODELS_DIR, progress=True):
     """Every method on every held-out view and seeded mask.
 
     Returns
@@ -261,7 +261,7 @@ def format_table(report):
     return "\n".join(lines)
 
 
-def load_report(path=EVAL_JSON):
+def read_inpainting_report(path=EVAL_JSON):
     """The last written evaluation, or None."""
     try:
         return json.loads(Path(path).read_text())
@@ -285,8 +285,8 @@ def main(argv=None):
     from patchlab.inpainting.train import limit_threads
 
     limit_threads(2)
-    report = evaluate(tuple(m for m in args.methods.split(",") if m), args.masks_per_view,
-                      seed=args.seed)
+    report = evaluate_methods(tuple(m for m in args.methods.split(",") if m), args.masks_per_view,
+                              seed=args.seed)
     print(format_table(report))
     for family, t in report["target"].items():
         print(f"{family}: U-Net vs {t['best_classical']}: {t['psnr_gain_db']:+.2f} dB masked PSNR, "
@@ -313,6 +313,9 @@ def _update_card(report):
                                        "created": report["created"], "views": report["views"],
                                        "masks_per_view": report["masks_per_view"]}
     card_file.write_text(json.dumps(card, indent=2) + "\n")
+
+
+load_report = read_inpainting_report  # temporary: removed once pages import read_inpainting_report
 
 
 if __name__ == "__main__":

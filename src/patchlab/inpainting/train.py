@@ -32,7 +32,7 @@ from patchlab.inpainting import data as _data
 from patchlab.inpainting.masks import random_mask
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
 
-__all__ = ["make_batch", "hole_weighted_l1", "train", "main", "card_path"]
+__all__ = ["make_batch", "hole_weighted_l1", "train_inpainter", "main", "card_path"]
 
 #: Crop size the networks train on (the U-Net's tile size at inference).
 TRAIN_SIZE = {"unet": 256, "seed": 228}
@@ -176,11 +176,11 @@ def unet_loss(target, output, mask, loss="l1", per_sample=False):
     return value
 
 
-def train(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
-          data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
-          loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
-          loss_average="pixel", context_blocks=0, square_share=None, debian_photos=False,
-          bfloat16=False):
+def train_inpainter(arch="unet", steps=3000, batch=4, lr=1e-3, seed=0, out="models/inpainting.keras",
+                    data_dir=None, checkpoint_every=250, threads=2, evaluate=True, progress=True, size=None,
+                    loss="l1", init=None, stop_at=None, prefill="harmonic", opencv_photos=False,
+                    loss_average="pixel", context_blocks=0, square_share=None, debian_photos=False,
+                    bfloat16=False):
     """Train ``arch`` for ``steps`` steps and save it with its model card.
 
     ``loss`` is ``'l1'`` (hole-weighted L1) or ``'l1+l2'`` (plus 5x the
@@ -442,12 +442,12 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        card = train(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
-                     args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
-                     loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
-                     opencv_photos=args.opencv_photos, loss_average=args.loss_average,
-                     context_blocks=args.context_blocks, square_share=args.square_share,
-                     debian_photos=args.debian_photos, bfloat16=args.bfloat16)
+        card = train_inpainter(args.arch, args.steps, args.batch, args.lr, args.seed, args.out, args.data,
+                               args.checkpoint_every, args.threads, evaluate=not args.no_eval, size=args.size,
+                               loss=args.loss, init=args.init, stop_at=args.stop_at, prefill=args.prefill,
+                               opencv_photos=args.opencv_photos, loss_average=args.loss_average,
+                               context_blocks=args.context_blocks, square_share=args.square_share,
+                               debian_photos=args.debian_photos, bfloat16=args.bfloat16)
     except (RuntimeError, ValueError) as exc:
         parser.exit(2, f"error: {exc}\n")
     print(json.dumps({k: card[k] for k in ("model", "steps_done", "wall_time_s")}
