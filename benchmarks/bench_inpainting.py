@@ -25,7 +25,7 @@ from patchlab.inpainting import Inpainter  # noqa: E402
 from patchlab.inpainting.baselines import CLASSICAL  # noqa: E402
 from patchlab.inpainting.data import square_view  # noqa: E402
 from patchlab.inpainting.masks import random_mask  # noqa: E402
-from patchlab.inpainting.train import limit_threads  # noqa: E402
+from patchlab.runtime import tensorflow  # noqa: E402
 
 TARGET_MS = 300.0
 
@@ -48,7 +48,7 @@ def main(argv=None):
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
 
-    limit_threads(2)
+    tensorflow(threads=2)
     image = square_view(load_sample("astronaut"), args.size)
     mask = random_mask(image.shape[:2], seed=args.seed, kind="brush")
     model = Inpainter.load()

@@ -28,7 +28,7 @@ from patchlab.inpainting.data import held_out_photos  # noqa: E402
 from patchlab.inpainting.evaluate import region_metrics  # noqa: E402
 from patchlab.inpainting.infer import DEFAULT_CONTEXT  # noqa: E402
 from patchlab.inpainting.masks import brush_mask, rectangle_mask, square_mask  # noqa: E402
-from patchlab.inpainting.train import limit_threads  # noqa: E402
+from patchlab.runtime import tensorflow  # noqa: E402
 
 FAMILIES = {"square": square_mask, "brush": brush_mask, "rectangle": rectangle_mask}
 
@@ -38,7 +38,7 @@ def main(argv=None):
     parser.add_argument("--masks", type=int, default=4, help="seeded masks per photo and family")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args(argv)
-    limit_threads(2)
+    tensorflow(threads=2)
     model = Inpainter.load()
     settings = {"tiles": None, "64": 64, str(DEFAULT_CONTEXT): DEFAULT_CONTEXT, "128": 128}
     scores = {}

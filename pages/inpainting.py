@@ -15,10 +15,11 @@ from patchlab.inpainting.data import HELD_OUT
 from patchlab.inpainting.display import (canvas_size, colour_levels, error_levels, error_scale, hole_box,
                                          overlay_mask, to_png)
 from patchlab.inpainting.evaluate import LABELS, format_table, load_report, region_metrics
-from patchlab.inpainting.infer import MIN_SIDE, RETRAIN, read_card
+from patchlab.inpainting.infer import DEFAULT_MODEL, MIN_SIDE, RETRAIN
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting import prefill
 from patchlab.memory import release_free_memory
+from patchlab.runtime import read_card
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import decode_upload
@@ -254,7 +255,7 @@ with st.expander("Show the code: the model definition"):
     st.code(Path(spec.origin).read_text(), language="python")
 show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
           label="Show the code: the inference path")
-first_guess = prefill.prefill_function(read_card().get("prefill"))  # what the shipped model was trained with
+first_guess = prefill.prefill_function(read_card(DEFAULT_MODEL).get("prefill"))  # what the shipped model was trained with
 st.caption(f"The shipped model's first guess of the hole: `{first_guess.__name__}`.")
 st.caption(f"Retrain the model: `{RETRAIN}`")
 

@@ -1,9 +1,12 @@
 """Inpainting: fill a missing region of a photo with a trained U-Net.
 
 ``from patchlab.inpainting import Inpainter`` is the entry point the page
-uses; TensorFlow is imported only when a model is loaded.
+uses; TensorFlow is imported only when a model is loaded. A missing or
+broken model raises :class:`ModelUnavailable` (the runtime's one exception
+for every model), whose message names the command that retrains it.
 """
 
-from patchlab.inpainting.infer import Inpainter, ModelUnavailable
+from patchlab.inpainting.infer import Inpainter
+from patchlab.runtime import ModelUnavailable
 
 __all__ = ["Inpainter", "ModelUnavailable"]

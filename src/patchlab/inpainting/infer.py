@@ -28,20 +28,18 @@ slowest Fill costs what it did without flips.
 
 from __future__ import annotations
 
-import json
 import threading
 import time
-from pathlib import Path
 
 import numpy as np
 
-from patchlab import MODELS_DIR, ROOT
+from patchlab import MODELS_DIR
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
 from patchlab.patches import patchify, unpatchify
-from patchlab.tf_runtime import check_model_path, load_model
+from patchlab.runtime import ModelUnavailable, card_path, load_model, short_path, tensorflow
 
 __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "FLIPS", "RETRAIN",
-           "check_inputs", "context_box", "pad_to_multiple", "read_card"]
+           "check_inputs", "context_box", "pad_to_multiple"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
 RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --loss-average image "
@@ -57,10 +55,6 @@ DEFAULT_CONTEXT = 96
 #: Most views of the hole the U-Net averages (1, 2 or 4; see :meth:`Inpainter.flips_for`).
 FLIPS = 4
 _FLIP_AXES = ((), (2,), (1,), (1, 2))  # as-is, left-right, top-bottom, both: axes of (B, H, W, C)
-
-
-class ModelUnavailable(RuntimeError):
-    """The model file is missing or unreadable; the message says how to retrain."""
 
 
 def check_inputs(image, mask):
@@ -188,25 +182,13 @@ class Inpainter:
         """
         if path is None:  # the shipped file, named here
             path, allow_outside_models = DEFAULT_MODEL, True
-        path = check_model_path(path, allow_outside_models)
-        if not path.is_file():
-            raise ModelUnavailable(
-                f"No inpainting model at {_short(path)}. Train one (about 1 h 40 min on "
-                f"2 CPU cores) with:\n\n    {RETRAIN}"
-            )
-        try:
-            model = load_model(path, allow_outside_models=True)  # checked above
-        except Exception as exc:  # noqa: BLE001 - any broken file gets the same advice
-            raise ModelUnavailable(
-                f"The inpainting model at {_short(path)} could not be loaded "
-                f"({type(exc).__name__}). Retrain it with:\n\n    {RETRAIN}"
-            ) from exc
-        card = read_card(path)
+        model, card = load_model(path, what="inpainting model", retrain=RETRAIN,
+                                 allow_outside_models=allow_outside_models)
         try:
             prefill_function(card.get("prefill"))
         except ValueError as exc:  # a hand-edited card
             raise ModelUnavailable(
-                f"The model card {_short(path.with_suffix('.json'))} names an unknown first guess "
+                f"The model card {short_path(card_path(path))} names an unknown first guess "
                 f"{card['prefill']!r} (known: {', '.join(PREFILLS)}). Retrain the model with:\n\n    {RETRAIN}"
             ) from exc
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
@@ -236,7 +218,7 @@ class Inpainter:
 
     def _run(self, images, masks):
         """The network on a batch: (B, h, w, 3) float in [0, 1] -> same."""
-        import tensorflow as tf
+        tf = tensorflow()
 
         if self._forward is None:
             if self.arch == "unet":
@@ -360,17 +342,3 @@ class Inpainter:
         return (f"Inpainter(arch={self.arch!r}, tile_size={self.tile_size}, overlap={self.overlap}, "
                 f"flips={self.flips})")
 
-
-def read_card(path=DEFAULT_MODEL):
-    """The JSON model card beside a ``.keras`` file, or ``{}`` if it is missing or unreadable."""
-    try:
-        return json.loads(Path(path).with_suffix(".json").read_text())
-    except (OSError, ValueError):
-        return {}
-
-
-def _short(path):
-    try:
-        return str(Path(path).relative_to(ROOT))
-    except ValueError:
-        return str(path)
