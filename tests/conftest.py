@@ -13,8 +13,16 @@ import time
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from apprunner import ARTIFACTS, start_app, stop_app
+
+# Property tests draw the same examples on every run of `make test` (and so in
+# CI): a marginal property cannot pass one run and fail the next. Explore new
+# examples with `pytest --hypothesis-profile=explore`.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile("ci")
 CHROMIUM = os.environ.get("PATCHLAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
