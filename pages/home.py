@@ -5,23 +5,27 @@ import streamlit as st
 from patchlab.ui.registry import DEMOS
 from patchlab.ui.router import ensure_router
 
-ensure_router()
 
-st.title("PatchLab")
-st.markdown(
-    "Patch-based deep learning on images, hands on. Every demo here runs the "
-    "real code on real data: trained models that ship with the app, timings "
-    "measured as you watch, and a *Show the code* box with the source that "
-    "produced what you see."
-)
+def main():
+    ensure_router()
+    st.title("PatchLab")
+    st.markdown(
+        "Patch-based deep learning on images, hands on. Every demo here runs the "
+        "real code on real data: trained models that ship with the app, timings "
+        "measured as you watch, and a *Show the code* box with the source that "
+        "produced what you see."
+    )
 
-st.subheader("The demos")
-for demo in DEMOS:
-    with st.container(border=True):
-        st.page_link(demo.path, label=demo.title, icon=demo.icon)
-        st.write(demo.summary)
+    st.subheader("The demos")
+    for demo in DEMOS:
+        with st.container(border=True):
+            st.page_link(demo.path, label=demo.title, icon=demo.icon)
+            st.write(demo.summary)
 
-st.caption(
-    "Everything runs on this server, offline. Your uploads stay in memory for "
-    "your session only and are never written to disk."
-)
+    st.caption(
+        "Everything runs on this server, offline. Your uploads stay in memory for "
+        "your session only and are never written to disk."
+    )
+
+
+main()
