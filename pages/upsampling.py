@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from patchlab import upsampling as up
+from patchlab.upsampling.figures import pixelate, stamps_figure
 from patchlab.images import load_sample, sample_names
 from patchlab.ui.code import show_code
 from patchlab.ui.router import ensure_router
@@ -65,7 +66,7 @@ def png(fig):
 @st.cache_data(show_spinner=False, max_entries=128)
 def stamps_png(init, factor, size):
     """The stamps figure as PNG bytes, rendered once per setting."""
-    return png(up.stamps_figure(up.make_kernel(init, factor, size), factor, n=5))
+    return png(stamps_figure(up.make_kernel(init, factor, size), factor, n=5))
 
 
 def heatmap(values, fmt, cmap):
@@ -79,7 +80,7 @@ def heatmap(values, fmt, cmap):
 def show_image(image, caption):
     """Show an upsampled image enlarged by pixel repetition (no browser smoothing)."""
     scale = max(1, DISPLAY_SIDE // max(image.shape[:2]))
-    st.image(up.pixelate(np.clip(image, 0.0, 1.0), scale), caption=caption, clamp=True)
+    st.image(pixelate(np.clip(image, 0.0, 1.0), scale), caption=caption, clamp=True)
 
 
 st.title("Upsampling")
@@ -244,7 +245,7 @@ else:
     for col, s in zip(pcols, stages):
         with col:
             # twice the real size, so the pool's halving shows
-            st.image(up.pixelate(np.clip(s.image, 0.0, 1.0), 2), width=2 * s.shape[2],
+            st.image(pixelate(np.clip(s.image, 0.0, 1.0), 2), width=2 * s.shape[2],
                      caption=f"{s.name} {s.shape[1]}×{s.shape[2]}", clamp=True)
     st.caption(
         "Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "

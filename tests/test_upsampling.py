@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from patchlab import upsampling as up
+from patchlab.upsampling import figures
 from patchlab.patches import coverage, tent
 
 FACTORS = (1, 2, 3, 4)
@@ -126,7 +127,7 @@ def test_diagonal_weights_do_not_mix_channels():
         (lambda: up.upsample(np.zeros(4), "nearest", 2), "image"),
         (lambda: up.interior(np.zeros((4, 4)), 2), "border"),
         (lambda: up.pattern_image("stripes"), "name"),
-        (lambda: up.pixelate(np.zeros((2, 2)), 0), "scale"),
+        (lambda: figures.pixelate(np.zeros((2, 2)), 0), "scale"),
     ],
 )
 def test_argument_checks_name_the_argument(call, name):
@@ -258,14 +259,14 @@ def test_pattern_image_and_pixelate():
         assert img.shape == (16, 16, 3) and img.dtype == np.float32
         assert 0.0 <= img.min() and img.max() <= 1.0
     assert np.all(up.pattern_image("constant", 8) == 0.5)
-    big = up.pixelate(up.pattern_image("ramp", 8), 3)
+    big = figures.pixelate(up.pattern_image("ramp", 8), 3)
     assert big.shape == (24, 24, 3)
     np.testing.assert_array_equal(big[::3, ::3], up.pattern_image("ramp", 8))
 
 
 def test_figures_render():
-    stamps = up.stamps_figure(up.bilinear_kernel(3), 3)
-    heat = up.heatmap_figure(up.bilinear_kernel(2), "kernel")
+    stamps = figures.stamps_figure(up.bilinear_kernel(3), 3)
+    heat = figures.annotated_heatmap_figure(up.bilinear_kernel(2), "kernel")
     assert len(stamps.axes) == 2 and len(heat.axes) == 1
     # one annotation per kernel value
     assert len(heat.axes[0].texts) == 16

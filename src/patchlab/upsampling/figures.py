@@ -1,0 +1,172 @@
+"""What the Upsampling page draws: pixelated enlargements, value tables, matplotlib figures.
+
+Pure functions returning arrays, pandas ``Styler`` tables or matplotlib
+``Figure`` objects (no pyplot state, no Streamlit); matplotlib and pandas
+are imported inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from patchlab.upsampling._checks import check_factor, check_image, check_kernel, whole
+from patchlab.upsampling.kernels import kernel_profile
+from patchlab.upsampling.stamps import overlap_count, stamp_origins
+
+__all__ = [
+    "pixelate",
+    "coloured_value_table",
+    "annotated_heatmap_figure",
+    "stamps_figure",
+    "figure_png",
+]
+
+
+def pixelate(image, scale):
+    """Enlarge by repeating every pixel ``scale`` times (no smoothing), for display.
+
+    A browser scaling a small image smooths it and would hide the very
+    checkerboards this page is about.
+
+    Examples
+    --------
+    >>> pixelate(np.eye(2), 2)
+    array([[1., 1., 0., 0.],
+           [1., 1., 0., 0.],
+           [0., 0., 1., 1.],
+           [0., 0., 1., 1.]])
+    """
+    image = check_image(image)
+    scale = whole(scale, "scale")
+    return np.repeat(np.repeat(image, scale, axis=0), scale, axis=1)
+
+
+
+def coloured_value_table(values, fmt, cmap):
+    """A small 2-D array as a table of its values, each cell coloured by its value.
+
+    A heat map that shows its numbers, for ``st.table``: one colour scale
+    over the whole table, no index or header.
+
+    Parameters
+    ----------
+    values : ndarray, shape (h, w)
+    fmt : str
+        Format of each value, e.g. ``"{:.3f}"`` or ``"{:d}"``.
+    cmap : str
+        A matplotlib colour map name.
+
+    Returns
+    -------
+    table : pandas.io.formats.style.Styler
+    """
+    import pandas as pd
+
+    values = np.asarray(values)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(f"`values` must be a non-empty 2-D array, got shape {values.shape}.")
+    table = pd.DataFrame(values)
+    table.columns = [str(c) for c in table.columns]
+    style = table.style.background_gradient(cmap=cmap, axis=None).format(fmt)
+    return style.hide(axis="index").hide(axis="columns")
+
+
+def annotated_heatmap_figure(values, title, fmt="{:.2f}", annotate=None, size=3.2, cmap="viridis"):
+    """A heatmap of a small 2-D array with its values written in the cells.
+
+    Parameters
+    ----------
+    values : ndarray, shape (h, w)
+    title : str
+    fmt : str
+        Format of the written values.
+    annotate : bool, optional
+        Write the values; default when the array has at most 400 cells.
+    size : float
+        Figure width and height in inches.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.size == 0:
+        raise ValueError(f"`values` must be a non-empty 2-D array, got shape {values.shape}.")
+    fig = Figure(figsize=(size, size), layout="constrained")
+    ax = fig.subplots()
+    lo, hi = float(values.min()), float(values.max())
+    ax.imshow(values, cmap=cmap, vmin=lo, vmax=hi if hi > lo else lo + 1, interpolation="nearest")
+    if annotate is None:
+        annotate = values.size <= 400
+    if annotate:
+        n = max(values.shape)
+        fontsize = max(4.0, min(10.0, 90.0 / n))
+        mid = (lo + hi) / 2
+        for (y, x), v in np.ndenumerate(values):
+            ax.text(x, y, fmt.format(v), ha="center", va="center", fontsize=fontsize,
+                    color="black" if v > mid else "white")
+    ax.set_title(title, fontsize=10)
+    ax.set_xticks([])
+    ax.set_yticks([])
+    return fig
+
+
+def stamps_figure(kernel, factor, n=5):
+    """1-D picture of the overlap-add: ``n`` input pixels of value 1 each stamp the kernel.
+
+    Top: the stamps (the kernel's :func:`kernel_profile`) stacked where
+    they overlap, so the height of each column is the output there; the
+    grey parts are cropped by ``padding='same'``. Bottom: how many stamps
+    overlap at each output pixel (:func:`overlap_count`).
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+    """
+    from matplotlib.figure import Figure
+
+    kernel = check_kernel(kernel)
+    factor = check_factor(factor)
+    n = whole(n, "n")
+    k = kernel.shape[0]
+    profile = kernel_profile(kernel, factor)
+    origins = stamp_origins(n, k, factor)
+    length = n * factor
+    lo, hi = int(min(origins.min(), 0)), int(max(origins.max() + k, length))
+    xs = np.arange(lo, hi)
+    fig = Figure(figsize=(6.4, 3.6), layout="constrained")
+    top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.3])
+    base = np.zeros(hi - lo)
+    colours = [f"C{i % 10}" for i in range(n)]
+    for i, o in enumerate(origins):
+        h = np.zeros(hi - lo)
+        h[o - lo: o - lo + k] = profile
+        top.bar(xs, h, bottom=base, width=0.92, color=colours[i], edgecolor="white", linewidth=0.5,
+                label=f"stamp of input pixel {i}")
+        base += h
+    top.plot(xs, base, "k.", markersize=4)
+    for ax in (top, bottom):
+        ax.axvspan(lo - 0.5, -0.5, color="0.85", zorder=0)
+        ax.axvspan(length - 0.5, hi - 0.5, color="0.85", zorder=0)
+    top.set_ylabel("summed weight")
+    top.set_title(f"{n} input pixels of value 1, kernel size {k}, stride {factor} "
+                  "(grey: cropped by padding='same')", fontsize=9)
+    counts = overlap_count((1, n), k, factor)[0]
+    bottom.bar(np.arange(length), counts, width=0.92, color="0.35")
+    for x, c in enumerate(counts):
+        bottom.text(x, c, str(c), ha="center", va="bottom", fontsize=7)
+    bottom.set_ylim(0, max(int(counts.max()), 1) * 1.4)
+    bottom.set_ylabel("stamps")
+    bottom.set_xlabel("output pixel")
+    return fig
+
+
+def figure_png(fig, dpi=100):
+    """PNG bytes of a matplotlib figure, rendered at ``dpi`` dots per inch."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()
