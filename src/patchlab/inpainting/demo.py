@@ -1,0 +1,402 @@
+"""What the Inpainting page computes, as pure functions.
+
+The page reads its widgets into :class:`Settings`, turns the canvas drawing
+into a mask with :func:`drawing_mask`, and on **Fill** calls
+:func:`run_fill`, which fills the hole with the U-Net and the chosen
+classical methods, times and scores each, and returns a :class:`FillResult`.
+:func:`result_view` lays that result out for display (crops, error maps,
+the table of scores) and :func:`evaluation_summary` does the same for the
+held-out evaluation. Nothing here imports Streamlit; the page passes in the
+cached model loader, the server's queue and the progress widgets.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from patchlab.images import limit_size, load_sample
+from patchlab.inpainting import infer
+from patchlab.inpainting.baselines import CLASSICAL
+from patchlab.inpainting.data import HELD_OUT
+from patchlab.inpainting.display import colour_levels, error_levels, error_scale, hole_box, overlay_mask, to_png
+from patchlab.inpainting.evaluate import LABELS, format_table, region_metrics
+from patchlab.inpainting.infer import MIN_SIDE
+from patchlab.inpainting.masks import canvas_to_mask
+from patchlab.inpainting.prefill import prefill_function
+from patchlab.memory import release_free_memory
+from patchlab.runtime import ModelUnavailable, read_card
+
+__all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "Settings", "clamp_settings", "sample_photo",
+           "sample_label", "photo_problem", "drawing_mask", "mask_id", "mask_problem", "queue_message",
+           "FillResult", "run_fill", "ResultView", "result_view", "EvaluationSummary", "evaluation_summary",
+           "shipped_first_guess"]
+
+#: Photos are downscaled so their longer side is at most this, so Fill answers within about a second.
+PHOTO_SIDE = 512
+#: Where the photo comes from.
+SOURCES = ("Sample photo", "Upload your own")
+#: How the hole is drawn: free-hand strokes or rectangles.
+TOOLS = ("Brush", "Rectangle")
+#: Smallest and largest brush width, in canvas pixels.
+BRUSH_SIZES = (5, 60)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One Inpainting-page configuration.
+
+    Attributes
+    ----------
+    source : {'Sample photo', 'Upload your own'}
+    sample : str
+        The sample photo's name (used when ``source`` is a sample).
+    tool : {'Brush', 'Rectangle'}
+    brush : int
+        Brush width in canvas pixels (:data:`BRUSH_SIZES`).
+    methods : tuple of str
+        The classical methods compared with the U-Net (keys of
+        :data:`~patchlab.inpainting.baselines.CLASSICAL`), in display order.
+    zoom : bool
+        Show the results cropped around the hole.
+
+    Raises
+    ------
+    ValueError
+        Naming the field: an unknown ``source`` or ``tool``, a ``brush``
+        that is not a whole number, ``methods`` that are not names.
+    """
+
+    source: str = SOURCES[0]
+    sample: str = HELD_OUT[0]
+    tool: str = TOOLS[0]
+    brush: int = 24
+    methods: tuple = ("telea",)
+    zoom: bool = True
+
+    def __post_init__(self):
+        if self.source not in SOURCES:
+            raise ValueError(f"`source` must be one of {', '.join(SOURCES)}; got {self.source!r}.")
+        if self.tool not in TOOLS:
+            raise ValueError(f"`tool` must be one of {', '.join(TOOLS)}; got {self.tool!r}.")
+        if isinstance(self.brush, bool) or not isinstance(self.brush, (int, np.integer)):
+            raise ValueError(f"`brush` must be a whole number of pixels, got {self.brush!r}.")
+        if isinstance(self.methods, str) or not all(isinstance(m, str) for m in self.methods):
+            raise ValueError(f"`methods` must be a list of method names, got {self.methods!r}.")
+        object.__setattr__(self, "methods", tuple(self.methods))
+
+    @property
+    def drawing_mode(self) -> str:
+        """The canvas's drawing mode for :attr:`tool`."""
+        return "freedraw" if self.tool == "Brush" else "rect"
+
+    @property
+    def stroke_width(self) -> int:
+        """The canvas's stroke width: the brush for strokes, a thin outline for rectangles."""
+        return self.brush if self.tool == "Brush" else 1
+
+
+def clamp_settings(settings, samples):
+    """Bring a configuration into range; return the corrected :class:`Settings`.
+
+    The brush is clipped to :data:`BRUSH_SIZES`; unknown and repeated
+    methods are dropped (the order is kept); a sample that is not among
+    ``samples`` becomes the first held-out photo (or the first sample).
+
+    Examples
+    --------
+    >>> s = clamp_settings(Settings(brush=500, methods=("ns", "magic", "ns")), ["astronaut"])
+    >>> s.brush, s.methods, s.sample
+    (60, ('ns',), 'astronaut')
+    """
+    samples = list(samples)
+    if not samples:
+        raise ValueError("`samples` must name at least one sample photo.")
+    sample = settings.sample
+    if sample not in samples:
+        sample = HELD_OUT[0] if HELD_OUT[0] in samples else samples[0]
+    brush = int(min(max(settings.brush, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
+    methods = tuple(dict.fromkeys(m for m in settings.methods if m in CLASSICAL))
+    return Settings(settings.source, sample, settings.tool, brush, methods, settings.zoom)
+
+
+def sample_photo(name):
+    """A bundled sample photo at the page's size: ``(photo, note)`` as :func:`~patchlab.images.limit_size`."""
+    return limit_size(load_sample(name), PHOTO_SIDE)
+
+
+def sample_label(name):
+    """How the sample picker names a photo: held-out photos say they were never seen in training."""
+    return f"{name} (never seen in training)" if name in HELD_OUT else name
+
+
+def photo_problem(photo):
+    """Why ``photo`` cannot be inpainted (too small), or None."""
+    h, w = photo.shape[:2]
+    if min(h, w) < MIN_SIDE:
+        return (f"This photo is {w}x{h} pixels: too small to inpaint. "
+                f"Please use a photo of at least {MIN_SIDE}x{MIN_SIDE} pixels.")
+    return None
+
+
+def drawing_mask(rgba, fit, photo_shape):
+    """The canvas drawing as a mask on the photo, or None when there is no usable drawing.
+
+    Parameters
+    ----------
+    rgba : ndarray of uint8, shape (canvas_h, canvas_w, 4), or None
+        What the canvas returned (None before anything is drawn).
+    fit : dict or None
+        How the canvas placed the photo (see :func:`~patchlab.inpainting.masks.canvas_to_mask`).
+    photo_shape : tuple
+        ``(H, W[, C])`` of the photo.
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (H, W), or None
+    """
+    if rgba is None:
+        return None
+    try:
+        return canvas_to_mask(rgba, photo_shape, fit)
+    except ValueError:  # a drawing from another photo's canvas, mid-rerun
+        return None
+
+
+def mask_id(mask):
+    """A short fingerprint of a mask (None for no mask): tells whether the drawing changed since Fill."""
+    return None if mask is None else hashlib.sha1(np.ascontiguousarray(mask).tobytes()).hexdigest()
+
+
+def mask_problem(mask):
+    """Why Fill cannot run on ``mask`` (nothing painted, or everything), or None."""
+    if mask is None or not mask.any():
+        return "Nothing is painted yet: paint over part of the photo first, then press Fill."
+    if mask.all():
+        return ("The mask covers the whole photo, so nothing is left to fill it from. "
+                "Leave some of the photo unpainted.")
+    return None
+
+
+def queue_message(ahead):
+    """What a participant waiting in the server's queue is told."""
+    return (f"The server is busy: {ahead} Fill{'s' if ahead != 1 else ''} ahead of "
+            f"yours. Yours starts by itself; please keep this page open.")
+
+
+@dataclass
+class FillResult:
+    """One Fill: every method's result on one photo and mask, timed and scored.
+
+    ``images``, ``seconds``, ``metrics`` and ``error_levels`` are keyed by
+    method (``'unet'`` first when the U-Net ran, then the classical methods
+    in the order chosen).
+    """
+
+    photo_id: str | None
+    mask_id: str | None
+    photo: np.ndarray  # uint8 (H, W, 3), the original
+    mask: np.ndarray  # bool (H, W), True = filled
+    images: dict  # method -> uint8 (H, W, 3)
+    seconds: dict  # method -> seconds it took
+    metrics: dict  # method -> region_metrics(...)
+    errors: list  # messages, e.g. why the U-Net is not available
+    error_levels: dict  # method -> uint8 (H, W): mean absolute error, 255 = vmax
+    vmax: float  # the error shown brightest, the same for every method
+    server_s: float  # time the Fill held a slot of the server's queue
+    queued_s: float  # time it waited for that slot
+    downloads: dict = field(default_factory=dict)  # 'mask' and 'unet' -> PNG bytes
+
+    def is_for(self, photo_id):
+        """True when this result belongs to the photo now on the page."""
+        return self.photo_id == photo_id
+
+    def drawing_changed(self, current_mask_id):
+        """True when the drawing on the canvas is not the one this result filled."""
+        return self.mask_id != current_mask_id
+
+
+def _no_progress(_key, _message):
+    return contextlib.nullcontext()
+
+
+def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wait=None, on_start=None,
+             working=_no_progress):
+    """Fill ``mask`` in ``photo`` with the U-Net and the chosen classical methods; time and score each.
+
+    Parameters
+    ----------
+    photo : ndarray of uint8, shape (H, W, 3)
+    mask : ndarray of bool, shape (H, W)
+        True where pixels are to be filled; neither empty nor full.
+    methods : sequence of str
+        Classical methods to run besides the U-Net (keys of ``CLASSICAL``).
+    load_unet : callable
+        Returns the shared :class:`~patchlab.inpainting.Inpainter`; when it
+        raises ``ModelUnavailable`` or ``ValueError``, the classical methods
+        still run and the message is kept in :attr:`FillResult.errors`.
+    photo_id : str, optional
+        Which photo this is (kept with the result).
+    gate : patchlab.gate.Gate, optional
+        The server's queue: the fills and their scores run in one of its slots.
+    on_wait : callable, optional
+        ``on_wait(ahead)`` while waiting for the slot (see :func:`queue_message`).
+    on_start : callable, optional
+        Called with no argument once the Fill holds its slot.
+    working : callable, optional
+        ``working(method, message)`` returns a context manager around each
+        method's fill; for the U-Net what it yields, if not None, is called as
+        ``progress(fraction, text)`` after each batch of tiles.
+
+    Returns
+    -------
+    FillResult
+
+    Raises
+    ------
+    ValueError
+        For an empty or full mask, or an unknown method.
+    """
+    problem = mask_problem(mask)
+    if problem:
+        raise ValueError(f"`mask`: {problem}")
+    unknown = [m for m in methods if m not in CLASSICAL]
+    if unknown:
+        raise ValueError(f"`methods` must be among {', '.join(CLASSICAL)}; got {unknown!r}.")
+    asked = time.perf_counter()
+    with gate.slot(on_wait=on_wait) if gate is not None else contextlib.nullcontext():
+        if on_start is not None:
+            on_start()
+        started = time.perf_counter()
+        images, seconds, errors = _fill_each(photo, mask, methods, load_unet, working)
+        metrics = {k: region_metrics(photo, img, mask) for k, img in images.items()}
+        finished = time.perf_counter()
+    # what every later rerun shows, computed once (outside the queue: it is light)
+    vmax = error_scale(photo, list(images.values()))
+    downloads = {"mask": to_png(mask)}
+    if "unet" in images:
+        downloads["unet"] = to_png(images["unet"])
+    result = FillResult(
+        photo_id=photo_id, mask_id=mask_id(mask), photo=photo, mask=mask, images=images, seconds=seconds,
+        metrics=metrics, errors=errors, vmax=vmax, server_s=finished - started, queued_s=started - asked,
+        error_levels={k: error_levels(photo, img, vmax=vmax) for k, img in images.items()},
+        downloads=downloads,
+    )
+    release_free_memory()
+    return result
+
+
+def _fill_each(photo, mask, methods, load_unet, working):
+    """Each method's fill and its time; the reasons a method could not run."""
+    images, seconds, errors = {}, {}, []
+    try:
+        model = load_unet()
+    except (ModelUnavailable, ValueError) as exc:
+        model = None
+        errors.append(f"The U-Net is not available: {exc}")
+    if model is not None:
+        with working("unet", "Filling with the U-Net...") as progress:
+            def report(done, total):
+                if progress is not None:
+                    progress(done / max(total, 1), f"U-Net: tile {done} of {total}")
+
+            t = time.perf_counter()
+            images["unet"] = model.inpaint(photo, mask, progress=report)
+            seconds["unet"] = time.perf_counter() - t
+    for key in methods:
+        label, fill = CLASSICAL[key]
+        with working(key, f"Filling with {label}..."):
+            t = time.perf_counter()
+            images[key] = fill(photo, mask)
+            seconds[key] = time.perf_counter() - t
+    return images, seconds, errors
+
+
+@dataclass
+class ResultView:
+    """A :class:`FillResult` laid out for the page."""
+
+    pictures: list  # (caption, uint8 image): the masked input, then each method's result
+    error_pictures: list  # (caption, uint8 image): the original, then each method's coloured error map
+    per_row: int  # pictures per row
+    table: list  # one dict per method: the scores and the time, formatted
+    scale_note: str  # what the brightest error colour means
+    summary: str  # how much was masked, how long the Fill took
+
+
+def result_view(result, zoom=True):
+    """Lay out a :class:`FillResult`: pictures (cropped to the hole when ``zoom``), error maps, scores.
+
+    Returns
+    -------
+    ResultView
+    """
+    hole = result.mask
+    y0, y1, x0, x1 = hole_box(hole) if zoom else (0, hole.shape[0], 0, hole.shape[1])
+
+    def crop(img):
+        return img[y0:y1, x0:x1]
+
+    pictures = [("Masked input", crop(overlay_mask(result.photo, hole)))]
+    pictures += [(LABELS[k], crop(img)) for k, img in result.images.items()]
+    per_row = 2 if len(pictures) in (2, 4) else 3
+    error_pictures = [("Original", crop(result.photo))]
+    error_pictures += [(LABELS[k], colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
+    table = [{
+        "method": LABELS[k],
+        "PSNR masked (dB)": f"{m['psnr_masked']:.2f}",
+        "SSIM masked": f"{m['ssim_masked']:.3f}",
+        "PSNR whole (dB)": f"{m['psnr_whole']:.2f}",
+        "SSIM whole": f"{m['ssim_whole']:.4f}",
+        "time (ms)": f"{result.seconds[k] * 1000:.0f}",
+    } for k, m in result.metrics.items()]
+    scale_note = (f"Mean absolute error over the colour channels; black = exact, "
+                  f"brightest = {result.vmax:.0f} grey levels (same scale for every method).")
+    summary = (f"{hole.mean():.1%} of the photo was masked. Higher is better; the "
+               f"masked-region figures are the ones that tell the methods apart. "
+               f"This Fill took {result.server_s:.2f} s on the server, after "
+               f"{result.queued_s:.2f} s in the queue.")
+    return ResultView(pictures, error_pictures, per_row, table, scale_note, summary)
+
+
+@dataclass
+class EvaluationSummary:
+    """The held-out evaluation as the page shows it."""
+
+    table: str  # Markdown: every method and mask family
+    notes: list  # one sentence per mask family (the target), then what was measured
+
+
+def evaluation_summary(report):
+    """The evaluation report (:func:`~patchlab.inpainting.evaluate.read_inpainting_report`) for the page.
+
+    Returns
+    -------
+    EvaluationSummary or None
+        None when no evaluation has been run.
+    """
+    if report is None:
+        return None
+    notes = []
+    for family, t in report.get("target", {}).items():
+        verdict = "meets" if t["met"] else "misses"
+        notes.append(
+            f"{family} masks: the U-Net is {t['psnr_gain_db']:+.2f} dB over the best "
+            f"classical method ({LABELS.get(t['best_classical'])}); it {verdict} the "
+            f"target of +1 dB with a higher SSIM."
+            + (f" Over its own first guess (the harmonic fill) it gains "
+               f"{t['psnr_gain_over_first_guess_db']:+.2f} dB."
+               if "psnr_gain_over_first_guess_db" in t else ""))
+    notes.append(f"Held-out photos (never used in training): {', '.join(report['held_out_photos'])}; "
+                 f"{len(report['views'])} views x {report['masks_per_view']} seeded masks per family, "
+                 f"{report['view_size']}x{report['view_size']} pixels. Times are medians on this server.")
+    return EvaluationSummary(format_table(report), notes)
+
+
+def shipped_first_guess():
+    """The name of the first-guess function the shipped model was trained with (from its card)."""
+    return prefill_function(read_card(infer.DEFAULT_MODEL).get("prefill")).__name__
