@@ -5,7 +5,7 @@ import streamlit as st
 
 from patchlab import patches as engine
 from patchlab.images import SAMPLES
-from patchlab.patch_demo import Settings, analyse, clamp_settings, parse_query, to_query, warm_up
+from patchlab.patches.demo import Settings, analyse, clamp_settings, parse_query, to_query, warm_up
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
 from patchlab.ui.router import ensure_router

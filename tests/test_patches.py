@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import patchlab.patches as engine
+from patchlab.patches import _kernels, _merge, api
 from patchlab.patches import (
     EDGES,
     WINDOWS,
@@ -21,6 +21,7 @@ from patchlab.patches import (
     patchify,
     tent,
     unpatchify,
+    unpatchify_reference,
     weight_map,
     window_1d,
 )
@@ -201,10 +202,10 @@ def test_threaded_and_numpy_paths_agree_with_the_default(geometry, window, dtype
     expected = unpatchify(patches, shape, stride, window=window, edge="shift")
 
     with monkeypatch_module.context() as m:  # bands shared out between 2 threads, however small
-        m.setattr(engine, "_FORCED_THREADS", 2)
+        m.setattr(_merge, "_FORCED_THREADS", 2)
         threaded = unpatchify(patches, shape, stride, window=window, edge="shift")
     with monkeypatch_module.context() as m:  # numba missing: the pure-NumPy fallback
-        m.setattr(engine, "_numba", None)
+        m.setattr(_kernels, "AVAILABLE", False)
         plain = unpatchify(patches, shape, stride, window=window, edge="shift")
     np.testing.assert_allclose(threaded, expected, **tolerance(dtype))
     np.testing.assert_allclose(plain, expected, **tolerance(dtype))
@@ -221,7 +222,7 @@ def monkeypatch_module():
 # unit tests
 # --------------------------------------------------------------------------
 def test_module_doctests_pass():
-    result = doctest.testmod(engine, optionflags=doctest.NORMALIZE_WHITESPACE)
+    result = doctest.testmod(api, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert result.attempted >= 10
     assert result.failed == 0
 
@@ -378,23 +379,23 @@ def test_bad_arguments_raise_value_error_naming_the_argument(call, argument):
         call()
 
 
-def test_thread_count_follows_the_faster_recent_timing(monkeypatch):
-    monkeypatch.setattr(engine, "_THREADS", 2)
-    monkeypatch.setattr(engine, "_FORCED_THREADS", None)
-    plan = engine._merge_plan((64, 64), (8, 8), (4, 4), "valid", "uniform", "f")._replace(
-        timing={"calls": 0, 1: None, 2: None}
-    )
-    big = 1 << 30
-    assert engine._pick_threads(plan, 10) == 1  # small merges stay on one thread
-    assert engine._pick_threads(plan, big) == 1  # then each count is tried once
-    engine._record_time(plan, 1, 1.0)
-    assert engine._pick_threads(plan, big) == 2
-    engine._record_time(plan, 2, 0.5)
-    picks = [engine._pick_threads(plan, big) for _ in range(16)]
-    assert picks.count(2) == 14 and picks.count(1) == 2  # the faster, re-trying the other
-    for _ in range(20):  # the machine gets busy: two threads become slow
-        engine._record_time(plan, 2, 3.0)
-    assert [engine._pick_threads(plan, big) for _ in range(7)].count(1) >= 6
+def test_one_thread_unless_the_merge_is_large_and_a_core_is_idle(monkeypatch):
+    monkeypatch.setattr(_merge, "_THREADS", 2)
+    monkeypatch.setattr(_merge, "_CORES", 2)
+    monkeypatch.setattr(_merge, "_FORCED_THREADS", None)
+    big, bands = 1 << 30, 64
+    monkeypatch.setattr(_merge, "_runnable_tasks", lambda: 1)  # only this thread runs
+    assert _merge.choose_threads(10, bands) == 1  # small merges stay on one thread
+    assert _merge.choose_threads(_merge._PARALLEL_BYTES - 1, bands) == 1
+    assert _merge.choose_threads(big, 4) == 1  # too few bands to share
+    assert _merge.choose_threads(big, bands) == 2
+    monkeypatch.setattr(_merge, "_runnable_tasks", lambda: 2)  # the other core is busy
+    assert _merge.choose_threads(big, bands) == 1
+    monkeypatch.setattr(_merge, "_runnable_tasks", lambda: None)  # no way to tell
+    assert _merge.choose_threads(big, bands) == 1
+    with _merge.forced_threads(2):
+        assert _merge.choose_threads(10, 1) == 2
+    assert _merge._FORCED_THREADS is None
 
 
 @pytest.mark.parametrize("cmap", ["viridis", "magma"])
@@ -411,3 +412,179 @@ def test_colorize_matches_matplotlib_colour_maps(cmap):
     np.testing.assert_array_equal(got, want)
     masked = colorize(values, cmap, vmin=-1.0, vmax=1.0, mask=np.isnan(values))
     assert tuple(masked[0, 0]) == (225, 225, 225)
+
+
+# --------------------------------------------------------------------------
+# the reference merge, the batch axis and out=
+# --------------------------------------------------------------------------
+def loop_merge(patches, shape, stride, window, edge):
+    """Overlap-add written out pixel by pixel, independent of the engine's merge."""
+    h, w = shape[:2]
+    ph, pw = patches.shape[2:4]
+    big_h = max(h, reference_origins(h, ph, stride[0], edge)[-1] + ph)
+    big_w = max(w, reference_origins(w, pw, stride[1], edge)[-1] + pw)
+    total = np.zeros((big_h, big_w) + patches.shape[4:])
+    weight = np.zeros((big_h, big_w))
+    wy, wx = window_1d(window, ph), window_1d(window, pw)
+    for i, oy in enumerate(reference_origins(h, ph, stride[0], edge)):
+        for j, ox in enumerate(reference_origins(w, pw, stride[1], edge)):
+            for y in range(ph):
+                for x in range(pw):
+                    total[oy + y, ox + x] += wy[y] * wx[x] * patches[i, j, y, x]
+                    weight[oy + y, ox + x] += wy[y] * wx[x]
+    covered = weight > 0
+    image = np.zeros_like(total)
+    image[covered] = total[covered] / (weight[covered][:, None] if total.ndim == 3 else weight[covered])
+    return image[:h, :w]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    geometry=geometries(max_side=24),
+    edge=st.sampled_from(EDGES),
+    window=st.sampled_from(WINDOWS),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_reference_merge_matches_a_pixel_loop_on_arbitrary_patches(geometry, edge, window, seed):
+    shape, patch, stride = geometry
+    grid = grid_shape(shape, patch, stride, edge=edge)
+    patches = random_image(grid + tuple(patch) + shape[2:], np.float64, seed)  # not cut from any image
+    np.testing.assert_allclose(unpatchify_reference(patches, shape, stride, window, edge),
+                               loop_merge(patches, shape, stride, window, edge), rtol=1e-10, atol=1e-9)
+
+
+@PROPERTY
+@given(
+    geometry=geometries(),
+    dtype=st.sampled_from([np.float32, np.float64, np.uint8, np.int16]),
+    edge=st.sampled_from(EDGES),
+    window=st.sampled_from(WINDOWS),
+    layout=st.sampled_from(["C", "F", "negative"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_unpatchify_matches_the_reference_merge_on_arbitrary_patches(geometry, dtype, edge, window,
+                                                                     layout, seed):
+    shape, patch, stride = geometry
+    grid = grid_shape(shape, patch, stride, edge=edge)
+    patches = as_layout(random_image(grid + tuple(patch) + shape[2:], dtype, seed), layout)
+    merged = unpatchify(patches, shape, stride, window=window, edge=edge)
+    expected = unpatchify_reference(patches, shape, stride, window=window, edge=edge)
+    assert merged.shape == expected.shape == shape
+    np.testing.assert_allclose(merged, expected, **tolerance(dtype))
+
+
+@PROPERTY
+@given(
+    geometry=geometries(max_side=24),
+    n_images=st.integers(1, 4),
+    dtype=st.sampled_from([np.float32, np.float64, np.uint8]),
+    edge=st.sampled_from(EDGES),
+    window=st.sampled_from(WINDOWS),
+    layout=st.sampled_from(["view", "C", "F", "negative"]),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_batch_gives_what_each_image_gives_alone(geometry, n_images, dtype, edge, window, layout, seed):
+    shape, patch, stride = geometry
+    images = random_image((n_images,) + shape, dtype, seed)
+    patches = patchify(images, patch, stride, edge=edge, batch=True)
+    alone = [patchify(image, patch, stride, edge=edge) for image in images]
+    assert patches.shape == (n_images,) + alone[0].shape
+    assert not patches.flags.writeable
+    for b in range(n_images):
+        np.testing.assert_array_equal(patches[b], alone[b])
+    if edge == "valid":
+        assert np.shares_memory(patches, images)
+
+    if dtype != np.uint8:  # what a model returns: changed patches, so the merge really averages
+        patches = patches + random_image(patches.shape, dtype, seed + 1)
+    if layout == "negative":  # reversed along the grid rows, so each image's patches are too
+        patches = np.ascontiguousarray(patches[:, ::-1])[:, ::-1]
+    else:
+        patches = as_layout(patches, layout)
+    merged = unpatchify(patches, images.shape, stride, window=window, edge=edge, batch=True)
+    assert merged.shape == images.shape
+    for b in range(n_images):
+        single = unpatchify(patches[b], shape, stride, window=window, edge=edge)
+        np.testing.assert_array_equal(merged[b], single)
+
+
+@PROPERTY
+@given(
+    geometry=geometries(max_side=24),
+    n_images=st.sampled_from([None, 1, 3]),
+    dtype=st.sampled_from([np.float32, np.float64, np.uint8]),
+    edge=st.sampled_from(EDGES),
+    window=st.sampled_from(WINDOWS),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_out_is_written_in_place_with_the_same_result(geometry, n_images, dtype, edge, window, seed):
+    shape, patch, stride = geometry
+    batch = n_images is not None
+    if batch:
+        shape = (n_images,) + shape
+    patches = patchify(random_image(shape, dtype, seed), patch, stride, edge=edge, batch=batch)
+    fresh = unpatchify(patches, shape, stride, window=window, edge=edge, batch=batch)
+    out = np.full(shape, np.nan, fresh.dtype)  # stale contents must not leak through
+    result = unpatchify(patches, shape, stride, window=window, edge=edge, batch=batch, out=out)
+    assert result is out
+    np.testing.assert_array_equal(out, fresh)
+
+
+def test_colour_batch_shapes_follow_the_contract():
+    images = np.random.default_rng(5).random((16, 64, 64, 3), dtype=np.float32)
+    p = patchify(images, 32, 16, batch=True)
+    assert p.shape == (16, 3, 3, 32, 32, 3)
+    merged = unpatchify(p, images.shape, 16, batch=True)
+    assert merged.shape == (16, 64, 64, 3) and merged.dtype == np.float32
+    np.testing.assert_allclose(merged, images, rtol=1e-6)
+    gray = images[..., 0]  # (B, H, W) only with batch=True; without, 3-D is one colour image
+    assert patchify(gray, 32, 16, batch=True).shape == (16, 3, 3, 32, 32)
+    assert patchify(gray, 8, 8).shape == (2, 8, 8, 8, 64)  # one 16x64 image with 64 channels
+    assert coverage(images.shape, 32, 16, batch=True).shape == (64, 64)
+    assert weight_map(images.shape, 32, 16, batch=True).shape == (64, 64)
+    assert grid_shape(images.shape, 32, 16, batch=True) == (3, 3)
+
+
+def test_numpy_path_handles_batches(monkeypatch):
+    images = np.random.default_rng(6).random((3, 21, 17, 3))
+    patches = patchify(images, (6, 5), (4, 3), edge="shift", batch=True)
+    expected = unpatchify(patches, images.shape, (4, 3), "hann", "shift", batch=True)
+    monkeypatch.setattr(_kernels, "AVAILABLE", False)
+    plain = unpatchify(patches, images.shape, (4, 3), "hann", "shift", batch=True)
+    np.testing.assert_allclose(plain, expected, rtol=1e-12)
+    np.testing.assert_allclose(plain, images, rtol=1e-12)
+
+
+def test_batch_merge_on_two_threads_matches_one(monkeypatch):
+    images = np.random.default_rng(8).random((5, 40, 33, 3), dtype=np.float32)
+    patches = np.ascontiguousarray(patchify(images, 8, 4, batch=True)) * 2
+    with _merge.forced_threads(1):
+        one = unpatchify(patches, images.shape, 4, "tent", batch=True)
+    with _merge.forced_threads(2):
+        two = unpatchify(patches, images.shape, 4, "tent", batch=True)
+    np.testing.assert_array_equal(one, two)
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=np.empty((10, 11), np.float32)), "`out` must have shape"),
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=np.empty((10, 10), np.float64)), "dtype float32"),
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=np.empty((10, 20), np.float32)[:, ::2]), "C-contiguous"),
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=o), "writable"),
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=[[0.0] * 10] * 10), "NumPy array"),
+        (lambda p, o: unpatchify(p, (10, 10), 2, out=p.reshape(-1)[:100].reshape(10, 10)), "share memory"),
+        (lambda p, o: unpatchify(p[None], (2, 10, 10), 2, batch=True, out=np.empty((2, 10, 10), np.float32)),
+         "batch of 1 images"),
+        (lambda p, o: patchify(np.zeros((2, 10, 10, 3)), 4, 2), "batch=True"),
+        (lambda p, o: patchify(np.zeros((10, 10)), 4, 2, batch=True), "`image`"),
+        (lambda p, o: coverage((2, 10, 10, 3), 4, 2), "batch=True"),
+        (lambda p, o: unpatchify(p, (1, 10, 10), 2), "`patches`"),
+    ],
+)
+def test_bad_out_and_batch_arguments_say_what_is_wrong(call, message):
+    patches = np.zeros((4, 4, 4, 4), np.float32)
+    read_only = np.empty((10, 10), np.float32)
+    read_only.flags.writeable = False
+    with pytest.raises(ValueError, match=message.replace("(", r"\(")):
+        call(patches, read_only)
