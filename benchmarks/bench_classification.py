@@ -20,6 +20,8 @@ import statistics
 import time
 from pathlib import Path
 
+from patchlab.classification.recipe import PATCH_SIZES
+
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MS = 50.0
 
@@ -28,23 +30,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=50)
     parser.add_argument("--warmup", type=int, default=5)
-    parser.add_argument("--patch-sizes", type=int, nargs="+", default=[14, 18, 22, 28])
+    parser.add_argument("--patch-sizes", type=int, nargs="+", default=list(PATCH_SIZES))
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "classification.json")
     args = parser.parse_args()
 
-    from patchlab.classification import DigitClassifier, ModelUnavailableError, preprocess_canvas
+    from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
     from patchlab.classification.data import load_split
     from patchlab.classification.drawn import drawn_digits
-    from patchlab.classification.train import limit_threads
+    from patchlab.runtime import tensorflow
 
-    limit_threads()
+    tf = tensorflow(threads=2)
     x_test, _ = load_split("test")
     canvases = drawn_digits(x_test[:: max(1, len(x_test) // args.runs)][: args.runs], seed=7)
     results = {}
     for p in args.patch_sizes:
         try:
             clf = DigitClassifier.load(p)
-        except ModelUnavailableError as err:
+        except ModelUnavailable as err:
             print(f"p={p}: skipped ({err})")
             continue
         for rgba in canvases[: args.warmup]:
@@ -68,10 +70,12 @@ def main() -> None:
         verdict = "meets" if r["median_ms"] <= TARGET_MS else "MISSES"
         print(f"p={p:2d}: one drawing {r['median_ms']:6.2f} ms median (p90 {r['p90_ms']:.2f} ms; "
               f"preprocess {r['median_preprocess_ms']:.2f} ms) over {r['runs']} runs — {verdict} the {TARGET_MS:.0f} ms target")
+    threads = (f"TensorFlow intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
+               f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()}")
     report = {
         "what": "preprocess_canvas + extract_patches + model(x, training=False) + fusion, one 280x280 drawing",
         "target_ms": TARGET_MS,
-        "threads": "TensorFlow intra-op 2, inter-op 1",
+        "threads": threads,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores visible",
         "patch_sizes": results,
     }

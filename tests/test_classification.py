@@ -7,14 +7,14 @@ import json
 import numpy as np
 import pytest
 
-from patchlab.classification import DigitClassifier, ModelUnavailableError, fuse, fused_label, preprocess_canvas
+from patchlab.classification import DigitClassifier, ModelUnavailable, fuse, fused_label, preprocess_canvas
 from patchlab.classification.augment import augment_digits
 from patchlab.classification.data import load_split
-from patchlab.classification.patches import extract_patches, extract_patches_numpy, patch_origins
+from patchlab.classification.corners import corner_origins, extract_patches, extract_patches_numpy
 from patchlab.classification.preprocess import EMPTY_MESSAGE
 
 
-# --- patches -----------------------------------------------------------------
+# --- corner patches -----------------------------------------------------------------
 
 @pytest.mark.parametrize("p", [14, 18, 22, 28])
 def test_extract_patches_matches_slicing(p):
@@ -26,19 +26,19 @@ def test_extract_patches_matches_slicing(p):
     assert got.shape == (3 * n, p, p, 1)
     np.testing.assert_array_equal(got, expected)
     # Order: top-left, top-right, bottom-left, bottom-right.
-    for k, (r, c) in enumerate(patch_origins(p)):
+    for k, (r, c) in enumerate(corner_origins(p)):
         np.testing.assert_array_equal(got[n + k, :, :, 0], images[1, r:r + p, c:c + p, 0])
 
 
-def test_patch_origins_are_the_corners():
-    assert patch_origins(18) == [(0, 0), (0, 10), (10, 0), (10, 10)]
-    assert patch_origins(28) == [(0, 0)]
+def test_corner_origins_are_the_corners():
+    assert corner_origins(18) == [(0, 0), (0, 10), (10, 0), (10, 10)]
+    assert corner_origins(28) == [(0, 0)]
 
 
 @pytest.mark.parametrize("bad", [0, 7, 29, 18.0, "18", True])
 def test_bad_patch_size_names_the_argument(bad):
     with pytest.raises(ValueError, match="patch_size"):
-        patch_origins(bad)
+        corner_origins(bad)
 
 
 # --- fusion ------------------------------------------------------------------
@@ -192,22 +192,23 @@ def test_augmentation_is_seeded_and_bounded():
 # --- model: load and a one-step training smoke test ---------------------------
 
 def test_missing_model_names_the_retrain_command(tmp_path):
-    with pytest.raises(ModelUnavailableError, match="patchlab.classification.train --patch-size 18"):
+    with pytest.raises(ModelUnavailable, match="patchlab.classification.train --patch-size 18"):
         DigitClassifier.load(18, path=tmp_path / "nope.keras", allow_outside_models=True)
 
 
 def test_corrupt_model_names_the_retrain_command(tmp_path):
     bad = tmp_path / "classifier_p18.keras"
     bad.write_bytes(b"not a keras file")
-    with pytest.raises(ModelUnavailableError, match="--patch-size 18"):
+    with pytest.raises(ModelUnavailable, match="--patch-size 18"):
         DigitClassifier.load(18, path=bad, allow_outside_models=True)
 
 
 def test_training_smoke_then_load_safe_mode(tmp_path):
-    from patchlab.classification.train import train
+    from patchlab.classification.train import TrainConfig, save_classifier, train_classifier
 
-    card = train(18, epochs=1, batch_size=16, max_train=32, max_eval=20, models_dir=tmp_path, progress=False)
     path = tmp_path / "classifier_p18.keras"
+    run = train_classifier(TrainConfig(18, epochs=1, batch_size=16, max_train=32, max_eval=20))
+    card = save_classifier(run, path)
     assert path.exists() and (tmp_path / "classifier_p18.json").exists()
     saved = json.loads((tmp_path / "classifier_p18.json").read_text())
     assert saved["training"]["steps"] == 2 and saved == json.loads(json.dumps(card))
@@ -246,7 +247,7 @@ def test_synthetic_drawings_are_canvas_like_and_seeded():
 
 
 def test_evaluation_tables_from_a_report():
-    from patchlab.classification.evaluate import markdown, patch_table, size_table
+    from patchlab.classification.report import markdown_table, patch_table, size_table
 
     acc = {"single_patch": [0.9, 0.8, 0.7, 0.6], "fused": {r: 0.95 for r in ("mean", "product", "max", "vote")}}
     report = {
@@ -260,7 +261,7 @@ def test_evaluation_tables_from_a_report():
     assert rows[0]["best single patch %"] == pytest.approx(90.0) and rows[0]["mean %"] == pytest.approx(95.0)
     assert rows[1]["note"] == "model missing"
     assert len(patch_table(report, 18)) == 8 and patch_table(report, 22) == []
-    table = markdown(rows)
+    table = markdown_table(rows)
     assert table.splitlines()[0].startswith("| patch size |") and "95.0" in table
 
 
@@ -270,7 +271,7 @@ def test_figures_for_the_page():
 
     x, _ = load_split("test")
     digit = x[0] / 255.0
-    picture = outlined_input(digit, patch_origins(18), 18)
+    picture = outlined_input(digit, corner_origins(18), 18)
     assert picture.shape == (280, 280, 3) and picture.dtype == np.uint8
     assert tuple(picture[0, 0]) == (0xE6, 0x9F, 0x00)  # the top-left patch's outline colour
     tile = patch_tile(digit, (10, 10), 18, "#cc79a7", scale=8, border=4)

@@ -7,7 +7,8 @@ For every patch size: the accuracy of each single patch, of each fusion rule
 and (patch size 28) of the whole-image model, on the 1,000 test digits as
 MNIST gives them, and on the same digits redrawn as synthetic mouse drawings
 (see :mod:`patchlab.classification.drawn`) and preprocessed like a canvas
-drawing. Writes ``models/classification_eval.json``, which the page shows.
+drawing. Writes ``models/classification_eval.json``, which the page shows
+(:mod:`patchlab.classification.report` reads it and builds the tables).
 """
 
 from __future__ import annotations
@@ -20,35 +21,36 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR
+from patchlab.classification.accuracy import accuracies, batch_patch_probabilities
+from patchlab.classification.config import default_model_path
+from patchlab.classification.corners import PATCH_NAMES, n_patches
 from patchlab.classification.data import load_split
+from patchlab.classification.drawn import drawn_digits, same_topology
 from patchlab.classification.fusion import RULES
-from patchlab.classification.patches import PATCH_NAMES, n_patches
+from patchlab.classification.inference import DigitClassifier
+from patchlab.classification.preprocess import preprocess_canvas
+from patchlab.classification.recipe import PATCH_SIZES
+from patchlab.classification.report import EVAL_PATH, markdown_table, patch_table, size_table
+from patchlab.runtime import ModelUnavailable, tensorflow, write_atomically
 
-PATCH_SIZES = (14, 18, 22, 28)
-EVAL_PATH = MODELS_DIR / "classification_eval.json"
 DRAWN_SEED = 2026
+#: Intra-op threads of the evaluation (as for training).
+THREADS = 2
 
 
 def drawn_test_digits(images: np.ndarray, seed: int = DRAWN_SEED) -> np.ndarray:
     """The test digits redrawn as mouse drawings and preprocessed, shape (N, 28, 28) float32."""
-    from patchlab.classification.drawn import drawn_digits
-    from patchlab.classification.preprocess import preprocess_canvas
-
     return np.stack([preprocess_canvas(rgba) for rgba in drawn_digits(images, seed=seed)])
 
 
-def evaluate(patch_sizes=PATCH_SIZES, models_dir: Path = MODELS_DIR, max_digits: int | None = None) -> dict:
+def evaluate_classifiers(patch_sizes=PATCH_SIZES, models_dir: Path = MODELS_DIR,
+                         max_digits: int | None = None) -> dict:
     """Accuracies of every available classifier; a missing model is reported, not fatal."""
-    from patchlab.classification.inference import DigitClassifier, ModelUnavailableError
-    from patchlab.classification.train import accuracies, limit_threads, patch_probabilities
-
-    limit_threads()
+    tensorflow(threads=THREADS)
     x_test, y_test = load_split("test")
     if max_digits:
         x_test, y_test = x_test[:max_digits], y_test[:max_digits]
     drawn = drawn_test_digits(x_test)
-    from patchlab.classification.drawn import same_topology
-
     faithful = np.array([same_topology(a, b) for a, b in zip(x_test, drawn)])
     report = {
         "split": "test",
@@ -63,14 +65,13 @@ def evaluate(patch_sizes=PATCH_SIZES, models_dir: Path = MODELS_DIR, max_digits:
     }
     for p in patch_sizes:
         try:
-            clf = DigitClassifier.load(p, path=Path(models_dir) / f"classifier_p{p}.keras",
-                                      allow_outside_models=True)
-        except ModelUnavailableError as exc:
+            clf = DigitClassifier.load(p, path=default_model_path(p, models_dir), allow_outside_models=True)
+        except ModelUnavailable as exc:
             report["patch_sizes"][str(p)] = {"missing": str(exc)}
             continue
         started = time.perf_counter()
-        mnist = accuracies(patch_probabilities(clf.model, x_test, p), y_test)
-        drawn_probs = patch_probabilities(clf.model, drawn, p)
+        mnist = accuracies(batch_patch_probabilities(clf.model, x_test, p), y_test)
+        drawn_probs = batch_patch_probabilities(clf.model, drawn, p)
         mouse = accuracies(drawn_probs, y_test)
         mouse_faithful = accuracies(drawn_probs[faithful], y_test[faithful])
         entry = {
@@ -95,62 +96,6 @@ def evaluate(patch_sizes=PATCH_SIZES, models_dir: Path = MODELS_DIR, max_digits:
     return report
 
 
-def size_table(report: dict) -> list[dict]:
-    """One row per patch size: best/mean single patch and every fusion rule (percent)."""
-    rows = []
-    for p, e in report["patch_sizes"].items():
-        if "test" not in e:
-            rows.append({"patch size": int(p), "note": "model missing"})
-            continue
-        single = e["test"]["single_patch"]
-        row = {
-            "patch size": int(p),
-            "patches": e["n_patches"],
-            "best single patch %": 100 * max(single),
-            "worst single patch %": 100 * min(single),
-        }
-        row.update({f"{rule} %": 100 * e["test"]["fused"][rule] for rule in report["rules"]})
-        row["mouse-drawn (mean) %"] = 100 * e["drawn"]["fused"]["mean"]
-        if "drawn_faithful" in e:
-            row["mouse-drawn, loops kept (mean) %"] = 100 * e["drawn_faithful"]["fused"]["mean"]
-        rows.append(row)
-    return rows
-
-
-def patch_table(report: dict, patch_size: int) -> list[dict]:
-    """Accuracy of each single patch and each rule for one patch size (percent)."""
-    e = report["patch_sizes"].get(str(patch_size), {})
-    if "test" not in e:
-        return []
-    rows = [
-        {"classifier": f"patch {name}", "MNIST test %": 100 * a, "mouse-drawn %": 100 * b}
-        for name, a, b in zip(e["patch_names"], e["test"]["single_patch"], e["drawn"]["single_patch"])
-    ]
-    rows += [
-        {"classifier": f"fused: {rule}", "MNIST test %": 100 * e["test"]["fused"][rule],
-         "mouse-drawn %": 100 * e["drawn"]["fused"][rule]}
-        for rule in report["rules"]
-    ]
-    return rows
-
-
-def markdown(rows: list[dict]) -> str:
-    """A list of dicts as a Markdown table (floats with 1 decimal)."""
-    if not rows:
-        return ""
-    keys = list(dict.fromkeys(k for r in rows for k in r))
-    fmt = lambda v: f"{v:.1f}" if isinstance(v, float) else ("" if v is None else str(v))  # noqa: E731
-    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
-    lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
-    return "\n".join(lines)
-
-
-def load_report(path: Path = EVAL_PATH) -> dict | None:
-    """The saved evaluation report, or None if it has not been produced yet."""
-    path = Path(path)
-    return json.loads(path.read_text()) if path.exists() else None
-
-
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description="Evaluate the patch classifiers on the test split.")
     parser.add_argument("--json", action="store_true", help="print the JSON report instead of tables")
@@ -158,19 +103,19 @@ def main(argv=None) -> None:
     parser.add_argument("--patch-sizes", type=int, nargs="+", default=list(PATCH_SIZES))
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
     args = parser.parse_args(argv)
-    report = evaluate(args.patch_sizes, args.models_dir)
+    report = evaluate_classifiers(args.patch_sizes, args.models_dir)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2) + "\n")
+    write_atomically(args.out, (json.dumps(report, indent=2) + "\n").encode())
     if args.json:
         print(json.dumps(report, indent=2))
         return
     print(f"Accuracy on the {report['n_digits']} test digits (percent):\n")
-    print(markdown(size_table(report)))
+    print(markdown_table(size_table(report)))
     for p in args.patch_sizes:
         rows = patch_table(report, p)
         if rows:
             print(f"\nPatch size {p}:\n")
-            print(markdown(rows))
+            print(markdown_table(rows))
     print(f"\nwrote {args.out}")
 
 

@@ -8,17 +8,10 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import MODELS_DIR
-from patchlab.tf_runtime import check_model_path, load_model
+from patchlab.classification.corners import check_patch_size, corner_origins, extract_patches
 from patchlab.classification.fusion import RULES, fuse, fused_label
-from patchlab.classification.patches import check_patch_size, extract_patches, patch_origins
-
-
-class ModelUnavailableError(RuntimeError):
-    """The model file is missing or cannot be loaded; the message says how to retrain it."""
-
-
-def retrain_command(patch_size: int) -> str:
-    return f"python -m patchlab.classification.train --patch-size {patch_size}"
+from patchlab.classification.recipe import retrain_advice
+from patchlab.runtime import ModelUnavailable, load_model, short_path
 
 
 @dataclass
@@ -61,7 +54,7 @@ class DigitClassifier:
     @classmethod
     def load(cls, patch_size: int = 18, path: Path | str | None = None,
              allow_outside_models: bool = False) -> "DigitClassifier":
-        """Load ``models/classifier_p{patch_size}.keras`` (``safe_mode=True``).
+        """Load ``models/classifier_p{patch_size}.keras`` (``safe_mode=True``) and its card.
 
         A ``path`` outside ``models/`` is refused unless
         ``allow_outside_models`` is True (training and evaluation tools).
@@ -70,36 +63,22 @@ class DigitClassifier:
         ------
         ValueError
             For a ``path`` outside ``models/``.
-        ModelUnavailableError
-            If the file is missing or corrupt; the message names the command
-            that retrains it.
+        ModelUnavailable
+            If the file is missing or corrupt, or was trained for another
+            patch size; the message names the command that retrains it.
         """
-        import json
-
         patch_size = check_patch_size(patch_size)
         if path is None:  # the shipped file, named here
             path, allow_outside_models = MODELS_DIR / f"classifier_p{patch_size}.keras", True
-        path = check_model_path(path, allow_outside_models)
-        if not path.exists():
-            raise ModelUnavailableError(
-                f"No trained classifier for patch size {patch_size} ({path.name} is missing). "
-                f"Train it with: {retrain_command(patch_size)}"
-            )
-        try:
-            model = load_model(path, allow_outside_models=True)  # checked above
-        except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
-            raise ModelUnavailableError(
-                f"The classifier file {path.name} could not be loaded ({type(exc).__name__}). "
-                f"Retrain it with: {retrain_command(patch_size)}"
-            ) from exc
+        retrain = retrain_advice(patch_size)
+        model, card = load_model(path, what=f"classifier for patch size {patch_size}", retrain=retrain,
+                                 allow_outside_models=allow_outside_models)
         expected = (None, patch_size, patch_size, 1)
         if tuple(model.input_shape) != expected:
-            raise ModelUnavailableError(
-                f"{path.name} expects inputs {model.input_shape}, not {expected}. "
-                f"Retrain it with: {retrain_command(patch_size)}"
+            raise ModelUnavailable(
+                f"{short_path(path)} expects inputs {model.input_shape}, not {expected}. "
+                f"Retrain it with:\n\n    {retrain}"
             )
-        card_path = path.with_suffix(".json")
-        card = json.loads(card_path.read_text()) if card_path.exists() else {}
         return cls(model, patch_size, card)
 
     def patch_probabilities(self, x28: np.ndarray) -> np.ndarray:
@@ -128,4 +107,5 @@ class DigitClassifier:
 
     @property
     def origins(self) -> list[tuple[int, int]]:
-        return patch_origins(self.patch_size)
+        """(row, col) of each patch's top-left pixel (:func:`corner_origins`)."""
+        return corner_origins(self.patch_size)

@@ -1,6 +1,6 @@
 """Train the patch classifier for one patch size.
 
-    python -m patchlab.classification.train --patch-size 18
+    python -m patchlab.classification.train --patch-size 18 [--seconds S] [--out PATH]
 
 Each training digit is augmented, cut into its four corner patches with
 ``tf.image.extract_patches``, and the patches go through the one shared CNN
@@ -8,116 +8,115 @@ as a batch; the loss of every patch is taken against the digit's label
 (repeated 4 times) and averaged. After every epoch the fused (mean)
 accuracy on the 1,000 validation digits picks the weights to keep; the test
 split is only used for the figures in the model card.
-Writes ``models/classifier_p{P}.keras`` and ``models/classifier_p{P}.json``.
+Writes ``models/classifier_p{P}.keras`` and its card ``models/classifier_p{P}.json``.
+
+Three pieces, read top to bottom:
+
+- :func:`train_classifier` is the training loop: a :class:`TrainConfig` in,
+  a :class:`TrainingRun` out, progress reported through a callback, stopped
+  early by ``should_stop`` (or the configuration's ``seconds``);
+- :func:`model_card` builds the model card from the configuration and the run;
+- :func:`save_classifier` writes the model and its card; :func:`main` is the
+  command line. The shipped settings are in :mod:`patchlab.classification.recipe`.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import platform
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
-from patchlab import MODELS_DIR
+from patchlab.classification.accuracy import accuracies, batch_patch_probabilities
 from patchlab.classification.augment import augment_digits, redrawn_pool
+from patchlab.classification.config import TrainConfig, parse_command_line
+from patchlab.classification.corners import extract_patches, n_patches, patch_stride
 from patchlab.classification.data import MNIST_PATH, dataset_info, load_split
-from patchlab.classification.fusion import RULES, fused_label
-from patchlab.classification.patches import extract_patches, n_patches, patch_stride
+from patchlab.classification.model import build_patch_classifier
+from patchlab.runtime import save_model, tensorflow, write_card
 
-DEFAULTS = dict(epochs=20, batch_size=64, learning_rate=2e-3, seed=1234, redrawn=0.3, redrawings=1, label_smoothing=0.05)
+__all__ = ["TrainConfig", "TrainingProgress", "TrainingRun", "train_classifier", "model_card",
+           "save_classifier", "main"]
 
-
-def model_path(patch_size: int, models_dir: Path = MODELS_DIR) -> Path:
-    return Path(models_dir) / f"classifier_p{patch_size}.keras"
-
-
-def limit_threads(intra: int = 2, inter: int = 1) -> None:
-    """Share the CPU: at most ``intra`` threads per op, ``inter`` ops at once."""
-    import tensorflow as tf
-
-    try:
-        tf.config.threading.set_intra_op_parallelism_threads(intra)
-        tf.config.threading.set_inter_op_parallelism_threads(inter)
-    except RuntimeError:  # already initialised (e.g. inside a test session)
-        pass
+#: Intra-op threads of every training run (the shipped models were trained so).
+THREADS = 2
 
 
-def to_batch(images: np.ndarray) -> np.ndarray:
-    """(N, 28, 28) uint8 or float -> (N, 28, 28, 1) float32 in [0, 1]."""
-    x = np.asarray(images, dtype=np.float32)
-    if np.asarray(images).dtype == np.uint8:
-        x = x / 255.0
-    return x[..., None]
+@dataclass
+class TrainingProgress:
+    """What the loop reports after every step.
+
+    step, total_steps : steps taken so far, and planned
+    epoch : the current epoch (from 1)
+    loss : this step's loss
+    seconds : since the run began (data preparation included)
+    validation : None after an ordinary step; after an epoch's validation
+        (reported once more with the same step) the epoch's record:
+        ``epoch, loss`` (the epoch's mean), ``val_fused_mean``, ``val_best_single``.
+    """
+
+    step: int
+    total_steps: int
+    epoch: int
+    loss: float
+    seconds: float
+    validation: dict | None = None
 
 
-def patch_probabilities(model, images: np.ndarray, patch_size: int, batch_size: int = 250) -> np.ndarray:
-    """Every patch's probabilities for a set of digits, shape (N, n_patches, 10)."""
-    n = n_patches(patch_size)
-    out = []
-    for start in range(0, len(images), batch_size):
-        patches = extract_patches(to_batch(images[start:start + batch_size]), patch_size)
-        out.append(np.asarray(model(patches, training=False)))
-    probs = np.concatenate(out) if out else np.zeros((0, 10), np.float32)
-    return probs.reshape(-1, n, probs.shape[-1])
+@dataclass
+class TrainingRun:
+    """The outcome of :func:`train_classifier`: the kept model and what happened."""
+
+    config: TrainConfig
+    model: object  # keras.Model, holding the best-on-validation weights
+    history: list = field(default_factory=list)
+    best_epoch: int = 0
+    steps: int = 0  # steps taken
+    total_steps: int = 0  # steps planned
+    stopped_early: bool = False
+    wall_time_s: float = 0.0  # the loop, validation included
+    redrawing_time_s: float = 0.0  # preparing the synthetic mouse drawings
+    used: dict = field(default_factory=dict)  # digits used per split
+    val: dict = field(default_factory=dict)  # accuracies of the kept weights
+    test: dict = field(default_factory=dict)
+    threads: str = ""
 
 
-def accuracies(probs: np.ndarray, labels: np.ndarray) -> dict:
-    """Accuracy of each single patch and of each fusion rule."""
-    labels = np.asarray(labels)
-    single = [float(np.mean(probs[:, i].argmax(-1) == labels)) for i in range(probs.shape[1])]
-    fused = {rule: float(np.mean(fused_label(probs, rule) == labels)) for rule in RULES}
-    return {"single_patch": single, "fused": fused}
-
-
-def train(
-    patch_size: int,
-    *,
-    epochs: int = DEFAULTS["epochs"],
-    batch_size: int = DEFAULTS["batch_size"],
-    learning_rate: float = DEFAULTS["learning_rate"],
-    seed: int = DEFAULTS["seed"],
-    redrawn: float = DEFAULTS["redrawn"],
-    redrawings: int = DEFAULTS["redrawings"],
-    label_smoothing: float = DEFAULTS["label_smoothing"],
-    max_train: int | None = None,
-    max_eval: int | None = None,
-    models_dir: Path = MODELS_DIR,
-    progress: bool = True,
-) -> dict:
-    """Train, keep the best-on-validation weights, save model and card; return the card."""
-    limit_threads()
-    import keras
-    import tensorflow as tf
-    from tqdm.auto import tqdm
-
-    from patchlab.classification.model import build_patch_classifier
-
-    keras.utils.set_random_seed(seed)
-    rng = np.random.default_rng(seed)
+def load_digits(config: TrainConfig) -> dict:
+    """The train / val / test digits a run uses, ``{split: (images, labels)}``."""
     x_train, y_train = load_split("train")
     x_val, y_val = load_split("val")
     x_test, y_test = load_split("test")
-    if max_train:
-        x_train, y_train = x_train[:max_train], y_train[:max_train]
-    if max_eval:  # evenly spaced: the splits are sorted by label
-        pick = np.linspace(0, len(x_val) - 1, max_eval).astype(int)
+    if config.max_train:
+        x_train, y_train = x_train[:config.max_train], y_train[:config.max_train]
+    if config.max_eval:  # evenly spaced: the splits are sorted by label
+        pick = np.linspace(0, len(x_val) - 1, config.max_eval).astype(int)
         x_val, y_val, x_test, y_test = x_val[pick], y_val[pick], x_test[pick], y_test[pick]
+    return {"train": (x_train, y_train), "val": (x_val, y_val), "test": (x_test, y_test)}
 
-    n = n_patches(patch_size)
-    model = build_patch_classifier(patch_size)
-    steps_per_epoch = int(np.ceil(len(x_train) / batch_size))
-    total_steps = epochs * steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps=max(total_steps, 1), alpha=0.02)
+
+def make_train_step(model, config: TrainConfig, total_steps: int):
+    """One compiled optimisation step on a batch of digits, returning the batch's loss.
+
+    Every patch's cross-entropy against its digit's label, averaged over the
+    patches; Adam with a cosine-decayed learning rate.
+    """
+    import keras
+
+    tf = tensorflow()
+    n = n_patches(config.patch_size)
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=max(total_steps, 1),
+                                                      alpha=0.02)
     optimizer = keras.optimizers.Adam(schedule)
-    loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=label_smoothing)
+    loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
 
     @tf.function
     def train_step(images, labels):
-        patches = extract_patches(images, patch_size)  # (B * n, p, p, 1)
+        patches = extract_patches(images, config.patch_size)  # (B * n, p, p, 1)
         targets = tf.one_hot(tf.repeat(labels, n), 10)  # each patch gets its digit's label
         with tf.GradientTape() as tape:
             probs = model(patches, training=True)
@@ -126,125 +125,212 @@ def train(
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss
 
-    # A share of each epoch's digits is replaced by the same digit redrawn as a
-    # synthetic mouse drawing (uniform strokes), so canvas drawings look familiar.
+    return train_step
+
+
+def epoch_digits(x_train: np.ndarray, y_train: np.ndarray, pools: list, config: TrainConfig,
+                 rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """One epoch's shuffled, partly redrawn and augmented digits: (N, 28, 28, 1) float32 and (N,) int32.
+
+    A share ``config.redrawn`` of the digits is replaced by the same digit
+    redrawn as a synthetic mouse drawing (uniform strokes, one of ``pools``
+    picked at random), so canvas drawings look familiar.
+    """
+    order = rng.permutation(len(x_train))
+    x_source = x_train[order]
+    if pools:
+        use_redrawn = rng.uniform(size=len(order)) < config.redrawn
+        which = rng.integers(len(pools), size=len(order)) if len(pools) > 1 else np.zeros(len(order), int)
+        for k, pool in enumerate(pools):
+            pick = use_redrawn & (which == k)
+            x_source[pick] = pool[order][pick]
+    return augment_digits(x_source, rng)[..., None], y_train[order].astype(np.int32)
+
+
+def validation_record(model, epoch: int, losses: list, digits, patch_size: int) -> dict:
+    """An epoch's line of the history: mean loss and validation accuracies."""
+    val = accuracies(batch_patch_probabilities(model, digits[0], patch_size), digits[1])
+    return {
+        "epoch": epoch,
+        "loss": float(np.mean(losses)),
+        "val_fused_mean": val["fused"]["mean"],
+        "val_best_single": max(val["single_patch"]),
+    }
+
+
+def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress], None] | None = None,
+                     should_stop: Callable[[], bool] | None = None) -> TrainingRun:
+    """Train a patch classifier; keep the weights of the best epoch on validation.
+
+    Parameters
+    ----------
+    config : TrainConfig
+    progress : callable, optional
+        Called with a :class:`TrainingProgress` after every step, and once
+        more after each epoch's validation.
+    should_stop : callable, optional
+        Asked before every step; when it returns True the loop stops, the
+        unfinished epoch is validated like a finished one, and the best
+        weights so far are kept. ``config.seconds`` adds a wall-clock budget.
+
+    Returns
+    -------
+    TrainingRun
+        The model (not saved: see :func:`save_classifier`), its history and
+        the accuracies of the kept weights on the validation and test digits.
+    """
+    if not isinstance(config, TrainConfig):
+        raise ValueError(f"config must be a TrainConfig, got {type(config).__name__}")
+    begun = time.perf_counter()
+    tf = tensorflow(threads=THREADS)
+    import keras
+
+    keras.utils.set_random_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    digits = load_digits(config)
+    x_train, y_train = digits["train"]
+    model = build_patch_classifier(config.patch_size)
+    steps_per_epoch = int(np.ceil(len(x_train) / config.batch_size))
+    total_steps = config.epochs * steps_per_epoch
+    train_step = make_train_step(model, config, total_steps)
+
     prepared = time.perf_counter()
-    pools = [redrawn_pool(x_train, seed=seed + 1 + k) for k in range(redrawings)] if redrawn > 0 else []
+    pools = ([redrawn_pool(x_train, seed=config.seed + 1 + k) for k in range(config.redrawings)]
+             if config.redrawn > 0 else [])
     x_train_f = x_train.astype(np.float32) / 255.0
 
-    best = {"val_fused_mean": -1.0, "epoch": 0, "weights": None}
-    history = []
-    started = time.perf_counter()
-    bar = tqdm(total=total_steps, desc=f"train p={patch_size}", unit="step", disable=not progress)
-    for epoch in range(1, epochs + 1):
-        order = rng.permutation(len(x_train))
-        x_source = x_train_f[order]
-        if pools:
-            use_redrawn = rng.uniform(size=len(order)) < redrawn
-            which = rng.integers(len(pools), size=len(order)) if len(pools) > 1 else np.zeros(len(order), int)
-            for k, pool in enumerate(pools):
-                pick = use_redrawn & (which == k)
-                x_source[pick] = pool[order][pick]
-        x_epoch = augment_digits(x_source, rng)[..., None]
-        y_epoch = y_train[order].astype(np.int32)
-        losses = []
-        for start in range(0, len(x_epoch), batch_size):
-            loss = train_step(x_epoch[start:start + batch_size], y_epoch[start:start + batch_size])
-            losses.append(float(loss))
-            bar.update(1)
-        val = accuracies(patch_probabilities(model, x_val, patch_size), y_val)
-        record = {
-            "epoch": epoch,
-            "loss": float(np.mean(losses)),
-            "val_fused_mean": val["fused"]["mean"],
-            "val_best_single": max(val["single_patch"]),
-        }
-        history.append(record)
-        bar.set_postfix(loss=f"{record['loss']:.3f}", val=f"{record['val_fused_mean']:.4f}")
-        if record["val_fused_mean"] > best["val_fused_mean"]:
-            best = {"val_fused_mean": record["val_fused_mean"], "epoch": epoch, "weights": model.get_weights()}
-    bar.close()
-    wall = time.perf_counter() - started
-    model.set_weights(best["weights"])
+    def stop() -> bool:
+        over_budget = config.seconds is not None and time.perf_counter() - begun >= config.seconds
+        return over_budget or bool(should_stop and should_stop())
 
-    test = accuracies(patch_probabilities(model, x_test, patch_size), y_test)
-    val = accuracies(patch_probabilities(model, x_val, patch_size), y_val)
-    models_dir = Path(models_dir)
-    models_dir.mkdir(parents=True, exist_ok=True)
-    path = model_path(patch_size, models_dir)
-    model.save(path)
-    card = {
-        "model": path.name,
+    run = TrainingRun(config, model, total_steps=total_steps, used={k: len(v[0]) for k, v in digits.items()})
+    best_val, best_weights = -1.0, None
+    started = time.perf_counter()
+    for epoch in range(1, config.epochs + 1):
+        x_epoch, y_epoch = epoch_digits(x_train_f, y_train, pools, config, rng)
+        losses = []
+        for start in range(0, len(x_epoch), config.batch_size):
+            if stop():
+                run.stopped_early = True
+                break
+            end = start + config.batch_size
+            losses.append(float(train_step(x_epoch[start:end], y_epoch[start:end])))
+            run.steps += 1
+            if progress:
+                progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun))
+        if not losses:  # stopped before this epoch took a step
+            break
+        record = validation_record(model, epoch, losses, digits["val"], config.patch_size)
+        if run.stopped_early:
+            record["partial"] = True  # an unfinished epoch
+        run.history.append(record)
+        if progress:
+            progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun, record))
+        if record["val_fused_mean"] > best_val:
+            best_val, best_weights, run.best_epoch = record["val_fused_mean"], model.get_weights(), epoch
+        if run.stopped_early:
+            break
+    run.wall_time_s = time.perf_counter() - started
+    run.redrawing_time_s = started - prepared
+    if best_weights is not None:  # else no step was taken: the initial weights
+        model.set_weights(best_weights)
+
+    for split in ("test", "val"):
+        images, labels = digits[split]
+        setattr(run, split, accuracies(batch_patch_probabilities(model, images, config.patch_size), labels))
+    run.threads = (f"TensorFlow intra-op {tf.config.threading.get_intra_op_parallelism_threads()}, "
+                   f"inter-op {tf.config.threading.get_inter_op_parallelism_threads()}")
+    return run
+
+
+def model_card(config: TrainConfig, run: TrainingRun, path: Path | str) -> dict:
+    """The JSON model card of a run saved at ``path``: what was trained, how, and how well."""
+    n = n_patches(config.patch_size)
+    training = {
+        "command": config.command(),
+        "epochs": config.epochs,
+        "steps": run.steps,
+        "batch_size_digits": config.batch_size,
+        "batch_size_patches": config.batch_size * n,
+        "optimizer": f"Adam, cosine-decayed learning rate from {config.learning_rate}",
+        "loss": f"cross-entropy (label smoothing {config.label_smoothing}) of every patch against the digit's "
+                "label, averaged over the patches",
+        "augmentation": "random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
+                        "stroke dilation (p=0.3) or erosion (p=0.15); "
+                        f"{config.redrawn:.0%} of the digits per epoch replaced by the same training digit "
+                        "redrawn as a synthetic mouse drawing (patchlab.classification.drawn; "
+                        f"{config.redrawings} fixed drawing(s) per digit, one picked at random) and "
+                        "preprocessed with preprocess_canvas",
+        "model_selection": "epoch with the best fused (mean) accuracy on the validation split",
+        "best_epoch": run.best_epoch,
+        "seed": config.seed,
+        "wall_time_s": round(run.wall_time_s, 1),
+        "redrawing_time_s": round(run.redrawing_time_s, 1),
+        "threads": run.threads,
+        "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores visible",
+        "history": run.history,
+    }
+    if config.seconds is not None or run.stopped_early:
+        training["planned_steps"] = run.total_steps
+        training["budget_s"] = config.seconds
+        training["stopped_early"] = run.stopped_early
+    return {
+        "model": Path(path).name,
         "task": "MNIST digit classification from overlapping corner patches, probabilities fused",
-        "patch_size": patch_size,
-        "stride": patch_stride(patch_size),
+        "patch_size": config.patch_size,
+        "stride": patch_stride(config.patch_size),
         "n_patches": n,
-        "input": f"{n} patches of {patch_size}x{patch_size}x1, float32 in [0, 1] (white digit on black)",
+        "input": f"{n} patches of {config.patch_size}x{config.patch_size}x1, float32 in [0, 1] (white digit on black)",
         "output": "softmax probabilities over the digits 0-9, per patch",
-        "parameters": int(model.count_params()),
+        "parameters": int(run.model.count_params()),
         "data": {
             "file": str(MNIST_PATH.relative_to(MNIST_PATH.parents[1])),
             **{k: v for k, v in dataset_info().items() if k != "pixel_scale"},
-            "used": {"train": len(x_train), "val": len(x_val), "test": len(x_test)},
+            "used": dict(run.used),
         },
-        "training": {
-            "command": f"python -m patchlab.classification.train --patch-size {patch_size}",
-            "epochs": epochs,
-            "steps": total_steps,
-            "batch_size_digits": batch_size,
-            "batch_size_patches": batch_size * n,
-            "optimizer": f"Adam, cosine-decayed learning rate from {learning_rate}",
-            "loss": f"cross-entropy (label smoothing {label_smoothing}) of every patch against the digit's "
-                    "label, averaged over the patches",
-            "augmentation": "random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
-                            "stroke dilation (p=0.3) or erosion (p=0.15); "
-                            f"{redrawn:.0%} of the digits per epoch replaced by the same training digit "
-                            "redrawn as a synthetic mouse drawing (patchlab.classification.drawn; "
-                            f"{redrawings} fixed drawing(s) per digit, one picked at random) and "
-                            "preprocessed with preprocess_canvas",
-            "model_selection": "epoch with the best fused (mean) accuracy on the validation split",
-            "best_epoch": best["epoch"],
-            "seed": seed,
-            "wall_time_s": round(wall, 1),
-            "redrawing_time_s": round(started - prepared, 1),
-            "threads": "TensorFlow intra-op 2, inter-op 1",
-            "machine": f"{platform.machine()} CPU, {os.cpu_count()} cores visible",
-            "history": history,
-        },
+        "training": training,
         "evaluation": {
-            "val": val,
-            "test": test,
+            "val": run.val,
+            "test": run.test,
             "note": "accuracies on 28x28 MNIST digits of the held-out splits; "
                     "single_patch in the order top-left, top-right, bottom-left, bottom-right",
         },
     }
-    path.with_suffix(".json").write_text(json.dumps(card, indent=2) + "\n")
+
+
+def save_classifier(run: TrainingRun, path: Path | str) -> dict:
+    """Save the run's model at ``path`` and its card beside it (both atomically); return the card."""
+    path = Path(path)
+    save_model(run.model, path)
+    card = model_card(run.config, run, path)
+    write_card(path, card)
     return card
 
 
+def tqdm_progress(config: TrainConfig):
+    """A progress callback drawing a tqdm bar; returns ``(callback, bar)``."""
+    from tqdm.auto import tqdm
+
+    bar = tqdm(total=None, desc=f"train p={config.patch_size}", unit="step")
+
+    def report(p: TrainingProgress) -> None:
+        bar.total = p.total_steps
+        bar.update(p.step - bar.n)
+        if p.validation:
+            bar.set_postfix(loss=f"{p.validation['loss']:.3f}", val=f"{p.validation['val_fused_mean']:.4f}")
+
+    return report, bar
+
+
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description="Train the patch classifier for one patch size.")
-    parser.add_argument("--patch-size", type=int, required=True, help="8..28 (28 = whole image)")
-    parser.add_argument("--epochs", type=int, default=DEFAULTS["epochs"])
-    parser.add_argument("--batch-size", type=int, default=DEFAULTS["batch_size"])
-    parser.add_argument("--learning-rate", type=float, default=DEFAULTS["learning_rate"])
-    parser.add_argument("--seed", type=int, default=DEFAULTS["seed"])
-    parser.add_argument("--redrawn", type=float, default=DEFAULTS["redrawn"],
-                        help="share of digits replaced by synthetic mouse drawings each epoch")
-    parser.add_argument("--redrawings", type=int, default=DEFAULTS["redrawings"],
-                        help="synthetic mouse drawings prepared per training digit")
-    parser.add_argument("--label-smoothing", type=float, default=DEFAULTS["label_smoothing"])
-    parser.add_argument("--max-train", type=int, default=None, help="use only the first N training digits")
-    parser.add_argument("--max-eval", type=int, default=None, help="use only the first N val/test digits")
-    parser.add_argument("--models-dir", type=Path, default=MODELS_DIR)
-    args = parser.parse_args(argv)
-    card = train(
-        args.patch_size, epochs=args.epochs, batch_size=args.batch_size, learning_rate=args.learning_rate,
-        seed=args.seed, redrawn=args.redrawn, redrawings=args.redrawings, label_smoothing=args.label_smoothing, max_train=args.max_train, max_eval=args.max_eval, models_dir=args.models_dir,
-    )
+    config, out = parse_command_line(argv)
+    report, bar = tqdm_progress(config)
+    run = train_classifier(config, progress=report)
+    bar.close()
+    card = save_classifier(run, out)
     test = card["evaluation"]["test"]
-    print(f"saved {Path(args.models_dir) / card['model']} (best epoch {card['training']['best_epoch']}, "
-          f"{card['training']['wall_time_s']} s)")
+    stopped = f", stopped after {run.steps} of {run.total_steps} steps" if run.stopped_early else ""
+    print(f"saved {out} (best epoch {run.best_epoch}, {card['training']['wall_time_s']} s{stopped})")
     print("test accuracy, single patches:", ", ".join(f"{a:.4f}" for a in test["single_patch"]))
     print("test accuracy, fused:", ", ".join(f"{r} {a:.4f}" for r, a in test["fused"].items()))
 

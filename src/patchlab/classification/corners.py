@@ -1,4 +1,4 @@
-"""Four overlapping corner patches of a 28x28 digit.
+"""Four overlapping corner patches of a 28x28 digit (the classifier's patches).
 
 With patch size ``p`` and stride ``28 - p`` a VALID sliding window fits
 exactly twice per axis, so ``tf.image.extract_patches`` returns the four
@@ -9,6 +9,8 @@ bottom-right. Patch size 28 is the whole-image baseline: one patch.
 from __future__ import annotations
 
 import numpy as np
+
+from patchlab.runtime import tensorflow
 
 DIGIT_SIZE = 28
 PATCH_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
@@ -33,10 +35,10 @@ def n_patches(patch_size: int) -> int:
     return 1 if check_patch_size(patch_size) == DIGIT_SIZE else 4
 
 
-def patch_origins(patch_size: int) -> list[tuple[int, int]]:
+def corner_origins(patch_size: int) -> list[tuple[int, int]]:
     """(row, col) of each patch's top-left pixel, in the order of :func:`extract_patches`.
 
-    >>> patch_origins(18)
+    >>> corner_origins(18)
     [(0, 0), (0, 10), (10, 0), (10, 10)]
     """
     s = DIGIT_SIZE - check_patch_size(patch_size)
@@ -59,15 +61,14 @@ def extract_patches(images, patch_size: int):
     patches : tf.Tensor of float32, shape (B * n, p, p, 1)
         ``n`` patches per digit (4, or 1 for ``p = 28``); the patches of
         digit ``b`` are rows ``b*n .. b*n + n - 1``, in the order of
-        :func:`patch_origins`.
+        :func:`corner_origins`.
 
     Examples
     --------
     >>> extract_patches(np.zeros((2, 28, 28, 1), np.float32), 18).shape   # doctest: +SKIP
     TensorShape([8, 18, 18, 1])
     """
-    import tensorflow as tf
-
+    tf = tensorflow()
     p = check_patch_size(patch_size)
     s = patch_stride(p)
     images = tf.convert_to_tensor(images, dtype=tf.float32)
@@ -83,5 +84,5 @@ def extract_patches_numpy(images: np.ndarray, patch_size: int) -> np.ndarray:
     """The same patches by plain slicing (reference for the tests), shape (B * n, p, p, 1)."""
     p = check_patch_size(patch_size)
     images = np.asarray(images)
-    out = [images[:, r:r + p, c:c + p] for r, c in patch_origins(p)]
+    out = [images[:, r:r + p, c:c + p] for r, c in corner_origins(p)]
     return np.stack(out, axis=1).reshape(-1, p, p, *images.shape[3:])

@@ -1,0 +1,266 @@
+"""What the Classification page computes, as pure functions.
+
+:class:`Settings` holds the page's choices (patch size, fusion rule, where the
+digit comes from); :func:`analyse_digit` turns them and the current drawing
+or gallery digit into a :class:`DigitView` holding everything the page shows
+(pictures, texts, the probability chart, the every-rule table);
+:func:`accuracy_tables` turns the saved evaluation report into the measured
+tables. No Streamlit here: the page only reads widgets and renders.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Callable
+
+import numpy as np
+
+from patchlab.classification.corners import PATCH_NAMES
+from patchlab.classification.figures import PATCH_COLOURS, outlined_input, patch_tile, probability_chart
+from patchlab.classification.fusion import RULE_NAMES, RULES, fuse, fused_label
+from patchlab.classification.inference import DigitClassifier, Prediction
+from patchlab.classification.preprocess import preprocess_canvas
+from patchlab.classification.recipe import PATCH_SIZES
+from patchlab.classification.report import markdown_table, patch_table, size_table
+from patchlab.runtime import ModelUnavailable
+
+__all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "clamp_settings", "random_digit", "DigitInput", "GalleryView",
+           "digit_input", "rule_table", "DigitView", "analyse_digit", "AccuracyTables", "accuracy_tables"]
+
+#: Where the digit comes from (the page's radio options).
+SOURCES = ("Draw", "Test digit gallery")
+#: Brush widths the canvas offers (px on the 280x280 canvas), and the default.
+BRUSH_WIDTHS = (6, 40)
+DEFAULT_BRUSH = 26
+#: The gallery digit is shown enlarged this many times (28 -> 280 px), its followers 2 times.
+GALLERY_SCALE, THUMBNAIL_SCALE, N_FOLLOWING = 10, 2, 6
+NOTHING_DRAWN = "Draw a digit (0–9) on the black square with the mouse."
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One Classification-page configuration.
+
+    patch_size : one of the shipped patch sizes (14, 18, 22, 28 = whole image)
+    rule : a fusion rule, one of :data:`~patchlab.classification.fusion.RULES`
+    source : one of :data:`SOURCES`
+    digit : the gallery digit's number (clamped to the gallery by :func:`clamp_settings`)
+    brush : the brush width on the canvas, px
+    """
+
+    patch_size: int = 18
+    rule: str = "mean"
+    source: str = "Draw"
+    digit: int = 0
+    brush: int = DEFAULT_BRUSH
+
+    def __post_init__(self):
+        if self.patch_size not in PATCH_SIZES or isinstance(self.patch_size, bool):
+            raise ValueError(f"patch_size must be one of {PATCH_SIZES}, got {self.patch_size!r}")
+        if self.rule not in RULES:
+            raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
+        if self.source not in SOURCES:
+            raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+        for name in ("digit", "brush"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+                raise ValueError(f"{name} must be an int, got {value!r}")
+            object.__setattr__(self, name, int(value))
+
+
+def clamp_settings(settings: Settings, n_digits: int) -> tuple[Settings, list[str]]:
+    """Fit ``settings`` to a gallery of ``n_digits`` digits and the brush range; return ``(settings, notes)``."""
+    if n_digits < 1:
+        raise ValueError(f"n_digits must be at least 1, got {n_digits}")
+    notes = []
+    digit = min(max(settings.digit, 0), n_digits - 1)
+    if digit != settings.digit:
+        notes.append(f"There is no test digit #{settings.digit}; showing #{digit}.")
+    brush = min(max(settings.brush, BRUSH_WIDTHS[0]), BRUSH_WIDTHS[1])
+    if brush != settings.brush:
+        notes.append(f"The brush width was limited to {brush} px.")
+    return replace(settings, digit=digit, brush=brush), notes
+
+
+def random_digit(n_digits: int, rng: np.random.Generator | None = None) -> int:
+    """A random gallery number (the page's *Random test digit* button)."""
+    return int((rng or np.random.default_rng()).integers(n_digits))
+
+
+def _enlarge(image: np.ndarray, scale: int) -> np.ndarray:
+    return np.kron(image, np.ones((scale, scale), np.uint8))
+
+
+@dataclass
+class GalleryView:
+    """The gallery digit, enlarged, and the next few as thumbnails."""
+
+    image: np.ndarray  # uint8 (280, 280)
+    caption: str
+    thumbnails: list
+    thumbnail_captions: list
+
+
+@dataclass
+class DigitInput:
+    """The 28x28 digit to classify, its true label (gallery only), or why there is none."""
+
+    x28: np.ndarray | None = None
+    truth: int | None = None
+    hint: str | None = None  # shown instead of a prediction
+    gallery: GalleryView | None = None
+
+
+def digit_input(settings: Settings, drawing: np.ndarray | None = None, gallery=None) -> DigitInput:
+    """The digit the page classifies.
+
+    Parameters
+    ----------
+    settings : Settings
+    drawing : ndarray of uint8, shape (H, W, 4), or None
+        The canvas (source "Draw"); None before anything is drawn.
+    gallery : (images, labels), shape (N, 28, 28) uint8 and (N,)
+        The test digits (source "Test digit gallery").
+    """
+    if settings.source == "Draw":
+        if drawing is None:
+            return DigitInput(hint=NOTHING_DRAWN)
+        try:
+            return DigitInput(x28=preprocess_canvas(drawing))
+        except ValueError as err:  # nothing drawn: the message is meant for the user
+            return DigitInput(hint=str(err))
+    if gallery is None:
+        raise ValueError("gallery must be given for the source 'Test digit gallery'")
+    images, labels = gallery
+    settings, _ = clamp_settings(settings, len(images))
+    index = settings.digit
+    following = [(index + k) % len(images) for k in range(1, N_FOLLOWING + 1)]
+    view = GalleryView(
+        image=_enlarge(images[index], GALLERY_SCALE),
+        caption=f"Held-out test digit #{index} (never seen in training). The next ones:",
+        thumbnails=[_enlarge(images[i], THUMBNAIL_SCALE) for i in following],
+        thumbnail_captions=[f"#{i}" for i in following],
+    )
+    return DigitInput(x28=images[index].astype(np.float32) / 255.0, truth=int(labels[index]), gallery=view)
+
+
+def rule_table(patch_probs: np.ndarray) -> list[dict]:
+    """What every fusion rule answers for one digit's patch probabilities, shape (n_patches, 10).
+
+    Returns
+    -------
+    list of dict
+        One row per rule: ``fusion rule`` (its name), ``answer`` (the digit)
+        and ``confidence %`` (the fused probability of the answer, one decimal).
+    """
+    rows = []
+    for r in RULES:
+        label = fused_label(patch_probs, r)
+        rows.append({"fusion rule": RULE_NAMES[r], "answer": int(label),
+                     "confidence %": round(100 * float(fuse(patch_probs, r)[label]), 1)})
+    return rows
+
+
+@dataclass
+class DigitView:
+    """Everything the page shows about one digit (``prediction`` None: see ``input.hint`` or ``error``)."""
+
+    settings: Settings
+    input: DigitInput
+    error: str | None = None  # the model could not be loaded: how to retrain it
+    prediction: Prediction | None = None
+    patch_names: list = field(default_factory=list)
+    outlined: np.ndarray | None = None  # the 28x28 input enlarged, patches outlined
+    outlined_caption: str = ""
+    metric: str = ""  # the predicted digit
+    metric_delta: str = ""
+    truth_correct: bool | None = None  # None: no true label (a drawing)
+    truth_message: str = ""
+    agreement: tuple = ()  # (kind, text), kind in {"success", "warning", "info"}
+    tiles: list = field(default_factory=list)  # (picture, caption) per patch (only with 4 patches)
+    model_caption: str | None = None
+    chart_rows: list = field(default_factory=list)
+    chart_spec: dict = field(default_factory=dict)
+    rules: list = field(default_factory=list)  # rule_table rows (only with 4 patches)
+
+
+def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gallery=None,
+                  load_classifier: Callable[[int], DigitClassifier] = DigitClassifier.load) -> DigitView:
+    """Classify the current digit and prepare everything the page shows.
+
+    Parameters
+    ----------
+    settings : Settings
+    drawing, gallery : see :func:`digit_input`
+    load_classifier : callable
+        ``patch_size -> DigitClassifier`` (the page passes a cached loader).
+        It is only called when there is a digit to classify;
+        :class:`~patchlab.runtime.ModelUnavailable` becomes ``error``.
+    """
+    view = DigitView(settings, digit_input(settings, drawing, gallery))
+    x28, truth = view.input.x28, view.input.truth
+    if x28 is None:
+        return view
+    try:
+        clf = load_classifier(settings.patch_size)
+    except ModelUnavailable as err:
+        view.error = str(err)
+        return view
+    pred = view.prediction = clf.predict(x28, rule=settings.rule)
+    p, n = clf.patch_size, len(pred.patch_probs)
+    names = view.patch_names = list(PATCH_NAMES) if n == 4 else ["whole image"]
+
+    view.outlined = outlined_input(x28, clf.origins, p)
+    view.outlined_caption = f"What the network gets: 28×28, {n} patch{'es' if n > 1 else ''} of {p}×{p}"
+    view.metric = str(pred.label)
+    view.metric_delta = f"confidence {pred.confidence:.0%} ({settings.rule})"
+    if truth is not None:
+        view.truth_correct = truth == pred.label
+        view.truth_message = f"True label: {truth}"
+    if n > 1:
+        votes = ", ".join(f"{name} → {d}" for name, d in zip(names, pred.patch_labels))
+        view.agreement = (("success", f"All four patches agree: {votes}.") if pred.patches_agree
+                          else ("warning", f"The patches disagree: {votes}. Fusion settles it."))
+        view.tiles = [
+            (patch_tile(x28, clf.origins[k], p, PATCH_COLOURS[k]),
+             f"{names[k]}: {pred.patch_labels[k]} ({pred.patch_probs[k][pred.patch_labels[k]]:.0%})")
+            for k in range(n)
+        ]
+        view.rules = rule_table(pred.patch_probs)
+    else:
+        view.agreement = ("info", "Patch size 28 is the whole-image baseline: one patch, nothing to fuse.")
+    training = clf.card.get("training", {})
+    if training:
+        view.model_caption = (
+            f"Model `classifier_p{p}.keras`: {clf.model.count_params():,} weights, "
+            f"{training.get('epochs')} epochs ({training.get('steps')} steps, {training.get('wall_time_s')} s on "
+            f"2 CPU threads), seed {training.get('seed')}; model card beside it."
+        )
+    view.chart_rows, view.chart_spec = probability_chart(pred.patch_probs, pred.fused, pred.label, names,
+                                                         settings.rule)
+    return view
+
+
+@dataclass
+class AccuracyTables:
+    """The measured tables of the evaluation report (``report`` None: not evaluated yet)."""
+
+    sizes: list = field(default_factory=list)  # size_table rows
+    has_chart: bool = False  # whether the accuracy-vs-patch-size chart can be drawn
+    patches: list = field(default_factory=list)  # patch_table rows for the chosen patch size
+    markdown: str = ""
+    evaluated: bool = False
+
+
+def accuracy_tables(report: dict | None, patch_size: int) -> AccuracyTables:
+    """The page's accuracy tables for ``patch_size`` from the saved evaluation ``report``."""
+    if report is None:
+        return AccuracyTables()
+    sizes = size_table(report)
+    return AccuracyTables(
+        sizes=sizes,
+        has_chart=any("mean %" in row for row in sizes),
+        patches=patch_table(report, patch_size),
+        markdown=markdown_table(sizes),
+        evaluated=True,
+    )

@@ -1,0 +1,93 @@
+"""The recipe of the shipped classifiers: one training configuration per patch size.
+
+    python -m patchlab.classification.recipe          # print the commands
+    python -m patchlab.classification.recipe --run    # run them, one after the other
+
+These are exactly the settings that trained ``models/classifier_p{14,18,22,28}.keras``
+(each model's card records them). ``make train``, the model cards, the docs
+and every "retrain it with" message read them from here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import subprocess
+import sys
+
+from patchlab import MODELS_DIR
+from patchlab.classification.config import TrainConfig, default_model_path
+from patchlab.runtime import read_card
+
+__all__ = ["SHIPPED", "PATCH_SIZES", "shipped_config", "retrain_command", "retrain_advice", "commands", "main"]
+
+#: One configuration per shipped model, in the order ``make train`` runs them.
+SHIPPED = tuple(
+    TrainConfig(
+        patch_size=p,
+        epochs=20,
+        batch_size=64,
+        learning_rate=2e-3,
+        seed=1234,
+        redrawn=0.3,
+        redrawings=1,
+        label_smoothing=0.05,
+    )
+    for p in (14, 18, 22, 28)
+)
+PATCH_SIZES = tuple(c.patch_size for c in SHIPPED)
+
+
+def shipped_config(patch_size: int) -> TrainConfig:
+    """The configuration of the shipped model for ``patch_size``.
+
+    A patch size without a shipped model gets the same settings (the defaults).
+    """
+    for config in SHIPPED:
+        if config.patch_size == patch_size:
+            return config
+    return TrainConfig(patch_size)
+
+
+def retrain_command(patch_size: int) -> str:
+    """The command that reproduces the shipped classifier for ``patch_size``."""
+    return shipped_config(patch_size).command()
+
+
+def training_minutes(patch_size: int, models_dir=MODELS_DIR) -> int | None:
+    """How long the shipped model took to train here (from its card), rounded to minutes; None if unknown."""
+    training = read_card(default_model_path(patch_size, models_dir)).get("training", {})
+    seconds = training.get("wall_time_s")
+    if not isinstance(seconds, (int, float)):
+        return None
+    return max(1, round((seconds + (training.get("redrawing_time_s") or 0)) / 60))
+
+
+def retrain_advice(patch_size: int, models_dir=MODELS_DIR) -> str:
+    """:func:`retrain_command`, with how long it took on this machine when the card says so."""
+    command = retrain_command(patch_size)
+    minutes = training_minutes(patch_size, models_dir)
+    return command if minutes is None else f"{command}    # about {minutes} min on 2 CPU threads"
+
+
+def commands() -> list[str]:
+    """The shell commands that retrain every shipped classifier."""
+    return [config.command() for config in SHIPPED]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m patchlab.classification.recipe",
+                                     description="The commands that train the shipped classifiers.")
+    parser.add_argument("--run", action="store_true", help="run the commands one after the other")
+    args = parser.parse_args(argv)
+    for command in commands():
+        print(command, flush=True)
+        if args.run:
+            # The same process per model as typing the command: nothing carries over between runs.
+            program = [sys.executable] + shlex.split(command)[1:]
+            if subprocess.run(program).returncode:
+                sys.exit(f"failed: {command}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,73 @@
+"""The saved evaluation of the shipped classifiers, and its tables.
+
+``models/classification_eval.json`` is written by
+``python -m patchlab.classification.evaluate``; the page and the docs show
+the tables built here from it. Reading it needs neither TensorFlow nor the
+models.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from patchlab import MODELS_DIR
+
+EVAL_PATH = MODELS_DIR / "classification_eval.json"
+
+
+def read_classification_report(path: Path | str = EVAL_PATH) -> dict | None:
+    """The saved evaluation report, or None if it has not been produced yet."""
+    path = Path(path)
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def size_table(report: dict) -> list[dict]:
+    """One row per patch size: best/mean single patch and every fusion rule (percent)."""
+    rows = []
+    for p, e in report["patch_sizes"].items():
+        if "test" not in e:
+            rows.append({"patch size": int(p), "note": "model missing"})
+            continue
+        single = e["test"]["single_patch"]
+        row = {
+            "patch size": int(p),
+            "patches": e["n_patches"],
+            "best single patch %": 100 * max(single),
+            "worst single patch %": 100 * min(single),
+        }
+        row.update({f"{rule} %": 100 * e["test"]["fused"][rule] for rule in report["rules"]})
+        row["mouse-drawn (mean) %"] = 100 * e["drawn"]["fused"]["mean"]
+        if "drawn_faithful" in e:
+            row["mouse-drawn, loops kept (mean) %"] = 100 * e["drawn_faithful"]["fused"]["mean"]
+        rows.append(row)
+    return rows
+
+
+def patch_table(report: dict, patch_size: int) -> list[dict]:
+    """Accuracy of each single patch and each rule for one patch size (percent)."""
+    e = report["patch_sizes"].get(str(patch_size), {})
+    if "test" not in e:
+        return []
+    rows = [
+        {"classifier": f"patch {name}", "MNIST test %": 100 * a, "mouse-drawn %": 100 * b}
+        for name, a, b in zip(e["patch_names"], e["test"]["single_patch"], e["drawn"]["single_patch"])
+    ]
+    rows += [
+        {"classifier": f"fused: {rule}", "MNIST test %": 100 * e["test"]["fused"][rule],
+         "mouse-drawn %": 100 * e["drawn"]["fused"][rule]}
+        for rule in report["rules"]
+    ]
+    return rows
+
+
+def markdown_table(rows: list[dict]) -> str:
+    """A list of dicts as a Markdown table (floats with 1 decimal)."""
+    if not rows:
+        return ""
+    keys = list(dict.fromkeys(k for r in rows for k in r))
+    fmt = lambda v: f"{v:.1f}" if isinstance(v, float) else ("" if v is None else str(v))  # noqa: E731
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
+    return "\n".join(lines)
+
