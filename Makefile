@@ -8,7 +8,7 @@ STAMP   := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PORT    ?= 8501
 
-.PHONY: run test test-fast bench evaluate train loadtest chromium clean help
+.PHONY: run test test-fast bench evaluate train loadtest mutate chromium clean help
 
 help:
 	@echo "make run       start the app at http://localhost:$(PORT)"
@@ -17,6 +17,7 @@ help:
 	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
 	@echo "make train     retrain every shipped model (seeded)"
 	@echo "make loadtest  20 simultaneous browser sessions against one server"
+	@echo "make mutate    mutation testing of the engine, fusion, canvas mappings, image reading (~20 min)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -80,5 +81,11 @@ loadtest: $(STAMP) chromium
 	@mkdir -p bench
 	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
 
+# Mutation testing (mutmut, pinned in requirements-mutate.txt; not part of `make test`: about 20 min)
+mutate: $(STAMP)
+	$(PY) -m pip install --disable-pip-version-check -q -r requirements-mutate.txt
+	@mkdir -p bench
+	$(PY) scripts/mutate.py --json bench/mutation.json
+
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis tests/artifacts bench
+	rm -rf mutants $(VENV) .pytest_cache .hypothesis tests/artifacts bench
