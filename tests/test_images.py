@@ -60,6 +60,73 @@ def test_float_tiff_is_scaled():
     assert out[0, 0, 0] == 0 and out[1, 0, 0] == 255
 
 
+def read_gray16(values):
+    """Read a 16-bit grayscale PNG holding ``values``; return its first channel."""
+    arr = np.asarray(values, dtype=np.uint16)
+    out = read_image(encode(Image.fromarray(arr), "PNG"))
+    assert out.shape == arr.shape + (3,) and (out == out[..., :1]).all()
+    return out[..., 0].astype(int).tolist()
+
+
+def test_high_bit_depth_is_stretched_from_its_own_range():
+    # lo = 1000 -> 0, hi = 3000 -> 255, in between linearly (rounded to nearest)
+    assert read_gray16([[1000, 2500], [3000, 1500]]) == [[0, 191], [255, 64]]
+
+
+@pytest.mark.parametrize(
+    "values, expected",
+    [
+        ([[10, 100], [255, 10]], [[10, 100], [255, 10]]),  # already 0..255 (hi = 255, lo > 0): kept
+        ([[0, 100], [200, 0]], [[0, 100], [200, 0]]),  # lo = 0 is inside 0..255: kept
+        ([[0, 1], [2, 0]], [[0, 1], [2, 0]]),  # hi = 2 > 1: kept, not stretched to 0..255
+        ([[10, 256], [10, 10]], [[0, 255], [0, 0]]),  # hi = 256 is outside: stretched
+    ],
+    ids=["hi-255", "lo-0", "hi-2", "hi-256"],
+)
+def test_values_already_in_the_8_bit_range_are_kept(values, expected):
+    assert read_gray16(values) == expected
+
+
+def test_float_image_not_a_number_and_infinities_read_as_black():
+    arr = np.array([[np.nan, np.inf, -np.inf], [0.5, 1.0, 0.0]], dtype=np.float32)
+    out = read_image(encode(Image.fromarray(arr, mode="F"), "TIFF"))[..., 0]
+    assert out.tolist() == [[0, 0, 0], [128, 255, 0]]
+
+
+@pytest.mark.parametrize("value", [0.5, 1000])
+def test_a_flat_image_reads_as_black_without_dividing_by_zero(value):
+    arr = np.full((3, 4), value, dtype=np.float32)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        out = read_image(encode(Image.fromarray(arr, mode="F"), "TIFF"))
+    assert out.shape == (3, 4, 3) and not out.any()
+
+
+def test_bytes_like_inputs_are_read():
+    data = encode(RGB, "PNG")
+    for wrapped in (bytearray(data), memoryview(data)):
+        np.testing.assert_array_equal(read_image(wrapped), np.asarray(RGB))
+    with pytest.raises(ImageError, match="bytes of an image"):
+        read_image("photo.png")
+
+
+def test_an_empty_file_is_called_empty():
+    with pytest.raises(ImageError, match="empty"):
+        read_image(b"")
+
+
+def test_the_file_size_limit_is_inclusive():
+    from patchlab.images import MAX_BYTES
+
+    png = encode(RGB, "PNG")
+    at_limit = png + b"\0" * (MAX_BYTES - len(png))  # PNG readers ignore bytes after the end
+    assert read_image(at_limit).shape == (4, 6, 3)
+    with pytest.raises(ImageError, match=f"limit is {MAX_BYTES // 2**20} MB"):
+        read_image(at_limit + b"\0")
+
+
 def test_cmyk_jpeg():
     out = read_image(encode(RGB.convert("CMYK"), "JPEG"))
     assert out.shape == (4, 6, 3)
@@ -201,6 +268,16 @@ def test_limit_size_downscales_the_longer_side():
     assert same is img and scale == 1.0
     with pytest.raises(ValueError, match="max_side"):
         limit_size(img, 0)
+
+
+def test_limit_size_keeps_an_image_that_fits_exactly_and_allows_one_pixel():
+    image = np.zeros((30, 40, 3), np.uint8)
+    same, scale = limit_size(image, 40)
+    assert same is image and scale == 1.0
+    tiny, scale = limit_size(image, 1)
+    assert tiny.shape == (1, 1, 3) and scale == 1 / 40
+    with pytest.raises(ValueError, match="max_side"):
+        limit_size(image, 0)
 
 
 def test_every_sample_loads():
