@@ -1,0 +1,366 @@
+"""What the Upsampling page computes, as pure functions.
+
+:class:`Settings` holds one configuration of the page (factor,
+initialisation, kernel size, input); :func:`clamp_settings` fits any
+configuration to what the page can show; :func:`input_image` loads the
+picture to upsample; :func:`analyse` computes everything the page shows —
+the kernel and its stamps, the overlap counts, the six upsampled pictures,
+the checkerboard table, the comparison with ``tf.image.resize`` and the
+conv -> pool -> upsample pipeline — and returns it as an
+:class:`UpsamplingResult` that the page only renders.
+
+Keras layers, input pictures and the stamps figure are built once per
+setting and process (memoised, shared read-only), as the page's caches
+did. TensorFlow is imported when :func:`analyse` first builds a layer, not
+when this module is imported.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from patchlab.images import load_sample
+from patchlab.upsampling._checks import whole
+from patchlab.upsampling.figures import figure_png, pixelate, stamps_figure
+from patchlab.upsampling.kernels import INITS, kernel_checkerboard_strength, kernel_size, make_kernel
+from patchlab.upsampling.layers import compare_with_resize, resize_conv_layer, transposed_conv_layer, upsample
+from patchlab.upsampling.patterns import PATTERNS, pattern_image
+from patchlab.upsampling.pipeline import pipeline_model, run_pipeline
+from patchlab.upsampling.stamps import checkerboard_strength, interior, overlap_count
+
+__all__ = [
+    "FACTORS", "MAX_KERNEL_SIZE", "SOURCES", "INIT_LABELS", "PATTERN_LABELS", "SOURCE_LABELS",
+    "Settings", "recommended_kernel_size", "custom_size_default", "clamp_settings", "input_image",
+    "UpsampledPicture", "PipelinePicture", "UpsamplingResult", "analyse",
+]
+
+FACTORS = (2, 3, 4)  # the factors the page offers
+MAX_KERNEL_SIZE = 3 * 4  # largest kernel size offered: three times the largest factor
+SOURCES = ("photo", "pattern")
+INPUT_SIDE = 48  # input pixels per side: keeps every interaction well under a second
+DISPLAY_SIDE = 384  # displayed size of the upsampled pictures (pixel repetition)
+PIPELINE_SIDE = 128  # side of the photo sent through the pipeline
+PIPELINE_PHOTO = "astronaut"  # the pipeline's photo when the input is a pattern
+COUNT_SIDE = 16  # input side for the overlap range: large enough for a 12-pixel kernel's border
+RESPONSE_SIDE = 12  # input side (times the factor) of the overlap-count and summed-weight maps
+CONSTANT_SIDE = 24  # constant grey input of the checkerboard table
+EDGE_SIDE = 8  # constant input whose top edge gives the edge weight
+STAMPS = 5  # input pixels in the stamps figure
+
+INIT_LABELS = {"bilinear": "Bilinear", "random": "Random", "nearest": "Nearest-neighbour (box)"}
+PATTERN_LABELS = {"constant": "Constant grey", "ramp": "Ramp", "checkerboard": "Checkerboard", "disc": "Disc"}
+SOURCE_LABELS = {"photo": "A photo", "pattern": "A test pattern"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """One Upsampling-page configuration.
+
+    ``custom_size`` is the kernel size chosen by hand; ``None`` means the
+    recommended size (:func:`recommended_kernel_size`). Choices are
+    checked here (``ValueError`` naming the field); ranges are fitted by
+    :func:`clamp_settings`.
+    """
+
+    factor: int = 2
+    init: str = "bilinear"
+    custom_size: int | None = None
+    source: str = "photo"
+    photo: str = "astronaut"
+    pattern: str = "constant"
+
+    def __post_init__(self):
+        object.__setattr__(self, "factor", whole(self.factor, "factor"))
+        if self.custom_size is not None:
+            object.__setattr__(self, "custom_size", whole(self.custom_size, "custom_size"))
+        if self.init not in INITS:
+            raise ValueError(f"`init` must be one of {', '.join(INITS)}; got {self.init!r}.")
+        if self.source not in SOURCES:
+            raise ValueError(f"`source` must be one of {', '.join(SOURCES)}; got {self.source!r}.")
+        if self.pattern not in PATTERNS:
+            raise ValueError(f"`pattern` must be one of {', '.join(PATTERNS)}; got {self.pattern!r}.")
+        if not isinstance(self.photo, str) or not self.photo:
+            raise ValueError(f"`photo` must be the name of a sample photo, got {self.photo!r}.")
+
+    @property
+    def recommended_size(self) -> int:
+        """``2 f - f % 2`` (bilinear, random) or ``f`` (the box)."""
+        return recommended_kernel_size(self.factor, self.init)[0]
+
+    @property
+    def size(self) -> int:
+        """The kernel size in use: the custom one, else the recommended one."""
+        return self.recommended_size if self.custom_size is None else self.custom_size
+
+    @property
+    def input_name(self) -> str:
+        """The photo or the pattern, whichever the input is."""
+        return self.photo if self.source == "photo" else self.pattern
+
+
+def recommended_kernel_size(factor, init):
+    """The kernel size the page recommends, and its rule as text.
+
+    Examples
+    --------
+    >>> recommended_kernel_size(3, "bilinear"), recommended_kernel_size(3, "nearest")
+    ((5, '2f − f % 2'), (3, 'f'))
+    """
+    if init == "nearest":
+        return whole(factor, "factor"), "f"
+    return kernel_size(factor), "2f − f % 2"
+
+
+def custom_size_default(factor, init):
+    """The kernel-size slider's first value: one more than recommended, at most :data:`MAX_KERNEL_SIZE`.
+
+    Examples
+    --------
+    >>> custom_size_default(2, "bilinear"), custom_size_default(4, "random")
+    (5, 9)
+    """
+    return min(recommended_kernel_size(factor, init)[0] + 1, MAX_KERNEL_SIZE)
+
+
+def clamp_settings(settings, photos=None):
+    """Fit a configuration to what the page offers; return ``(settings, notes)``.
+
+    The factor is brought into ``FACTORS`` (2 to 4), a custom kernel size
+    into 1 to :data:`MAX_KERNEL_SIZE`, and a photo not among ``photos``
+    (when given) is replaced by the default; each change gets a note.
+
+    Examples
+    --------
+    >>> s, notes = clamp_settings(Settings(factor=9, custom_size=40))
+    >>> s.factor, s.custom_size, len(notes)
+    (4, 12, 2)
+    """
+    notes = []
+    factor = min(max(settings.factor, FACTORS[0]), FACTORS[-1])
+    if factor != settings.factor:
+        notes.append(f"The factor {settings.factor} was changed to {factor} (the page offers "
+                     f"{FACTORS[0]} to {FACTORS[-1]}).")
+    size = settings.custom_size
+    if size is not None and size > MAX_KERNEL_SIZE:
+        size = MAX_KERNEL_SIZE
+        notes.append(f"The kernel size {settings.custom_size} was reduced to {size}.")
+    photo = settings.photo
+    if photos is not None and photo not in photos:
+        photo = Settings.photo if Settings.photo in photos else next(iter(photos))
+        notes.append(f"There is no sample photo {settings.photo!r}; showing {photo!r}.")
+    return replace(settings, factor=factor, custom_size=size, photo=photo), notes
+
+
+def _read_only(array):
+    array.flags.writeable = False
+    return array
+
+
+@functools.lru_cache(maxsize=32)
+def _input_picture(source, name):
+    if source == "photo":
+        return _read_only(load_sample(name, max_side=INPUT_SIDE).astype(np.float32) / 255.0)
+    return _read_only(pattern_image(name, INPUT_SIDE, 3))
+
+
+def input_image(settings):
+    """The picture to upsample: float32 ``(48, 48, 3)`` in [0, 1], shared and read-only.
+
+    Raises
+    ------
+    ValueError, OSError
+        When the photo cannot be read.
+    """
+    return _input_picture(settings.source, settings.input_name)
+
+
+@functools.lru_cache(maxsize=16)
+def _pipeline_photo(name):
+    return _read_only(load_sample(name, max_side=PIPELINE_SIDE))
+
+
+@functools.lru_cache(maxsize=64)
+def _transposed_layer(init, factor, size, channels=3):
+    """A Conv2DTranspose (stride ``factor``) initialised with one kernel; built once per setting."""
+    return transposed_conv_layer(make_kernel(init, factor, size), factor, channels)
+
+
+@functools.lru_cache(maxsize=64)
+def _smoothing_layer(init, factor, size, channels=3):
+    """The stride-1 Conv2D of resize-then-convolve, with the same kernel."""
+    return resize_conv_layer(make_kernel(init, factor, size), channels)
+
+
+@functools.lru_cache(maxsize=1)
+def _pipeline():
+    return pipeline_model(3)
+
+
+@functools.lru_cache(maxsize=128)
+def _stamps_png(init, factor, size):
+    """The stamps figure as PNG bytes, rendered once per setting."""
+    return figure_png(stamps_figure(make_kernel(init, factor, size), factor, n=STAMPS))
+
+
+def _display(image):
+    """An upsampled picture clipped to [0, 1] and enlarged by pixel repetition to about 384 px."""
+    scale = max(1, DISPLAY_SIDE // max(image.shape[:2]))
+    return pixelate(np.clip(image, 0.0, 1.0), scale)
+
+
+@dataclass(frozen=True)
+class UpsampledPicture:
+    """One upsampled picture as displayed (clipped, pixel-repeated), with its label."""
+
+    label: str
+    picture: np.ndarray  # float32 (about 384, 384, 3)
+
+
+@dataclass(frozen=True)
+class PipelinePicture:
+    """One stage of the pipeline as displayed: twice its real size."""
+
+    caption: str
+    picture: np.ndarray
+    width: int  # display width in pixels
+
+
+@dataclass(frozen=True)
+class UpsamplingResult:
+    """Everything the Upsampling page shows for one :class:`Settings`."""
+
+    settings: Settings
+    # 1. the kernel and its stamps
+    kernel: np.ndarray  # (k, k) float64
+    stamps_png: bytes  # five stamps stacked, and the stamps per output pixel
+    overlap_range: tuple  # (min, max) stamps overlapping in the interior
+    divides_evenly: bool  # is the kernel size a multiple of the stride?
+    kernel_strength: float  # exact checkerboard strength from the polyphase sums
+    count_shape: tuple  # input (h, w) of the two maps below
+    overlap_counts: np.ndarray  # int (h f, w f): stamps per output pixel
+    summed_weights: np.ndarray  # float32 (h f, w f): the layer's output for a constant 1
+    # 2. upsampled pictures
+    pictures: tuple  # six UpsampledPicture
+    strengths: list  # rows {"method": label, "checkerboard strength": value}
+    strength_margin: int  # border pixels ignored by the strengths
+    interior_max: float  # max |transposed conv - resize| away from the border
+    border_max: float  # ... on the border
+    border_width: int  # pixels of that border at the top/left (f // 2)
+    edge_weight: float  # summed weight reaching the top edge
+    # 3. the pipeline
+    pipeline_shapes: str  # one line per stage: name and real tensor shape
+    pipeline_pictures: tuple  # PipelinePicture per stage
+    pipeline_error: str | None  # why the pipeline could not run
+
+
+def _stamps_and_counts(settings, kernel, layer):
+    factor, size = settings.factor, settings.size
+    counts = overlap_count((COUNT_SIDE, COUNT_SIDE), size, factor)
+    inner = interior(counts, size + factor)
+    small = (RESPONSE_SIDE // factor, RESPONSE_SIDE // factor)
+    response = upsample(np.ones(small + (3,), np.float32), "transposed", factor, layer)[:, :, 0]
+    return dict(
+        kernel=kernel,
+        stamps_png=_stamps_png(settings.init, factor, size),
+        overlap_range=(int(inner.min()), int(inner.max())),
+        divides_evenly=size % factor == 0,
+        kernel_strength=kernel_checkerboard_strength(kernel, factor),
+        count_shape=small,
+        overlap_counts=overlap_count(small, size, factor),
+        summed_weights=response,
+    )
+
+
+def _methods(settings, layer):
+    """The six methods the page compares: (label, method, layer)."""
+    factor, size = settings.factor, settings.size
+    k = kernel_size(factor)
+    return [
+        ("Nearest (tf.image.resize)", "nearest", None),
+        ("Bilinear (tf.image.resize)", "bilinear", None),
+        (f"Transposed conv, bilinear init, {k}×{k}", "transposed", _transposed_layer("bilinear", factor, k)),
+        (f"Transposed conv, random init, {size}×{size}", "transposed", _transposed_layer("random", factor, size)),
+        (f"Resize, then convolve with that random {size}×{size}", "resize_conv",
+         _smoothing_layer("random", factor, size)),
+        (f"Transposed conv, your kernel ({INIT_LABELS[settings.init].lower()}, {size}×{size})",
+         "transposed", layer),
+    ]
+
+
+def _upsampled_pictures(settings, image, layer):
+    factor = settings.factor
+    constant = np.full((CONSTANT_SIDE, CONSTANT_SIDE, 3), 0.5, np.float32)
+    margin = max(settings.size, kernel_size(factor)) + factor
+    pictures, strengths = [], []
+    for label, method, lay in _methods(settings, layer):
+        pictures.append(UpsampledPicture(label, _display(upsample(image, method, factor, lay))))
+        flat = upsample(constant, method, factor, lay)
+        strengths.append({"method": label, "checkerboard strength": round(checkerboard_strength(flat, margin), 4)})
+    cmp = compare_with_resize(image, factor)
+    bilinear_layer = _transposed_layer("bilinear", factor, kernel_size(factor))
+    ones = np.ones((EDGE_SIDE, EDGE_SIDE, 3), np.float32)
+    edge = upsample(ones, "transposed", factor, bilinear_layer)[0, EDGE_SIDE // 2 * factor, 0]
+    return dict(
+        pictures=tuple(pictures),
+        strengths=strengths,
+        strength_margin=margin,
+        interior_max=cmp["interior_max"],
+        border_max=cmp["border_max"],
+        border_width=cmp["border"][0],
+        edge_weight=float(edge),
+    )
+
+
+def _pipeline_stages(settings):
+    name = settings.photo if settings.source == "photo" else PIPELINE_PHOTO
+    try:
+        stages = run_pipeline(_pipeline_photo(name), _pipeline())
+    except (ValueError, OSError) as err:
+        return dict(pipeline_shapes="", pipeline_pictures=(), pipeline_error=str(err))
+    pictures = tuple(
+        # twice the real size, so the pool's halving shows
+        PipelinePicture(f"{s.name} {s.shape[1]}×{s.shape[2]}", pixelate(np.clip(s.image, 0.0, 1.0), 2),
+                        2 * s.shape[2])
+        for s in stages
+    )
+    shapes = "\n".join(f"{s.name:<24} {s.shape}" for s in stages)
+    return dict(pipeline_shapes=shapes, pipeline_pictures=pictures, pipeline_error=None)
+
+
+def analyse(settings, image):
+    """Everything the Upsampling page shows for ``settings`` and the input ``image``.
+
+    Parameters
+    ----------
+    settings : Settings
+        Fitted by :func:`clamp_settings`.
+    image : ndarray, float32, shape (H, W, 3)
+        The picture to upsample (:func:`input_image`).
+
+    Returns
+    -------
+    UpsamplingResult
+
+    Raises
+    ------
+    ImportError
+        When TensorFlow is not installed.
+
+    Notes
+    -----
+    Every figure is computed live with the real layers: the summed weights
+    are the layer's output for a constant image of 1, each checkerboard
+    strength is measured on a constant grey image of 24x24 upsampled by the
+    method, and the pipeline runs a 128-px photo through real Keras layers.
+    """
+    kernel = make_kernel(settings.init, settings.factor, settings.size)
+    layer = _transposed_layer(settings.init, settings.factor, settings.size)
+    return UpsamplingResult(
+        settings=settings,
+        **_stamps_and_counts(settings, kernel, layer),
+        **_upsampled_pictures(settings, image, layer),
+        **_pipeline_stages(settings),
+    )
