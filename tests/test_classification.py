@@ -66,7 +66,17 @@ def test_product_rule_survives_a_zero_probability():
     fused = fuse(probs, "product")
     assert np.all(np.isfinite(fused)) and fused.sum() == pytest.approx(1.0)
     assert fused[2] < 1e-4  # a class no patch believes in stays (near) zero
-    assert fused_label(probs, "product") in (0, 1)
+    assert fused_label(probs, "product") == 1
+
+
+def test_product_rule_floor_keeps_a_class_one_patch_rules_out():
+    # Three patches are sure of class 0, one gives it exactly 0. With the floor of 1e-6 the
+    # zero costs log(1e-6) and class 0 still wins; without it, one zero would veto class 0
+    # and class 1 (0.005 from three patches) would win.
+    probs = np.array([[0.0, 0.9, 0.1], [0.99, 0.005, 0.005], [0.99, 0.005, 0.005], [0.99, 0.005, 0.005]])
+    assert fused_label(probs, "product") == 0
+    geo = np.exp(np.log(np.maximum(probs, 1e-6)).mean(axis=0))
+    np.testing.assert_allclose(fuse(probs, "product"), geo / geo.sum())
 
 
 def test_max_rule():
@@ -121,6 +131,7 @@ def _canvas(opaque_black=False):
 def test_preprocess_vertical_bar_keeps_aspect_and_centres():
     rgba = _canvas()
     rgba[40:240, 20:60] = (200, 30, 30, 255)  # tall bar near the left edge, any colour
+    rgba[140:240, 40:60] = 0  # its lower half half as wide: the mass lies above the box's centre
     x = preprocess_canvas(rgba)
     assert x.shape == (28, 28) and x.dtype == np.float32
     assert 0.0 <= x.min() and x.max() <= 1.0
@@ -130,6 +141,8 @@ def test_preprocess_vertical_bar_keeps_aspect_and_centres():
     assert 3 <= cols[-1] - cols[0] + 1 <= 5  # 200x40 -> 20x4: aspect kept
     com = np.array(np.nonzero(x > 0.5)).mean(axis=1)
     np.testing.assert_allclose(com, [13.5, 13.5], atol=1.0)  # centred by mass, not left
+    # Centring the bounding box instead would leave the mass 1.7 px above the middle.
+    np.testing.assert_allclose(com, [13.5, 13.5], atol=0.5)
 
 
 def test_preprocess_centres_by_centre_of_mass():
