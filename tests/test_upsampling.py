@@ -13,14 +13,26 @@ FACTORS = (1, 2, 3, 4)
 # --------------------------------------------------------------------------
 # an independent reference: transposed convolution by explicit stamping
 # --------------------------------------------------------------------------
-def stamp_reference(image, kernel, stride):
-    """Transposed convolution, 'same' padding as TensorFlow, written as loops."""
+def full_stamps(image, kernel, stride):
+    """The full transposed-convolution output, before any crop, written as loops.
+
+    Input pixel ``(i, j)`` adds ``image[i, j] * kernel`` at ``(i * stride, j * stride)``;
+    the result is ``((h - 1) * stride + k, (w - 1) * stride + k)``.
+    """
     h, w = image.shape
     k = kernel.shape[0]
     full = np.zeros(((h - 1) * stride + k, (w - 1) * stride + k))
     for i in range(h):
         for j in range(w):
             full[i * stride: i * stride + k, j * stride: j * stride + k] += image[i, j] * kernel
+    return full
+
+
+def stamp_reference(image, kernel, stride):
+    """Transposed convolution, 'same' padding as TensorFlow, written as loops."""
+    h, w = image.shape
+    k = kernel.shape[0]
+    full = full_stamps(image, kernel, stride)
     before = max(k - stride, 0) // 2
     out = np.zeros((h * stride, w * stride))
     crop = full[before: before + h * stride, before: before + w * stride]
@@ -65,13 +77,26 @@ def test_bilinear_kernel_symmetry_and_sums(factor):
 
 @pytest.mark.parametrize("factor", FACTORS)
 def test_stamps_of_a_constant_image_sum_to_the_constant(factor):
-    k = up.bilinear_kernel(factor)
-    out = stamp_reference(np.full((7, 7), 0.3), k, factor)
-    inner = up.interior(out, up.border_widths(k.shape[0], factor))
-    np.testing.assert_allclose(inner, 0.3)
-    # total mass: every input pixel contributes f**2 times its value (before the 'same' crop)
-    full = stamp_reference(np.full((7, 7), 0.3), k, factor)
-    assert full.sum() <= 0.3 * 49 * factor**2 + 1e-9
+    c, n = 0.3, 7
+    kernel = up.bilinear_kernel(factor)
+    k = kernel.shape[0]
+    # before the crop: the full output, stamped independently of the library's geometry
+    full = full_stamps(np.full((n, n), c), kernel, factor)
+    assert full.shape == ((n - 1) * factor + k,) * 2
+    # every pixel that all of its stamps reach (from k - f on) receives exactly the constant ...
+    np.testing.assert_allclose(full[k - factor: n * factor, k - factor: n * factor], c)
+    if factor > 1:  # ... and the pixels at the ends of the full grid, which miss stamps, receive less
+        assert full[0, 0] < c and full[-1, -1] < c and full[k - factor - 1, n * factor // 2] < c
+    # total mass before the crop: nothing is lost, every input pixel adds f**2 times its value
+    assert full.sum() == pytest.approx(c * n * n * factor**2, rel=1e-12)
+    # after the crop: the layer's 'same' output is exactly the full output cropped by same_padding ...
+    layer = up.bilinear_upsampling_layer(factor, 1)
+    out = up.upsample(np.full((n, n), c, np.float32), "transposed", factor, layer)
+    before, after = up.same_padding(k, factor)
+    assert before + n * factor + after == full.shape[0]
+    np.testing.assert_allclose(out, full[before: before + n * factor, before: before + n * factor], atol=1e-6)
+    # ... whose interior, away from the borders border_widths names, is the constant
+    np.testing.assert_allclose(up.interior(out, up.border_widths(k, factor)), c, atol=1e-6)
 
 
 def test_bilinear_kernel_other_sizes():
@@ -270,3 +295,30 @@ def test_figures_render():
     assert len(stamps.axes) == 2 and len(heat.axes) == 1
     # one annotation per kernel value
     assert len(heat.axes[0].texts) == 16
+
+
+# --------------------------------------------------------------------------
+# the package: examples that run, and TensorFlow only when a layer is needed
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("module", ["kernels", "stamps", "patterns", "figures", "demo"])
+def test_docstring_examples_run(module):
+    import doctest
+    import importlib
+
+    mod = importlib.import_module(f"patchlab.upsampling.{module}")
+    result = doctest.testmod(mod, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+    if module not in ("patterns",):  # patterns has no examples
+        assert result.attempted > 0
+
+
+def test_importing_the_package_its_demo_and_figures_does_not_import_tensorflow():
+    import subprocess
+    import sys
+
+    code = ("import sys; from patchlab.upsampling import bilinear_weights, kernel_size; "
+            "import patchlab.upsampling.demo, patchlab.upsampling.figures; "
+            "print(sorted(m for m in ('tensorflow', 'keras') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
