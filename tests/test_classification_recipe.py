@@ -81,7 +81,8 @@ def test_command_round_trip_keeps_every_setting():
 def test_command_line_output_path(tmp_path):
     config, out = parse_command_line(["--patch-size", "14"])
     assert config == TrainConfig(14) and out == default_model_path(14)
-    assert parse_command_line(["--patch-size", "14", "--models-dir", str(tmp_path)])[1] == tmp_path / "classifier_p14.keras"
+    in_folder = parse_command_line(["--patch-size", "14", "--models-dir", str(tmp_path)])[1]
+    assert in_folder == tmp_path / "classifier_p14.keras"
     assert parse_command_line(["--patch-size", "14", "--out", str(tmp_path / "x.keras")])[1] == tmp_path / "x.keras"
     with pytest.raises(ValueError, match="command must start"):
         from_command("python train.py --patch-size 14")

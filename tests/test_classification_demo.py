@@ -1,0 +1,183 @@
+"""The Classification page's logic (patchlab.classification.demo), without Streamlit or TensorFlow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from patchlab.classification import demo
+from patchlab.classification.data import gallery_digits
+from patchlab.classification.figures import outlined_input
+from patchlab.classification.inference import DigitClassifier
+from patchlab.classification.preprocess import EMPTY_MESSAGE
+from patchlab.classification.report import EVAL_PATH, read_classification_report
+from patchlab.runtime import ModelUnavailable
+
+
+class FakeModel:
+    def count_params(self):
+        return 160298
+
+
+class FixedClassifier(DigitClassifier):
+    """The real prediction and fusion code on fixed patch probabilities (no network)."""
+
+    def __init__(self, probs, patch_size=18, card=None):
+        super().__init__(FakeModel(), patch_size, card)
+        self.probs = np.asarray(probs, dtype=np.float64)
+
+    def patch_probabilities(self, x28):
+        return self.probs
+
+
+def one_hot_ish(labels, p=0.82):
+    probs = np.full((len(labels), 10), (1 - p) / 9)
+    probs[np.arange(len(labels)), labels] = p
+    return probs
+
+
+def canvas_with_a_bar():
+    rgba = np.zeros((280, 280, 4), np.uint8)
+    rgba[60:220, 130:150] = 255
+    return rgba
+
+
+# --- the every-rule table -------------------------------------------------------------
+
+def test_rule_table_answers_and_confidence_of_every_rule():
+    # One patch is sure of 0, three lean to 1: the vote says 1, the other rules 0.
+    probs = np.array([[0.9, 0.1], [0.4, 0.6], [0.4, 0.6], [0.4, 0.6]])
+    assert demo.rule_table(probs) == [
+        {"fusion rule": "mean of probabilities", "answer": 0, "confidence %": 52.5},
+        {"fusion rule": "normalised product (geometric mean)", "answer": 0, "confidence %": 56.1},
+        {"fusion rule": "max per class", "answer": 0, "confidence %": 60.0},
+        {"fusion rule": "majority vote", "answer": 1, "confidence %": 75.0},
+    ]
+
+
+def test_rule_table_vote_tie_goes_to_the_higher_mean():
+    probs = np.array([[0.0, 0.45, 0.55], [0.0, 0.45, 0.55], [0.0, 0.9, 0.1], [0.0, 0.8, 0.2]])
+    vote = demo.rule_table(probs)[3]
+    assert vote == {"fusion rule": "majority vote", "answer": 1, "confidence %": 50.0}
+
+
+# --- settings -------------------------------------------------------------------------
+
+def test_settings_defaults_are_the_pages():
+    s = demo.Settings()
+    assert (s.patch_size, s.rule, s.source, s.digit, s.brush) == (18, "mean", "Draw", 0, 26)
+
+
+@pytest.mark.parametrize("name, value", [("patch_size", 20), ("patch_size", True), ("rule", "median"),
+                                         ("source", "Upload"), ("digit", "3"), ("brush", 2.5)])
+def test_bad_settings_name_the_argument(name, value):
+    with pytest.raises(ValueError, match=name):
+        demo.Settings(**{name: value})
+
+
+def test_clamp_settings_fits_the_gallery_and_the_brush():
+    s, notes = demo.clamp_settings(demo.Settings(digit=5000, brush=100), 1000)
+    assert (s.digit, s.brush) == (999, 40) and len(notes) == 2 and "#5000" in notes[0]
+    s, notes = demo.clamp_settings(demo.Settings(digit=-1, brush=1), 1000)
+    assert (s.digit, s.brush) == (0, 6) and len(notes) == 2
+    s, notes = demo.clamp_settings(demo.Settings(digit=7), 1000)
+    assert s == demo.Settings(digit=7) and notes == []
+    with pytest.raises(ValueError, match="n_digits"):
+        demo.clamp_settings(demo.Settings(), 0)
+
+
+def test_random_digit_is_seeded_and_in_range():
+    a = [demo.random_digit(1000, np.random.default_rng(3)) for _ in range(2)]
+    assert a[0] == a[1] and 0 <= a[0] < 1000
+
+
+# --- the input --------------------------------------------------------------------------
+
+def test_nothing_drawn_or_an_empty_canvas_is_a_hint():
+    assert demo.digit_input(demo.Settings()).hint == demo.NOTHING_DRAWN
+    empty = demo.digit_input(demo.Settings(), drawing=np.zeros((280, 280, 4), np.uint8))
+    assert empty.hint == EMPTY_MESSAGE and empty.x28 is None
+
+
+def test_drawing_is_preprocessed():
+    got = demo.digit_input(demo.Settings(), drawing=canvas_with_a_bar())
+    assert got.x28.shape == (28, 28) and got.truth is None and got.hint is None and got.gallery is None
+
+
+def test_gallery_digit_its_label_and_the_next_ones():
+    images, labels = gallery_digits()
+    got = demo.digit_input(demo.Settings(source="Test digit gallery", digit=998), gallery=(images, labels))
+    np.testing.assert_array_equal(got.x28, images[998] / np.float32(255))
+    assert got.truth == int(labels[998]) and got.hint is None
+    assert got.gallery.image.shape == (280, 280)
+    np.testing.assert_array_equal(got.gallery.image[::10, ::10], images[998])
+    assert got.gallery.thumbnail_captions == ["#999", "#0", "#1", "#2", "#3", "#4"]  # wraps around
+    np.testing.assert_array_equal(got.gallery.thumbnails[1][::2, ::2], images[0])
+    assert got.gallery.caption.startswith("Held-out test digit #998 ")
+    with pytest.raises(ValueError, match="gallery"):
+        demo.digit_input(demo.Settings(source="Test digit gallery"))
+
+
+# --- the whole view ---------------------------------------------------------------------
+
+CARD = {"training": {"epochs": 20, "steps": 2500, "wall_time_s": 464.2, "seed": 1234}}
+
+
+def test_disagreeing_patches_view():
+    probs = one_hot_ish([3, 3, 5, 3])
+    images, labels = gallery_digits()
+    settings = demo.Settings(source="Test digit gallery", rule="vote", digit=0)
+    view = demo.analyse_digit(settings, gallery=(images, labels),
+                              load_classifier=lambda p: FixedClassifier(probs, p, CARD))
+    assert view.error is None and view.prediction.label == 3
+    assert view.metric == "3" and view.metric_delta == "confidence 75% (vote)"
+    assert view.truth_correct == (int(labels[0]) == 3) and view.truth_message == f"True label: {labels[0]}"
+    assert view.agreement == ("warning", "The patches disagree: top-left → 3, top-right → 3, "
+                                         "bottom-left → 5, bottom-right → 3. Fusion settles it.")
+    assert [caption for _, caption in view.tiles] == ["top-left: 3 (82%)", "top-right: 3 (82%)",
+                                                      "bottom-left: 5 (82%)", "bottom-right: 3 (82%)"]
+    assert view.tiles[3][0].shape == (18 * 8 + 8, 18 * 8 + 8, 3)
+    corners = [(0, 0), (0, 10), (10, 0), (10, 10)]
+    np.testing.assert_array_equal(view.outlined, outlined_input(view.input.x28, corners, 18))
+    assert view.outlined_caption == "What the network gets: 28×28, 4 patches of 18×18"
+    assert view.rules == demo.rule_table(probs)
+    assert view.model_caption == ("Model `classifier_p18.keras`: 160,298 weights, 20 epochs (2500 steps, "
+                                  "464.2 s on 2 CPU threads), seed 1234; model card beside it.")
+    assert view.chart_spec["facet"]["column"]["sort"][-1] == "fused (vote): 3"
+    assert len(view.chart_rows) == 50
+
+
+def test_agreeing_patches_and_the_whole_image():
+    x = demo.Settings(patch_size=18)
+    view = demo.analyse_digit(x, drawing=canvas_with_a_bar(),
+                              load_classifier=lambda p: FixedClassifier(one_hot_ish([1] * 4), p))
+    assert view.agreement[0] == "success" and view.agreement[1].startswith("All four patches agree: top-left → 1")
+    assert view.truth_correct is None and view.model_caption is None  # a drawing; no card
+    whole = demo.analyse_digit(demo.Settings(patch_size=28), drawing=canvas_with_a_bar(),
+                               load_classifier=lambda p: FixedClassifier(one_hot_ish([1]), p))
+    assert whole.agreement == ("info", "Patch size 28 is the whole-image baseline: one patch, nothing to fuse.")
+    assert whole.tiles == [] and whole.rules == [] and whole.patch_names == ["whole image"]
+    assert whole.outlined_caption == "What the network gets: 28×28, 1 patch of 28×28"
+
+
+def test_missing_model_becomes_the_error_and_no_digit_loads_nothing():
+    def missing(p):
+        raise ModelUnavailable(f"No classifier for patch size {p}. Retrain it with: ...")
+
+    view = demo.analyse_digit(demo.Settings(patch_size=22), drawing=canvas_with_a_bar(), load_classifier=missing)
+    assert view.error.startswith("No classifier for patch size 22") and view.prediction is None
+    calls = []
+    view = demo.analyse_digit(demo.Settings(), load_classifier=calls.append)
+    assert calls == [] and view.input.hint == demo.NOTHING_DRAWN and view.error is None
+
+
+# --- the measured tables ------------------------------------------------------------------
+
+def test_accuracy_tables_from_the_saved_report():
+    assert demo.accuracy_tables(None, 18) == demo.AccuracyTables()
+    tables = demo.accuracy_tables(read_classification_report(EVAL_PATH), 14)
+    assert tables.evaluated and tables.has_chart
+    assert [row["patch size"] for row in tables.sizes] == [14, 18, 22, 28]
+    assert [row["classifier"] for row in tables.patches][:2] == ["patch top-left", "patch top-right"]
+    assert len(tables.patches) == 8 and tables.markdown.startswith("| patch size |")
+    assert tables.sizes[0]["product %"] == pytest.approx(98.1, abs=0.05)  # docs/classification.md's table
