@@ -37,7 +37,7 @@ def main() -> None:
     from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
     from patchlab.classification.data import load_split
     from patchlab.classification.drawn import drawn_digits
-    from patchlab.runtime import tensorflow
+    from patchlab.runtime import tensorflow, write_atomically
 
     tf = tensorflow(threads=2)
     x_test, _ = load_split("test")
@@ -80,7 +80,7 @@ def main() -> None:
         "patch_sizes": results,
     }
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_atomically(args.json, (json.dumps(report, indent=2) + "\n").encode())
     print(f"wrote {args.json}")
 
 

@@ -10,7 +10,6 @@ import numpy as np
 from patchlab import MODELS_DIR
 from patchlab.classification.corners import check_patch_size, corner_origins, extract_patches
 from patchlab.classification.fusion import RULES, fuse, fused_label
-from patchlab.classification.recipe import retrain_advice
 from patchlab.runtime import ModelUnavailable, load_model, short_path
 
 
@@ -67,6 +66,10 @@ class DigitClassifier:
             If the file is missing or corrupt, or was trained for another
             patch size; the message names the command that retrains it.
         """
+        # Imported here, not at the top: the package imports this module, and
+        # ``python -m patchlab.classification.recipe`` must find the recipe not yet imported.
+        from patchlab.classification.recipe import retrain_advice
+
         patch_size = check_patch_size(patch_size)
         if path is None:  # the shipped file, named here
             path, allow_outside_models = MODELS_DIR / f"classifier_p{patch_size}.keras", True
