@@ -12,10 +12,10 @@ from patchlab.inpainting import Inpainter, ModelUnavailable, demo, prefill
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.demo import (BRUSH_SIZES, PHOTO_SIDE, SOURCES, TOOLS, Settings, clamp_settings,
                                       drawing_mask, evaluation_summary, mask_id, mask_problem, photo_problem,
-                                      queue_message, result_view, run_fill, sample_label, shipped_first_guess)
+                                      queue_message, result_view, retrain_note, run_fill, sample_label,
+                                      shipped_first_guess)
 from patchlab.inpainting.display import canvas_size
 from patchlab.inpainting.evaluate import read_inpainting_report
-from patchlab.inpainting.infer import RETRAIN
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
@@ -99,7 +99,8 @@ def choose_tools(settings):
         help="Biharmonic is the strongest classical method on the held-out photos, "
              "but it takes about a second per Fill on this server (the others take "
              "a tenth of that), so it is off until you add it.")
-    return clamp_settings(Settings(settings.source, settings.sample, tool, brush, methods), sample_names())
+    settings, _ = clamp_settings(Settings(settings.source, settings.sample, tool, brush, methods), sample_names())
+    return settings  # the widgets offer nothing out of range: no notes
 
 
 def picture_rows(pictures, per_row):
@@ -189,7 +190,7 @@ def main():
     show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
               label="Show the code: the inference path")
     st.caption(f"The shipped model's first guess of the hole: `{shipped_first_guess()}`.")
-    st.caption(f"Retrain the model: `{RETRAIN}`")
+    st.caption(retrain_note())
 
     # Load (and warm up) the shared model while the participant draws, not when they press Fill;
     # later sessions find it loaded. A missing or broken model is reported by Fill.

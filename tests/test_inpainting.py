@@ -15,7 +15,7 @@ from PIL import Image
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.display import canvas_size, colour_levels, error_levels, to_png
-from patchlab.inpainting.infer import DEFAULT_MODEL, RETRAIN, check_inputs, pad_to_multiple
+from patchlab.inpainting.infer import DEFAULT_MODEL, check_inputs, pad_to_multiple
 from patchlab.inpainting.masks import (
     TUTORIAL_SQUARE, brush_mask, canvas_to_mask, mask_batch, random_mask, square_mask,
 )
@@ -116,6 +116,40 @@ def test_canvas_fit_with_offset_and_letterbox():
     expected = np.zeros((50, 100), bool)
     expected[0:10, 0:10] = True
     np.testing.assert_array_equal(m, expected)
+
+
+# Image (h, w); the photo's natural size (w, h) as the browser reports it; canvas px per natural px
+# (x, y); offsets (x, y). Scales and offsets differ in x and y, and the images are not square, so a
+# mapping that swaps x and y anywhere (scales, offsets, natural sizes, axes) marks other pixels.
+FITS = [
+    ((50, 80), (160, 200), (1.5, 0.5), (7.0, 12.0)),  # 3 x 2 canvas px per image px, natural != image
+    ((60, 90), (90, 60), (1.7, 2.3), (13.4, 5.6)),  # fractional scales and offsets
+    ((90, 40), (120, 90), (0.6, 2.5), (3.3, 21.7)),  # a tall image, natural 3x wider than the image
+    ((120, 160), (160, 120), (4.0, 3.25), (0.0, 31.5)),  # a letterboxed canvas larger than 500 px
+]
+
+
+@pytest.mark.parametrize("shape, natural, scale, offset", FITS)
+def test_canvas_fit_with_unequal_scales_and_offsets_maps_x_and_y_apart(shape, natural, scale, offset):
+    import math
+
+    h, w = shape
+    fit = {"natural_width": natural[0], "natural_height": natural[1], "scale_x": scale[0],
+           "scale_y": scale[1], "offset_x": offset[0], "offset_y": offset[1]}
+    sx, sy = scale[0] * natural[0] / w, scale[1] * natural[1] / h  # canvas px per image px
+    ox, oy = offset
+    canvas_h, canvas_w = math.ceil(oy + sy * h) + 9, math.ceil(ox + sx * w) + 5  # margins below, right
+    r0, r1, c0, c1 = h // 10, h // 3, w // 4, (4 * w) // 5  # an image block, not square
+    rgba = np.zeros((canvas_h, canvas_w, 4), np.uint8)
+    # the canvas pixels that lie wholly inside image rows r0..r1-1 and columns c0..c1-1
+    rgba[math.ceil(oy + sy * r0):math.floor(oy + sy * r1), math.ceil(ox + sx * c0):math.floor(ox + sx * c1), 3] = 255
+    rgba[:math.floor(oy), :, 3] = 255  # margins: outside the image, ignored
+    rgba[:, :math.floor(ox), 3] = 255
+    rgba[math.ceil(oy + sy * h):, :, 3] = 255
+    rgba[:, math.ceil(ox + sx * w):, 3] = 255
+    expected = np.zeros(shape, bool)
+    expected[r0:r1, c0:c1] = True
+    np.testing.assert_array_equal(canvas_to_mask(rgba, shape + (3,), fit), expected)
 
 
 @settings(max_examples=30, deadline=None)
@@ -246,6 +280,36 @@ def test_known_pixels_unchanged_any_size(tiny, shape):
     assert not np.array_equal(out[mask], image[mask])
 
 
+@pytest.fixture(scope="module")
+def tiny_seed(tmp_path_factory):
+    """The tutorial's network, untrained, loaded through Inpainter (its output does not keep known pixels)."""
+    import keras
+
+    from patchlab.inpainting.model import build_seed
+
+    keras.utils.set_random_seed(0)
+    path = tmp_path_factory.mktemp("models") / "tiny_seed.keras"
+    build_seed().save(path)
+    return Inpainter.load(path, allow_outside_models=True)
+
+
+@pytest.mark.parametrize("shape", [(44, 44), (45, 53), (60, 97)])  # the valid convolutions need >= 44 px
+def test_tutorial_network_keeps_known_pixels_exactly_through_inpainter(tiny_seed, shape):
+    # The U-Net composites internally, so only the tutorial's network shows whether
+    # Inpainter itself puts the known pixels back.
+    assert tiny_seed.arch == "seed"
+    rng = np.random.default_rng(sum(shape))
+    image = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+    mask = random_mask(shape, seed=2, kind="brush")
+    raw = tiny_seed._run(image[None].astype(np.float32) / 255, mask[None, :, :, None].astype(np.float32))[0]
+    raw = np.clip(np.rint(raw * 255), 0, 255).astype(np.uint8)
+    assert (raw[~mask] != image[~mask]).mean() > 0.5  # the network alone changes the known pixels
+    out = tiny_seed.inpaint(image, mask)
+    assert out.shape == image.shape and out.dtype == np.uint8
+    np.testing.assert_array_equal(out[~mask], image[~mask])
+    np.testing.assert_array_equal(out[mask], raw[mask])  # the hole is the network's fill
+
+
 def test_large_images_go_through_overlapping_tiles(tiny):
     image = np.random.default_rng(1).integers(0, 256, (150, 211, 3), dtype=np.uint8)
     mask = np.zeros((150, 211), bool)
@@ -366,17 +430,39 @@ def test_bad_inputs_are_refused_with_names(tiny):
 
 def test_load_refuses_missing_corrupt_and_outside_paths(tmp_path):
     from patchlab.inpainting.infer import MODELS_DIR
+    from patchlab.inpainting.recipe import retrain_command
 
     with pytest.raises(ValueError, match="only loaded from"):
         Inpainter.load(tmp_path / "x.keras")
     with pytest.raises(ModelUnavailable) as missing:
         Inpainter.load(MODELS_DIR / "does-not-exist.keras")
-    assert RETRAIN in str(missing.value)
+    assert retrain_command("inpainting") in str(missing.value)
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"not a zip file")
     with pytest.raises(ModelUnavailable) as corrupt:
         Inpainter.load(broken, allow_outside_models=True)
-    assert "could not be loaded" in str(corrupt.value) and RETRAIN in str(corrupt.value)
+    assert "could not be loaded" in str(corrupt.value) and retrain_command("inpainting") in str(corrupt.value)
+
+
+def test_unavailable_models_name_the_recipe_that_reproduces_them(monkeypatch, tmp_path):
+    # The message names the command that remakes the shipped file, how long it takes, and for
+    # the U-Net what the shorter recipe gives; the tutorial network's file gets its own recipe.
+    import patchlab.inpainting.infer as infer
+    from patchlab.inpainting.recipe import retrain_advice, retrain_command
+
+    assert infer.recipe_for(infer.MODELS_DIR / "inpainting.keras") == "inpainting"
+    assert infer.recipe_for(infer.MODELS_DIR / "inpainting_seed.keras") == "inpainting_seed"
+    assert infer.recipe_for(tmp_path / "anything.keras") == "inpainting"
+    monkeypatch.setattr(infer, "DEFAULT_MODEL", infer.MODELS_DIR / "missing-for-this-test.keras")
+    with pytest.raises(ModelUnavailable) as missing:
+        Inpainter.load()
+    message = str(missing.value)
+    command, about, shorter = retrain_advice("inpainting").splitlines()
+    assert f"Retrain it with:\n\n    {command}\n\n" in message and command == retrain_command()
+    assert about[1:] in message and shorter in message and "inpainting_quick" in message
+    seed_note = infer.retrain_message(infer.MODELS_DIR / "inpainting_seed.keras")
+    assert seed_note.startswith(retrain_command("inpainting_seed") + "\n\n")
+    assert "inpainting_quick" not in seed_note
 
 
 def test_pad_to_multiple():

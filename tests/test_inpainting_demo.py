@@ -74,13 +74,16 @@ def test_settings_keep_methods_as_a_tuple():
 
 def test_clamp_settings_brings_each_field_into_range():
     samples = ["astronaut", "coffee", HELD_OUT[0]]
-    s = clamp_settings(Settings(sample="nope", brush=1, methods=("biharmonic", "magic", "telea", "biharmonic")),
-                       samples)
+    s, notes = clamp_settings(
+        Settings(sample="nope", brush=1, methods=("biharmonic", "magic", "telea", "biharmonic")), samples)
     assert (s.sample, s.brush, s.methods) == (HELD_OUT[0], 5, ("biharmonic", "telea"))
-    assert clamp_settings(Settings(brush=61), samples).brush == 60
+    assert notes == ["The brush size 1 px was limited to 5 px.",
+                     "Unknown methods were left out: magic (known: telea, ns, biharmonic, harmonic).",
+                     f"There is no sample photo 'nope'; showing {HELD_OUT[0]!r}."]
+    assert clamp_settings(Settings(brush=61), samples)[0].brush == 60
     kept = Settings(source="Upload your own", sample="coffee", tool="Rectangle", brush=33, methods=("ns",), zoom=False)
-    assert clamp_settings(kept, samples) == kept
-    assert clamp_settings(Settings(sample="nope"), ["coffee", "astronaut"]).sample in ("coffee", HELD_OUT[0])
+    assert clamp_settings(kept, samples) == (kept, [])
+    assert clamp_settings(Settings(sample="nope"), ["coffee", "astronaut"])[0].sample in ("coffee", HELD_OUT[0])
     with pytest.raises(ValueError, match="`samples`"):
         clamp_settings(Settings(), [])
 
@@ -278,3 +281,12 @@ def test_shipped_first_guess_follows_the_card(tmp_path, monkeypatch):
     assert demo.shipped_first_guess() == "pull_push_fill"  # no card: the oldest models' guess
     path.with_suffix(".json").write_text(json.dumps({"prefill": "harmonic"}))
     assert demo.shipped_first_guess() == "harmonic_fill"
+
+
+def test_retrain_note_names_the_shipped_recipe_its_time_and_the_shorter_one():
+    from patchlab.inpainting.recipe import RECIPES, retrain_advice, retrain_command
+
+    note = demo.retrain_note()
+    assert note.startswith(f"Retrain the model: `{retrain_command('inpainting')}` — ")
+    assert RECIPES["inpainting"].about in note and retrain_command("inpainting_quick") in note
+    assert note.endswith(retrain_advice("inpainting").splitlines()[-1])

@@ -11,6 +11,7 @@ from patchlab.images import limit_size, load_sample
 from patchlab.inpainting.data import HELD_OUT
 from patchlab.inpainting.display import canvas_size
 from patchlab.inpainting.infer import DEFAULT_MODEL
+from patchlab.inpainting.recipe import retrain_advice, retrain_command
 from patchlab.ui.canvas import inject_key
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "inpainting.py")
@@ -84,10 +85,18 @@ def test_missing_or_corrupt_model_is_explained_and_classical_methods_still_run(t
         at.button(key="fill").click().run()
         assert not at.exception
         message = " ".join(e.value for e in at.error)
-        assert "U-Net is not available" in message and "python -m patchlab.inpainting.train" in message
+        assert "U-Net is not available" in message and retrain_command("inpainting") in message
         assert list(at.table[0].value["method"]) == ["OpenCV Telea"]
     finally:
         st.cache_resource.clear()
+
+
+def test_page_names_the_recipe_of_the_shipped_model():
+    # The command the page offers is the recipe that made models/inpainting.keras, with its time.
+    at = _page()
+    captions = [c.value for c in at.caption]
+    command, about, shorter = retrain_advice("inpainting").splitlines()
+    assert f"Retrain the model: `{retrain_command('inpainting')}` — {about} {shorter}" in captions
 
 
 def test_empty_drawing_gets_a_message_not_a_traceback():

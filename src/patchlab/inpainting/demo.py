@@ -28,13 +28,14 @@ from patchlab.inpainting.evaluate import LABELS, format_table, region_metrics
 from patchlab.inpainting.infer import MIN_SIDE
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting.prefill import prefill_function
+from patchlab.inpainting.recipe import retrain_advice
 from patchlab.memory import release_free_memory
 from patchlab.runtime import ModelUnavailable, read_card
 
 __all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "Settings", "clamp_settings", "sample_photo",
            "sample_label", "photo_problem", "drawing_mask", "mask_id", "mask_problem", "queue_message",
            "FillResult", "run_fill", "ResultView", "result_view", "EvaluationSummary", "evaluation_summary",
-           "shipped_first_guess"]
+           "shipped_first_guess", "retrain_note"]
 
 #: Photos are downscaled so their longer side is at most this, so Fill answers within about a second.
 PHOTO_SIDE = 512
@@ -101,27 +102,38 @@ class Settings:
 
 
 def clamp_settings(settings, samples):
-    """Bring a configuration into range; return the corrected :class:`Settings`.
+    """Fit a configuration to what the page offers; return ``(settings, notes)``.
 
     The brush is clipped to :data:`BRUSH_SIZES`; unknown and repeated
     methods are dropped (the order is kept); a sample that is not among
     ``samples`` becomes the first held-out photo (or the first sample).
+    ``notes`` has one sentence per change.
 
     Examples
     --------
-    >>> s = clamp_settings(Settings(brush=500, methods=("ns", "magic", "ns")), ["astronaut"])
+    >>> s, notes = clamp_settings(Settings(brush=500, methods=("ns", "magic", "ns")), ["astronaut"])
     >>> s.brush, s.methods, s.sample
     (60, ('ns',), 'astronaut')
+    >>> notes[0]
+    'The brush size 500 px was limited to 60 px.'
     """
     samples = list(samples)
     if not samples:
         raise ValueError("`samples` must name at least one sample photo.")
+    notes = []
+    brush = int(min(max(settings.brush, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
+    if brush != settings.brush:
+        notes.append(f"The brush size {settings.brush} px was limited to {brush} px.")
+    methods = tuple(dict.fromkeys(m for m in settings.methods if m in CLASSICAL))
+    unknown = [m for m in settings.methods if m not in CLASSICAL]
+    if unknown:
+        notes.append(f"Unknown methods were left out: {', '.join(unknown)} "
+                     f"(known: {', '.join(CLASSICAL)}).")
     sample = settings.sample
     if sample not in samples:
         sample = HELD_OUT[0] if HELD_OUT[0] in samples else samples[0]
-    brush = int(min(max(settings.brush, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
-    methods = tuple(dict.fromkeys(m for m in settings.methods if m in CLASSICAL))
-    return Settings(settings.source, sample, settings.tool, brush, methods, settings.zoom)
+        notes.append(f"There is no sample photo {settings.sample!r}; showing {sample!r}.")
+    return Settings(settings.source, sample, settings.tool, brush, methods, settings.zoom), notes
 
 
 def sample_photo(name):
@@ -400,3 +412,9 @@ def evaluation_summary(report):
 def shipped_first_guess():
     """The name of the first-guess function the shipped model was trained with (from its card)."""
     return prefill_function(read_card(infer.DEFAULT_MODEL).get("prefill")).__name__
+
+
+def retrain_note():
+    """How to retrain the shipped model, for the page: the recipe's command, how long it takes, the shorter recipe."""
+    command, *about = retrain_advice("inpainting").splitlines()
+    return f"Retrain the model: `{command}` — {' '.join(about)}"

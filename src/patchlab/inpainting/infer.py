@@ -35,15 +35,16 @@ import numpy as np
 
 from patchlab import MODELS_DIR
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
+from patchlab.inpainting.recipe import SHIPPED, retrain_advice, retrain_command
 from patchlab.patches import patchify, unpatchify
 from patchlab.runtime import ModelUnavailable, card_path, load_model, short_path, tensorflow
 
-__all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "FLIPS", "RETRAIN",
-           "check_inputs", "context_box", "pad_to_multiple"]
+__all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFAULT_CONTEXT", "FLIPS",
+           "recipe_for", "retrain_message", "check_inputs", "context_box", "pad_to_multiple"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
-RETRAIN = ("python -m patchlab.inpainting.train --arch unet --loss l1+l2 --loss-average image "
-           "--batch 8 --steps 4000 --out models/inpainting.keras")
+# Temporary: tests/test_inpainting_training.py still imports it; use recipe.retrain_command.
+RETRAIN = retrain_command()
 #: Smallest image side the model accepts.
 MIN_SIDE = 16
 #: Pixels of context kept around the hole of a photo larger than a tile. Measured on
@@ -55,6 +56,29 @@ DEFAULT_CONTEXT = 96
 #: Most views of the hole the U-Net averages (1, 2 or 4; see :meth:`Inpainter.flips_for`).
 FLIPS = 4
 _FLIP_AXES = ((), (2,), (1,), (1, 2))  # as-is, left-right, top-bottom, both: axes of (B, H, W, C)
+
+
+def recipe_for(path):
+    """The name of the recipe that reproduces the model file at ``path``.
+
+    The tutorial's network for ``models/inpainting_seed.keras``; the shipped
+    U-Net's for ``models/inpainting.keras`` and any other path.
+    """
+    return SHIPPED.get(short_path(path), "inpainting")
+
+
+def retrain_message(path):
+    """How to get a working model at ``path`` back: the command, indented on its own line, then its cost.
+
+    What every :class:`ModelUnavailable` of :meth:`Inpainter.load` ends
+    with (after "Retrain it with:"): the command that reproduces the model
+    (:func:`patchlab.inpainting.recipe.retrain_command`), then how long it
+    takes on this CPU and, for the U-Net, what the shorter recipe gives
+    (:func:`patchlab.inpainting.recipe.retrain_advice`).
+    """
+    command, *about = retrain_advice(recipe_for(path)).splitlines()
+    note = " ".join(about)
+    return f"{command}\n\n{note[:1].upper()}{note[1:]}" if note else command
 
 
 def check_inputs(image, mask):
@@ -182,14 +206,15 @@ class Inpainter:
         """
         if path is None:  # the shipped file, named here
             path, allow_outside_models = DEFAULT_MODEL, True
-        model, card = load_model(path, what="inpainting model", retrain=RETRAIN,
+        model, card = load_model(path, what="inpainting model", retrain=retrain_message(path),
                                  allow_outside_models=allow_outside_models)
         try:
             prefill_function(card.get("prefill"))
         except ValueError as exc:  # a hand-edited card
             raise ModelUnavailable(
                 f"The model card {short_path(card_path(path))} names an unknown first guess "
-                f"{card['prefill']!r} (known: {', '.join(PREFILLS)}). Retrain the model with:\n\n    {RETRAIN}"
+                f"{card['prefill']!r} (known: {', '.join(PREFILLS)}). Retrain the model with:\n\n"
+                f"    {retrain_message(path)}"
             ) from exc
         arch = "unet" if isinstance(model.input, dict) or len(model.inputs) == 2 else "seed"
         tile = tile_size or card.get("tile_size") or 288
