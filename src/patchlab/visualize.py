@@ -11,7 +11,8 @@ import functools
 import numpy as np
 from PIL import Image, ImageDraw
 
-__all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap", "window_profile"]
+__all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap_with_colour_bar",
+           "window_profile"]
 
 
 def to_uint8(image):
@@ -166,7 +167,7 @@ def error_map(a, b, cmap="magma", vmax=None):
     return colorize(err, cmap, vmin=0.0, vmax=vmax if vmax is not None else max(float(err.max()), 1e-12)), float(err.max())
 
 
-def heatmap(values, cmap="viridis", label="", width=384):
+def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384):
     """A heat map with a labelled colour bar, as one RGB uint8 picture.
 
     Drawn with NumPy and Pillow (no matplotlib figure), so it is cheap

@@ -1,21 +1,33 @@
 """What the Patches page computes, as pure functions.
 
-:func:`analyse` runs the patch engine on one image and geometry and returns
-everything the page shows (arrays, counts and the engine's own timings);
-:func:`parse_query` turns URL query parameters into validated settings so a
-configuration can be shared by link.
+The page reads its widgets into :class:`Settings` (seeded from the URL by
+:func:`parse_query`, fitted to the photo by :func:`clamp_settings`, written
+back by :func:`to_query`) and calls :func:`analyse_photo`, which returns a
+:class:`PatchesResult` with everything the page shows: the engine's
+:class:`PatchReport` (arrays, counts and the engine's own timings, from
+:func:`analyse`), the pictures and the captions' figures.
 """
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from patchlab import patches as engine
+from patchlab.visualize import (
+    draw_patch_grid,
+    error_map,
+    heatmap_with_colour_bar,
+    montage,
+    to_uint8,
+    window_profile,
+)
 
-__all__ = ["Settings", "parse_query", "to_query", "clamp_settings", "PatchReport", "analyse",
+__all__ = ["Settings", "parse_query", "to_query", "clamp_settings", "grid_size", "PatchReport",
+           "analyse", "PatchesResult", "analyse_photo", "geometry_pictures", "format_bytes",
            "MERGE_BUDGET_BYTES", "warm_up"]
 
 #: The page never reads or allocates more than this for one merge (~256 MB of float32).
@@ -237,3 +249,131 @@ def analyse(image, patch_size, stride, window="uniform", edge="valid", budget_by
         timings_ms=timings,
         skipped=skipped,
     )
+
+
+def grid_size(settings, image_shape):
+    """``(nh, nw)``: patch rows and columns of ``settings`` on an image of ``image_shape``.
+
+    Raises ValueError (from the patch engine) for a geometry it refuses.
+    """
+    return engine.grid_shape(image_shape, settings.patch, settings.stride, settings.edge)
+
+
+@functools.lru_cache(maxsize=64)
+def geometry_pictures(shape, patch, stride, window, edge):
+    """Coverage and weight-map heat maps (read-only): they depend on the geometry only."""
+    cov = engine.coverage(shape, patch, stride, edge).astype(float)
+    wmap = engine.weight_map(shape, patch, stride, window, edge)
+    cov[cov == 0] = np.nan  # drawn grey: no patch reaches these pixels
+    wmap[wmap == 0] = np.nan
+    pictures = (heatmap_with_colour_bar(cov, "viridis", "patches per pixel"),
+                heatmap_with_colour_bar(wmap, "magma", "merge weight"))
+    for picture in pictures:
+        picture.flags.writeable = False
+    return pictures
+
+
+@dataclass
+class PatchesResult:
+    """Everything the Patches page shows for one photo and one :class:`Settings`."""
+
+    settings: Settings
+    report: PatchReport
+    image_shape: tuple       # (H, W, C) of the photo the page works on
+    highlight_index: tuple   # (row, column) of the highlighted patch in the grid
+    grid_picture: np.ndarray  # the photo with patch outlines, the highlighted one in orange
+    grid_step: int           # 1: every outline drawn, else every grid_step-th row and column
+    patch_picture: np.ndarray  # the highlighted patch, uint8
+    montage: np.ndarray      # a sample of patches as tiles
+    montage_count: int       # how many patches the montage shows
+    coverage_picture: np.ndarray
+    weights_picture: np.ndarray
+    window_profile: dict     # columns of the window-profile line chart
+    merged_picture: np.ndarray | None  # unpatchify(patchify(x)), None when the merge was skipped
+    error_picture: np.ndarray | None   # |merged - x| on covered pixels
+    timing_caption: str
+    uncovered_warning: str | None  # None when every pixel is covered
+    copy_size: str                 # what a contiguous copy of the patches would need, in words
+
+
+def analyse_photo(photo, settings, budget_bytes=MERGE_BUDGET_BYTES):
+    """Run :func:`analyse` on a uint8 photo and draw every picture the page shows.
+
+    Parameters
+    ----------
+    photo : ndarray of uint8, shape (H, W, 3)
+    settings : Settings
+        Already fitted to the photo (:func:`clamp_settings`); ``highlight``
+        must be a patch number of its grid.
+
+    Returns
+    -------
+    PatchesResult
+
+    Raises
+    ------
+    ValueError
+        For a geometry the patch engine refuses.
+    """
+    x = photo.astype(np.float32) / 255.0
+    report = analyse(x, settings.patch, settings.stride, settings.window, settings.edge, budget_bytes)
+    i, j = divmod(settings.highlight, report.grid[1])
+    grid_picture, grid_step = draw_patch_grid(photo, report.origins_y, report.origins_x,
+                                              settings.patch, (i, j))
+    tiles, picked = montage(report.patches, count=64)
+    coverage_picture, weights_picture = geometry_pictures(
+        x.shape, tuple(settings.patch), tuple(settings.stride), settings.window, settings.edge)
+    merged_picture = error_picture = None
+    if report.merged is not None:
+        covered = report.coverage > 0
+        error_picture, _ = error_map(report.merged * covered[:, :, None], x * covered[:, :, None])
+        merged_picture = to_uint8(report.merged)
+    return PatchesResult(
+        settings=settings,
+        report=report,
+        image_shape=x.shape,
+        highlight_index=(i, j),
+        grid_picture=grid_picture,
+        grid_step=grid_step,
+        patch_picture=to_uint8(report.patches[i, j]),
+        montage=tiles,
+        montage_count=len(picked),
+        coverage_picture=coverage_picture,
+        weights_picture=weights_picture,
+        window_profile=window_profile(report.window_x, settings.stride[1]),
+        merged_picture=merged_picture,
+        error_picture=error_picture,
+        timing_caption=_timing_caption(report.timings_ms, x.shape),
+        uncovered_warning=_uncovered_warning(report.uncovered, settings),
+        copy_size=format_bytes(report.copy_bytes),
+    )
+
+
+def _timing_caption(t, shape):
+    caption = (
+        f"Engine timings for this image ({shape[1]}×{shape[0]}×{shape[2]}, float32): "
+        f"patchify {t['patchify'] * 1e3:.0f} µs · coverage {t['coverage'] * 1e3:.0f} µs · "
+        f"weight map {t['weight_map'] * 1e3:.0f} µs"
+    )
+    if "unpatchify" in t:
+        caption += f" · unpatchify {t['unpatchify']:.1f} ms"
+    return caption
+
+
+def _uncovered_warning(uncovered, settings):
+    if not uncovered:
+        return None
+    gaps = max(np.subtract(settings.stride, settings.patch)) > 0
+    return (
+        f"{uncovered:,} pixels are covered by no patch (shown grey). "
+        + ("The stride is larger than the patch. " if gaps else "")
+        + ("Choose edge = pad or shift to cover the border." if settings.edge == "valid" else "")
+    )
+
+
+def format_bytes(n):
+    """``n`` bytes in words: ``"512 B"``, ``"1.5 MB"``."""
+    for unit in ("B", "KB", "MB", "GB", "TB"):
+        if n < 1024 or unit == "TB":
+            return f"{n:,.0f} {unit}" if unit == "B" else f"{n:,.1f} {unit}"
+        n /= 1024
