@@ -63,7 +63,7 @@ evaluate: $(STAMP)
 
 # Retrain every shipped model from scratch (seeded; about 7 h 30 min on 2 CPU cores; downloads OpenCV's sample photos from PyPI and four Debian wallpaper packages once)
 train: $(STAMP)
-	for p in 14 18 22 28; do $(PY) -m patchlab.classification.train --patch-size $$p || exit 1; done
+	$(PY) -m patchlab.classification.recipe --run
 	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --loss l1+l2 --size 192 --batch 8 --steps 2000 --no-eval --out models/inpainting_stage1.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage1.keras --loss l1+l2 --size 256 --batch 6 --steps 2000 --lr 5e-4 --no-eval --out models/inpainting_stage2.keras
 	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage2.keras --loss l1+l2 --size 256 --batch 6 --steps 1200 --lr 3e-4 --no-eval --out models/inpainting_stage3.keras

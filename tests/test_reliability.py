@@ -164,7 +164,7 @@ def test_runs_do_not_reset_keras_or_drop_the_shared_model(monkeypatch):
 def test_loaders_refuse_models_outside_the_models_folder(tmp_path):
     from patchlab.classification import DigitClassifier
     from patchlab.inpainting import Inpainter
-    from patchlab.tf_runtime import check_model_path
+    from patchlab.runtime import check_model_path
 
     outside = tmp_path / "classifier_p18.keras"
     outside.write_bytes((MODELS_DIR / "classifier_p18.keras").read_bytes())  # a perfectly good model
