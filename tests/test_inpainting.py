@@ -293,7 +293,7 @@ def tiny_seed(tmp_path_factory):
     return Inpainter.load(path, allow_outside_models=True)
 
 
-@pytest.mark.parametrize("shape", [(44, 44), (45, 53), (60, 97)])  # the valid convolutions need >= 44 px
+@pytest.mark.parametrize("shape", [(16, 16), (37, 53), (44, 44), (60, 97), (100, 30)])
 def test_tutorial_network_keeps_known_pixels_exactly_through_inpainter(tiny_seed, shape):
     # The U-Net composites internally, so only the tutorial's network shows whether
     # Inpainter itself puts the known pixels back.
@@ -471,6 +471,8 @@ def test_pad_to_multiple():
     assert padded.shape == (2, 48, 64, 3) and hw == (37, 50)
     padded, _ = pad_to_multiple(np.zeros((1, 256, 256, 3)), 8, offset=4)
     assert padded.shape[1] % 8 == 4 and padded.shape[1] >= 256
+    padded, hw = pad_to_multiple(np.zeros((1, 16, 37, 3)), 8, offset=4, minimum=44)
+    assert padded.shape == (1, 44, 44, 3) and hw == (16, 37)  # the tutorial network's smallest input
 
 
 @pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed yet")

@@ -47,6 +47,9 @@ DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
 RETRAIN = retrain_command()
 #: Smallest image side the model accepts.
 MIN_SIDE = 16
+#: Smallest side the tutorial's network can run on (three pairs of valid 3x3 convolutions and
+#: two poolings leave at least one pixel); smaller photos are reflect-padded up to it.
+SEED_MIN_SIDE = 44
 #: Pixels of context kept around the hole of a photo larger than a tile. Measured on
 #: the held-out photos at 512 px (squares, brush strokes, rectangles; 4 masks each):
 #: masked PSNR as good as running every tile or better (the region then fits one batch
@@ -128,10 +131,11 @@ def context_box(mask, margin):
             max(0, cols[0] - margin), min(w, cols[-1] + 1 + margin))
 
 
-def pad_to_multiple(x, multiple, offset=0):
+def pad_to_multiple(x, multiple, offset=0, minimum=0):
     """Reflect-pad a batch ``(B, H, W, C)`` at the bottom/right.
 
-    Pads each side to the next ``multiple * k + offset`` at or above it.
+    Pads each side to the next ``multiple * k + offset`` at or above it
+    (and at or above ``minimum``).
 
     Returns
     -------
@@ -139,8 +143,9 @@ def pad_to_multiple(x, multiple, offset=0):
     (h, w) : the original size, to crop back to.
     """
     h, w = x.shape[1:3]
-    th = h + (offset - h) % multiple
-    tw = w + (offset - w) % multiple
+    th, tw = max(h, minimum), max(w, minimum)
+    th += (offset - th) % multiple
+    tw += (offset - tw) % multiple
     if (th, tw) == (h, w):
         return x, (h, w)
     return np.pad(x, ((0, 0), (0, th - h), (0, tw - w), (0, 0)), mode="symmetric"), (h, w)
@@ -263,8 +268,8 @@ class Inpainter:
             x, (h, w) = pad_to_multiple(images, 16)
             m, _ = pad_to_multiple(masks, 16)
             out = self._forward(tf.constant(x), tf.constant(m))
-        else:  # the tutorial's valid convolutions need sides 8 k + 4
-            x, (h, w) = pad_to_multiple(images * (1 - masks), 8, offset=4)
+        else:  # the tutorial's valid convolutions need sides 8 k + 4, at least 44
+            x, (h, w) = pad_to_multiple(images * (1 - masks), 8, offset=4, minimum=SEED_MIN_SIDE)
             out = self._forward(tf.constant(x))
         return np.asarray(out)[:, :h, :w]
 
