@@ -164,7 +164,7 @@ def main():
 
     # ------------------------------------------------------------ the results
     result = st.session_state.get(RESULT_KEY)
-    if result is None or not result.is_for(photo_id):
+    if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
         st.info("Paint over part of the photo, then press **Fill**.")
     else:
         for message in result.errors:
