@@ -91,11 +91,12 @@ def page_times():
     from streamlit.testing.v1 import AppTest
 
     at = AppTest.from_file(str(ROOT / "pages" / "upsampling.py"), default_timeout=180)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), time.process_time()
     at.run()
     first = (time.perf_counter() - t) * 1e3
+    first_cpu = (time.process_time() - c) * 1e3
     assert not at.exception, at.exception
-    print(f"first run (imports TensorFlow, builds layers) {first:.0f} ms")
+    print(f"first run (builds layers, renders the first figures) {first:.0f} ms wall, {first_cpu:.0f} ms CPU")
     rows = []
     for kind, key, value in CHANGES:
         widget = getattr(at, kind)(key=key)
@@ -112,8 +113,8 @@ def page_times():
         print(f"{key:>8} = {value!s:<13} rerun {ms:7.1f} ms wall, {cpu:7.1f} ms CPU")
     times = [r["ms"] for r in rows]
     cpus = [r["cpu_ms"] for r in rows]
-    summary = {"first_run_ms": round(first, 1), "median_ms": statistics.median(times),
-               "max_ms": max(times), "median_cpu_ms": statistics.median(cpus),
+    summary = {"first_run_ms": round(first, 1), "first_run_cpu_ms": round(first_cpu, 1),
+               "median_ms": statistics.median(times), "max_ms": max(times), "median_cpu_ms": statistics.median(cpus),
                "max_cpu_ms": max(cpus), "target_ms": 1000, "load_average": os.getloadavg()[0]}
     print(f"median {summary['median_ms']:.0f} ms, max {summary['max_ms']:.0f} ms wall "
           f"(CPU: median {summary['median_cpu_ms']:.0f} ms, max {summary['max_cpu_ms']:.0f} ms; "
