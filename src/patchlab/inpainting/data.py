@@ -9,7 +9,6 @@ original tutorial did with a folder of mountain photos.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,15 +47,6 @@ class Photo:
     name: str
     source: str
     image: np.ndarray  # (H, W, 3) uint8
-
-
-def write_atomically(path, data):
-    """Write ``data`` (bytes) to ``path`` through a ``.partial`` file, so an interrupted
-    run never leaves half a file where a complete one is expected."""
-    path = Path(path)
-    partial = path.with_name(path.name + ".partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
 
 
 def _extra_path(package, filename):

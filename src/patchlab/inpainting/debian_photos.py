@@ -4,8 +4,9 @@ Debian ships desktop wallpapers as packages, and several of those are real
 photographs under free licences (GPL-2+ for MATE's, LGPL-3 for KDE
 Plasma's, CC BY and CC BY-SA for the Ubuntu wallpaper-contest photos in
 Lomiri's).
-:func:`fetch` downloads the pinned ``.deb`` files from the Debian archive
-once (checked by SHA-256, as listed in the archive's ``Packages`` index),
+:func:`fetch` fetches the pinned ``.deb`` files once with ``apt-get
+download NAME=VERSION`` (the machine's apt configuration decides where
+from) and checks each by SHA-256 (as listed in the archive's ``Packages`` index),
 extracts only the photos listed in :data:`PHOTOS`, shrinks them so their
 long side is at most :data:`LONG_SIDE` pixels (about the scale of the other
 training photos) and keeps them as PNG in a cache folder; :func:`load` reads
@@ -21,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import urllib.request
 from pathlib import Path
 
 import numpy as np
@@ -29,25 +29,28 @@ from PIL import Image
 
 from patchlab import ROOT
 from patchlab.images import read_image
-from patchlab.inpainting.data import Photo, write_atomically
+from patchlab.inpainting.data import Photo
+from patchlab.inpainting.packages import apt_download
+from patchlab.runtime import write_atomically
 
-__all__ = ["PACKAGES", "PHOTOS", "CACHE", "LONG_SIDE", "deb_members", "fetch", "load"]
+__all__ = ["PACKAGES", "PHOTOS", "CACHE", "CLIENT", "LONG_SIDE", "deb_members", "fetch", "load"]
 
-_POOL = "https://deb.debian.org/debian/pool/main/"
+#: The package client that fetches them.
+CLIENT = "apt-get"
 
-#: Debian 12 (bookworm) packages: name -> (version, pool path, SHA-256, licence of the photos).
+#: Debian 12 (bookworm) packages: name -> (version, ``.deb`` file name in the archive, SHA-256, licence of the photos).
 PACKAGES = {
     "mate-backgrounds": (
-        "1.26.0-1", "m/mate-backgrounds/mate-backgrounds_1.26.0-1_all.deb",
+        "1.26.0-1", "mate-backgrounds_1.26.0-1_all.deb",
         "7bf4c2209f34b4f61ba6d24c8b58c28b361e82e4b943aae6d42c030169af9e04", "GPL-2+"),
     "lomiri-wallpapers-16.04": (
-        "20.04.0-2", "l/lomiri-wallpapers/lomiri-wallpapers-16.04_20.04.0-2_all.deb",
+        "20.04.0-2", "lomiri-wallpapers-16.04_20.04.0-2_all.deb",
         "a99ff6a3bfe451e4cc0682ecb3cc82e71740626d59e4845ae34a0a0e45421eab", "CC BY 4.0 / CC BY-SA 4.0"),
     "lomiri-wallpapers-20.04": (
-        "20.04.0-2", "l/lomiri-wallpapers/lomiri-wallpapers-20.04_20.04.0-2_all.deb",
+        "20.04.0-2", "lomiri-wallpapers-20.04_20.04.0-2_all.deb",
         "d44e89b8473aafe64a5b678f014862dc31335aaaf18665c544d985d854f1a709", "CC BY-SA 4.0"),
     "plasma-workspace-wallpapers": (
-        "4:5.27.5-2", "p/plasma-workspace-wallpapers/plasma-workspace-wallpapers_5.27.5-2_all.deb",
+        "4:5.27.5-2", "plasma-workspace-wallpapers_5.27.5-2_all.deb",
         "32cd18b71c8c938a18b3b351f217c02ac590e323caa3cf322fbb875ce8892f8b", "LGPL-3 (each wallpaper's metadata)"),
 }
 
@@ -149,15 +152,15 @@ def _shrink(image, long_side=LONG_SIDE):
     return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BOX))
 
 
-def fetch(cache=None, timeout=300):
-    """Download the pinned packages once and extract :data:`PHOTOS`.
+def fetch(cache=None, timeout=600):
+    """Fetch the pinned packages once (with ``apt-get download``) and extract :data:`PHOTOS`.
 
     Parameters
     ----------
     cache : str or Path, optional
         Default :data:`CACHE`.
     timeout : float, optional
-        Seconds to wait for the Debian archive.
+        Seconds to wait for each ``apt-get download``.
 
     Returns
     -------
@@ -169,7 +172,7 @@ def fetch(cache=None, timeout=300):
     Raises
     ------
     OSError
-        If a download fails or its SHA-256 does not match :data:`PACKAGES`.
+        If apt-get is missing or fails, or a file's SHA-256 does not match :data:`PACKAGES`.
     ValueError
         If a package is not what it should be (no data archive, a photo missing).
     """
@@ -178,17 +181,16 @@ def fetch(cache=None, timeout=300):
     if not missing:
         return cache
     for package in sorted({p for p, _, _ in missing.values()}):
-        version, pool_path, sha256, _licence = PACKAGES[package]
-        url = _POOL + pool_path
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - pinned https
-            blob = response.read()
+        version, _deb, sha256, _licence = PACKAGES[package]
+        _, blob = apt_download(package, version, timeout=timeout)
+        pinned = f"{package}={version}"  # how the messages below name the package
         digest = hashlib.sha256(blob).hexdigest()
         if digest != sha256:
-            raise OSError(f"{url} has SHA-256 {digest}, expected {sha256}.")
+            raise OSError(f"{pinned} (apt-get download) has SHA-256 {digest}, expected {sha256}.")
         cache.mkdir(parents=True, exist_ok=True)
         data = [v for k, v in deb_members(blob).items() if k.startswith("data.tar")]
         if not data:
-            raise ValueError(f"{url} has no data archive.")
+            raise ValueError(f"{pinned} has no data archive.")
         wanted = {path: name for name, (p, path, _) in missing.items() if p == package}
         with tarfile.open(fileobj=io.BytesIO(data[0]), mode="r:*") as archive:
             for member in archive:
@@ -198,7 +200,7 @@ def fetch(cache=None, timeout=300):
                     Image.fromarray(image).save(png, format="PNG")
                     write_atomically(cache / _cached_name(wanted.pop(member.name)), png.getvalue())
         if wanted:
-            raise ValueError(f"{url} lacks {', '.join(sorted(wanted))}.")
+            raise ValueError(f"{pinned} lacks {', '.join(sorted(wanted))}.")
     return cache
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
+from patchlab import runtime
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.infer import MODELS_DIR, Inpainter, ModelUnavailable
@@ -279,12 +280,7 @@ def main(argv=None):
     parser.add_argument("--out", default=str(EVAL_JSON))
     args = parser.parse_args(argv)
 
-    import os
-
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from patchlab.inpainting.train import limit_threads
-
-    limit_threads(2)
+    runtime.tensorflow(threads=2)
     report = evaluate_methods(tuple(m for m in args.methods.split(",") if m), args.masks_per_view,
                               seed=args.seed)
     print(format_table(report))
@@ -296,23 +292,21 @@ def main(argv=None):
                  if "psnr_gain_over_first_guess_db" in t else ""))
     if args.json:
         out = Path(args.out)
-        out.write_text(json.dumps(report, indent=2, allow_nan=False, default=str) + "\n")
+        runtime.write_atomically(out, (json.dumps(report, indent=2, allow_nan=False, default=str) + "\n").encode())
         _update_card(report)
         print(json.dumps(report, indent=2, default=str))
         print(f"wrote {out}")
 
 
-def _update_card(report):
-    """Copy the figures into the U-Net's model card."""
-    card_file = MODELS_DIR / "inpainting.json"
-    try:
-        card = json.loads(card_file.read_text())
-    except (OSError, ValueError):
+def _update_card(report, model=MODELS_DIR / MODEL_FILES["unet"]):
+    """Copy the figures into the U-Net's model card (atomically; nothing if it has no card)."""
+    card = runtime.read_card(model)
+    if not card:
         return
     card["evaluation_vs_classical"] = {"families": report["families"], "target": report["target"],
                                        "created": report["created"], "views": report["views"],
                                        "masks_per_view": report["masks_per_view"]}
-    card_file.write_text(json.dumps(card, indent=2) + "\n")
+    runtime.write_card(model, card)
 
 
 load_report = read_inpainting_report  # temporary: removed once pages import read_inpainting_report

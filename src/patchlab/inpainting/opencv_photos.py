@@ -2,8 +2,9 @@
 
 The source package of ``opencv-python-headless`` (one of PatchLab's
 dependencies) carries OpenCV's ``samples/data`` folder, which the installed
-wheel leaves out. :func:`fetch` downloads that exact source package from
-PyPI once (pinned by version and SHA-256), extracts only the photos listed
+wheel leaves out. :func:`fetch` fetches that exact source package once
+with pip (``pip download``, pinned by version and checked by SHA-256; the
+machine's pip configuration decides where from), extracts only the photos listed
 in :data:`PHOTOS` into a cache folder, and :func:`load` reads them. Only
 training uses them (``python -m patchlab.inpainting.train --opencv-photos``);
 the app never downloads anything.
@@ -17,26 +18,26 @@ from __future__ import annotations
 import hashlib
 import io
 import tarfile
-import urllib.request
 from pathlib import Path
 
 import cv2
 
 from patchlab import ROOT
 from patchlab.images import ImageError, read_image
-from patchlab.inpainting.data import Photo, write_atomically
+from patchlab.inpainting.data import Photo
+from patchlab.inpainting.packages import pip_download
+from patchlab.runtime import write_atomically
 
-__all__ = ["SDIST", "PHOTOS", "CACHE", "fetch", "load"]
+__all__ = ["SDIST", "PHOTOS", "CACHE", "CLIENT", "fetch", "load"]
 
-#: The source package: name, version, download URL (PyPI), SHA-256.
+#: The source package: name, version, SHA-256 of the source archive.
 SDIST = {
     "name": "opencv-python-headless",
     "version": "5.0.0.93",
-    "url": "https://files.pythonhosted.org/packages/1d/99/"
-           "76b7c80252aa83c1af16393454aafd125a0287101afe8deb0a6821af0e30/"
-           "opencv_python_headless-5.0.0.93.tar.gz",
     "sha256": "b82f9831daab90b725c7c1ee1b36cb5732c367096ac76d119e64e14eb70d5f3c",
 }
+#: The package client that fetches it.
+CLIENT = "pip"
 _DATA = "opencv_python_headless-5.0.0.93/opencv/samples/data/"
 
 #: name -> (file in samples/data, what it shows). ``vtest.avi`` gives one frame.
@@ -69,15 +70,15 @@ PHOTOS = {
 CACHE = ROOT / "data" / "opencv-samples"
 
 
-def fetch(cache=None, timeout=120):
-    """Download the pinned source package once and extract :data:`PHOTOS`.
+def fetch(cache=None, timeout=600):
+    """Fetch the pinned source package once (with pip) and extract :data:`PHOTOS`.
 
     Parameters
     ----------
     cache : str or Path, optional
         Default :data:`CACHE`.
     timeout : float, optional
-        Seconds to wait for PyPI.
+        Seconds to wait for pip.
 
     Returns
     -------
@@ -88,16 +89,16 @@ def fetch(cache=None, timeout=120):
     Raises
     ------
     OSError
-        If the download fails or its SHA-256 does not match :data:`SDIST`.
+        If pip is missing or fails, or the file's SHA-256 does not match :data:`SDIST`.
     """
     cache = Path(CACHE if cache is None else cache)
     if all((cache / f).is_file() for f, _ in PHOTOS.values()):
         return cache
-    with urllib.request.urlopen(SDIST["url"], timeout=timeout) as response:  # noqa: S310 - pinned https
-        blob = response.read()
+    filename, blob = pip_download(SDIST["name"], SDIST["version"], timeout=timeout)
     digest = hashlib.sha256(blob).hexdigest()
     if digest != SDIST["sha256"]:
-        raise OSError(f"{SDIST['url']} has SHA-256 {digest}, expected {SDIST['sha256']}.")
+        raise OSError(f"{filename} (pip download {SDIST['name']}=={SDIST['version']}) has SHA-256 "
+                      f"{digest}, expected {SDIST['sha256']}.")
     cache.mkdir(parents=True, exist_ok=True)
     wanted = {_DATA + f for f, _ in PHOTOS.values()}
     with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as archive:

@@ -30,7 +30,7 @@ from patchlab.inpainting.config import TRAIN_MODULE, TrainConfig
 from patchlab.runtime import read_card
 
 __all__ = ["Recipe", "RECIPES", "SHIPPED", "retrain_command", "retrain_advice", "recorded_seconds",
-           "format_duration", "run", "main"]
+           "recipe_of", "format_duration", "run", "main"]
 
 RECIPE_MODULE = "patchlab.inpainting.recipe"
 
@@ -69,6 +69,10 @@ class Recipe:
                 raise ValueError(f"recipe {self.name!r}: a stage starts from {stage.init!r}, "
                                  f"which no earlier stage writes.")
             written.add(stage.out)
+
+    def command(self) -> str:
+        """The one shell command that runs the whole recipe."""
+        return f"python -m {RECIPE_MODULE} {self.name}"
 
     @property
     def intermediates(self) -> tuple[str, ...]:
@@ -145,8 +149,18 @@ def _recipe(name) -> Recipe:
 
 def retrain_command(name: str = "inpainting") -> str:
     """The one shell command that reproduces the model of recipe ``name``."""
-    _recipe(name)
-    return f"python -m {RECIPE_MODULE} {name}"
+    return _recipe(name).command()
+
+
+def recipe_of(config: TrainConfig) -> Recipe | None:
+    """The recipe whose last stage is ``config`` (threads, checkpoints and progress bar aside), or None."""
+    def result(c):  # what decides the trained model
+        return replace(c, threads=1, checkpoint_every=1, progress_bar=False)
+
+    for recipe in RECIPES.values():
+        if result(recipe.stages[-1]) == result(config):
+            return recipe
+    return None
 
 
 def recorded_seconds(name: str = "inpainting", root=ROOT) -> float | None:
@@ -204,8 +218,10 @@ def _took(name, root):
     return f"about {format_duration(seconds)} on this 2-core CPU"
 
 
-def run(name: str, python: str = sys.executable) -> None:
+def run(name: str, python: str = sys.executable, root=ROOT) -> None:
     """Run recipe ``name``'s stages in order, each in its own process, then remove the intermediates.
+
+    The stages run in ``root`` (the repository), where their paths point.
 
     Raises
     ------
@@ -216,10 +232,10 @@ def run(name: str, python: str = sys.executable) -> None:
     for stage in recipe.stages:
         print(stage.command(), flush=True)
         program = [python, "-m", TRAIN_MODULE, *stage.argv()]
-        if subprocess.run(program, cwd=ROOT).returncode:
+        if subprocess.run(program, cwd=root).returncode:
             raise RuntimeError(f"stage failed: {stage.command()}")
     for path in recipe.intermediates:
-        path = ROOT / path
+        path = Path(root) / path
         for leftover in path.parent.glob(path.stem + ".*"):
             leftover.unlink()
 
