@@ -35,7 +35,7 @@ import numpy as np
 
 from patchlab import MODELS_DIR
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
-from patchlab.inpainting.recipe import SHIPPED, retrain_advice, retrain_command
+from patchlab.inpainting.recipe import SHIPPED, retrain_advice
 from patchlab.patches import patchify, unpatchify
 from patchlab.runtime import ModelUnavailable, card_path, load_model, short_path, tensorflow
 
@@ -43,8 +43,6 @@ __all__ = ["Inpainter", "ModelUnavailable", "MODELS_DIR", "DEFAULT_MODEL", "DEFA
            "recipe_for", "retrain_message", "check_inputs", "context_box", "pad_to_multiple"]
 
 DEFAULT_MODEL = MODELS_DIR / "inpainting.keras"
-# Temporary: tests/test_inpainting_training.py still imports it; use recipe.retrain_command.
-RETRAIN = retrain_command()
 #: Smallest image side the model accepts.
 MIN_SIDE = 16
 #: Smallest side the tutorial's network can run on (three pairs of valid 3x3 convolutions and
