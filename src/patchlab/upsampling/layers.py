@@ -55,12 +55,12 @@ def transposed_conv_layer(kernel, factor, channels, name=None):
     -------
     layer : keras.layers.Conv2DTranspose, built for ``channels`` channels.
     """
-    tensorflow()
-    import keras
-
     kernel = check_kernel(kernel)
     factor = check_factor(factor)
     channels = whole(channels, "channels")
+    tensorflow()  # TensorFlow with capped thread pools, before Keras starts it
+    import keras
+
     layer = keras.layers.Conv2DTranspose(
         filters=channels,
         kernel_size=kernel.shape[0],
@@ -97,14 +97,14 @@ def resize_conv_layer(kernel, channels, name=None):
     resize, every output pixel sees the same number of kernel taps, so no
     checkerboard can come from the overlaps.
     """
-    tensorflow()
-    import keras
-
     kernel = check_kernel(kernel)
     total = kernel.sum()
     if abs(total) < 1e-12:
         raise ValueError("`kernel` sums to 0; it cannot be normalised.")
     channels = whole(channels, "channels")
+    tensorflow()  # TensorFlow with capped thread pools, before Keras starts it
+    import keras
+
     layer = keras.layers.Conv2D(
         filters=channels, kernel_size=kernel.shape[0], padding="same", use_bias=False, name=name
     )

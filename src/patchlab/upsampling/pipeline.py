@@ -35,10 +35,10 @@ def pipeline_model(channels=3):
     model : keras.Sequential
         Input ``(None, None, channels)``.
     """
-    tensorflow()
+    channels = whole(channels, "channels")
+    tensorflow()  # TensorFlow with capped thread pools, before Keras starts it
     import keras
 
-    channels = whole(channels, "channels")
     smooth = np.outer([1.0, 2.0, 1.0], [1.0, 2.0, 1.0]) / 16.0
     conv = keras.layers.Conv2D(channels, 3, padding="same", use_bias=False, name="conv3x3")
     model = keras.Sequential(
