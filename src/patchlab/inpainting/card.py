@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from patchlab.inpainting.config import TILE_SIZE, TrainConfig
+from patchlab.inpainting.recipe import recipe_of
 
 __all__ = ["TrainingRun", "model_card", "network_fields", "previous_card", "HOLE_WEIGHT", "TILE_OVERLAP",
            "AUGMENTATION"]
@@ -108,8 +109,6 @@ def model_card(config: TrainConfig, run: TrainingRun) -> dict:
         and ``reproduce``, the recipe command, when ``config`` is the last
         stage of a shipped recipe.
     """
-    from patchlab.inpainting.recipe import recipe_of
-
     network = network_fields(config)
     card = {
         "model": Path(config.out).name,
