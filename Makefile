@@ -61,20 +61,12 @@ evaluate: $(STAMP)
 	$(PY) -m patchlab.classification.evaluate
 	$(PY) -m patchlab.inpainting.evaluate
 
-# Retrain every shipped model from scratch (seeded; about 7 h 30 min on 2 CPU cores; downloads OpenCV's sample photos from PyPI and four Debian wallpaper packages once)
+# Retrain every shipped model from scratch, from the recipes in src/patchlab/*/recipe.py (seeded; about 7 h 30 min on
+# 2 CPU cores; fetches OpenCV's source package with pip and four Debian packages with apt-get, once)
 train: $(STAMP)
 	$(PY) -m patchlab.classification.recipe --run
-	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --loss l1+l2 --size 192 --batch 8 --steps 2000 --no-eval --out models/inpainting_stage1.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage1.keras --loss l1+l2 --size 256 --batch 6 --steps 2000 --lr 5e-4 --no-eval --out models/inpainting_stage2.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage2.keras --loss l1+l2 --size 256 --batch 6 --steps 1200 --lr 3e-4 --no-eval --out models/inpainting_stage3.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage3.keras --loss l1+l2 --size 256 --batch 8 --steps 4500 --stop-at 250 --lr 2e-4 --no-eval --out models/inpainting_stage4.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --prefill pull-push --init models/inpainting_stage4.keras --loss l1+l2 --size 256 --batch 8 --steps 2800 --lr 2e-4 --no-eval --out models/inpainting_stage5.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage5.keras --loss l1+l2 --size 256 --batch 8 --steps 4000 --stop-at 1000 --lr 3e-4 --no-eval --opencv-photos --out models/inpainting_stage6.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage6.keras --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 2800 --lr 2e-4 --no-eval --opencv-photos --out models/inpainting_stage7.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage7.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 5000 --lr 2e-4 --no-eval --opencv-photos --out models/inpainting_stage8.keras
-	$(PY) -m patchlab.inpainting.train --arch unet --init models/inpainting_stage8.keras --context-blocks 2 --square-share 0.4 --loss l1+l2 --loss-average image --size 256 --batch 8 --steps 9000 --lr 2e-4 --opencv-photos --debian-photos --bfloat16 --out models/inpainting.keras
-	rm -f models/inpainting_stage[1-8].*
-	$(PY) -m patchlab.inpainting.train --arch seed --steps 200 --batch 4 --out models/inpainting_seed.keras
+	$(PY) -m patchlab.inpainting.recipe inpainting
+	$(PY) -m patchlab.inpainting.recipe inpainting_seed
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
 loadtest: $(STAMP) chromium

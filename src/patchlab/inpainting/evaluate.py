@@ -309,7 +309,6 @@ def _update_card(report, model=MODELS_DIR / MODEL_FILES["unet"]):
     runtime.write_card(model, card)
 
 
-load_report = read_inpainting_report  # temporary: removed once pages import read_inpainting_report
 
 
 if __name__ == "__main__":
