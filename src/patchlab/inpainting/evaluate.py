@@ -309,7 +309,5 @@ def _update_card(report, model=MODELS_DIR / MODEL_FILES["unet"]):
     runtime.write_card(model, card)
 
 
-
-
 if __name__ == "__main__":
     main()
