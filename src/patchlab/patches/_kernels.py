@@ -132,25 +132,34 @@ if AVAILABLE:
 
         return sig, codegen
 
-    @_intrinsic
-    def _prefetch(typingctx, array, index):
-        """Hint the CPU to start loading ``array[index]`` (never faults)."""
-        if not isinstance(array, _types.Array):
-            return None
-        sig = _types.void(array, _types.intp)
+    def _prefetch_intrinsic(locality):
+        """An intrinsic hinting the CPU to start loading ``array[index]`` (never faults).
 
-        def codegen(context, builder, signature, args):
-            data = context.make_array(signature.args[0])(context, builder, args[0]).data
-            ptr = builder.gep(data, [args[1]])
-            i32 = _ir.IntType(32)
-            fn = _cgutils.get_or_insert_function(
-                builder.module, _ir.FunctionType(_ir.VoidType(), [ptr.type, i32, i32, i32]),
-                "llvm.prefetch.p0")
-            # read, keep in L2 and below, data cache
-            builder.call(fn, [ptr, _ir.Constant(i32, 0), _ir.Constant(i32, 2), _ir.Constant(i32, 1)])
-            return context.get_dummy_value()
+        ``locality`` 3 asks for the L1 cache (data needed very soon), 2 for L2.
+        """
+        def _prefetch(typingctx, array, index):
+            if not isinstance(array, _types.Array):
+                return None
+            sig = _types.void(array, _types.intp)
 
-        return sig, codegen
+            def codegen(context, builder, signature, args):
+                data = context.make_array(signature.args[0])(context, builder, args[0]).data
+                ptr = builder.gep(data, [args[1]])
+                i32 = _ir.IntType(32)
+                fn = _cgutils.get_or_insert_function(
+                    builder.module, _ir.FunctionType(_ir.VoidType(), [ptr.type, i32, i32, i32]),
+                    "llvm.prefetch.p0")
+                # read, the chosen cache level, data cache
+                builder.call(fn, [ptr, _ir.Constant(i32, 0), _ir.Constant(i32, locality),
+                                  _ir.Constant(i32, 1)])
+                return context.get_dummy_value()
+
+            return sig, codegen
+
+        return _intrinsic(_prefetch)
+
+    _prefetch = _prefetch_intrinsic(2)      # rows a few KB ahead: into L2
+    _prefetch_l1 = _prefetch_intrinsic(3)   # the next patch's row, read within microseconds
 
     @_intrinsic
     def _lanes(typingctx, array):
@@ -192,11 +201,19 @@ if AVAILABLE:
                 dst[c] *= f * col_norm[c]
 
     @_numba.njit(cache=_CACHE, fastmath=True, nogil=True, boundscheck=False, inline="always")
-    def _add_row(flat_out, d, flat, s, n, lanes, ahead, weighted, wx, f):  # pragma: no cover
-        """One patch row into the output: full vector blocks, then a masked tail."""
+    def _add_row(flat_out, d, flat, s, n, lanes, ahead, near, weighted, wx, f):  # pragma: no cover
+        """One patch row into the output: full vector blocks, then a masked tail.
+
+        ``flat[s + ahead:]`` is prefetched: into L1 when ``near`` (it is read
+        soon), else into L2.
+        """
         full = n - (n & (lanes - 1))  # lanes is a power of two
-        for x in range(0, n, lanes):  # one hint per cache line, a few rows ahead
-            _prefetch(flat, s + ahead + x)
+        if near:
+            for x in range(0, n, lanes):  # one hint per cache line
+                _prefetch_l1(flat, s + ahead + x)
+        else:
+            for x in range(0, n, lanes):
+                _prefetch(flat, s + ahead + x)
         if weighted:
             for x in range(0, full, lanes):
                 _simd_fma(flat_out, d + x, flat, s + x, lanes, wx, x, f)
@@ -215,8 +232,10 @@ if AVAILABLE:
 
         ``out3`` is ``(B, H, W * C)``. ``row_sweep`` visits the patches of one
         grid row output row by output row, straight into the output
-        (:func:`patchlab.patches._merge.row_sweep` says when that pays).
-        Otherwise each patch is added whole, row after row, into ``scratch``,
+        (:func:`patchlab.patches._merge.row_sweep` says when that pays), and
+        prefetches patch rows ``ahead`` elements on into L2. Otherwise each
+        patch is added whole, row after row, prefetching the same row of the
+        next patch (read next) into L1, into ``scratch``,
         whose row pitch keeps consecutive rows from sitting a multiple of 4 KB
         apart (with a 2 KB pitch, loads from the next rows are mistaken for
         dependencies on stores still in flight: "4K aliasing"); the band is
@@ -263,7 +282,7 @@ if AVAILABLE:
                             if n > 0:
                                 _add_row(flat_band, d + ox[j], flat,
                                          base_b + i * si + j * sj + y * sy,
-                                         n, lanes, ahead, weighted, wx, wy[y])
+                                         n, lanes, ahead, False, weighted, wx, wy[y])
                             if last:
                                 end = min(ox[j + 1], width) if j + 1 < nw else width
                                 if end > done:
@@ -280,7 +299,7 @@ if AVAILABLE:
                     s = base_b + i * si + j * sj + ya * sy
                     d = (y0 + ya - t0) * pitch + ox[j]
                     for y in range(ya, yb):
-                        _add_row(flat_band, d, flat, s, n, lanes, ahead, weighted, wx, wy[y])
+                        _add_row(flat_band, d, flat, s, n, lanes, sj, True, weighted, wx, wy[y])
                         s += sy
                         d += pitch
             if not row_sweep:  # (a sweep has normalised its rows already)
