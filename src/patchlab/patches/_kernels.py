@@ -226,16 +226,16 @@ if AVAILABLE:
                 _simd_add_tail(flat_out, d + full, flat, s + full, n - full)
 
     @_jit
-    def merge_simd(flat, sb, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm, ahead,
+    def merge_simd(flat, sb, si, sj, sy, ph, inner, oy, ox, wy, wx, row_norm, col_norm,
                    weighted, row_sweep, out3, scratch, bounds, counter):  # pragma: no cover
         """Merge the bands claimed from ``counter`` (float patches, explicit SIMD).
 
         ``out3`` is ``(B, H, W * C)``. ``row_sweep`` visits the patches of one
         grid row output row by output row, straight into the output
         (:func:`patchlab.patches._merge.row_sweep` says when that pays), and
-        prefetches patch rows ``ahead`` elements on into L2. Otherwise each
-        patch is added whole, row after row, prefetching the same row of the
-        next patch (read next) into L1, into ``scratch``,
+        prefetches each patch's next row (read in the next sweep) into L1.
+        Otherwise each patch is added whole, row after row, prefetching the
+        same row of the next patch (read next) into L1, into ``scratch``,
         whose row pitch keeps consecutive rows from sitting a multiple of 4 KB
         apart (with a 2 KB pitch, loads from the next rows are mistaken for
         dependencies on stores still in flight: "4K aliasing"); the band is
@@ -282,7 +282,7 @@ if AVAILABLE:
                             if n > 0:
                                 _add_row(flat_band, d + ox[j], flat,
                                          base_b + i * si + j * sj + y * sy,
-                                         n, lanes, ahead, False, weighted, wx, wy[y])
+                                         n, lanes, sy, True, weighted, wx, wy[y])
                             if last:
                                 end = min(ox[j + 1], width) if j + 1 < nw else width
                                 if end > done:

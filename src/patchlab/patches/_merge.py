@@ -224,17 +224,15 @@ def overlap_add(patches, out, layout):
     scratch = None
     rows_contiguous = (layout.patch[1] == 1 or sx == channels) and (channels == 1 or sc == 1)
     if rows_contiguous:  # each patch row is one run of pw * C values in memory
-        # prefetch the patch row ~8 KB ahead: it hides memory latency
-        ahead = sy * max(1, _PREFETCH_BYTES // max(1, sy * flat.itemsize))
         args = (flat, sb, si, sj, sy, layout.patch[0], plan.inner, plan.oy, plan.xs,
-                plan.wy, plan.wx, plan.row_norm, plan.col_norm, ahead)
-        if flat.dtype == out.dtype:  # float patches: explicit SIMD blocks
-            kernel = _kernels.merge_simd
+                plan.wy, plan.wx, plan.row_norm, plan.col_norm)
+        if flat.dtype == out.dtype:  # float patches: explicit SIMD blocks, prefetching
+            kernel = _kernels.merge_simd  # the patch row it reads next
             args += (not layout.uniform, plan.row_sweep, out)
             scratch = (0 if plan.row_sweep else plan.pitch, out.dtype)
-        else:
+        else:  # integer patches: prefetch the patch row ~8 KB ahead, it hides memory latency
             kernel = _kernels.merge_uniform if layout.uniform else _kernels.merge_windowed
-            args += (out,)
+            args += (sy * max(1, _PREFETCH_BYTES // max(1, sy * flat.itemsize)), out)
     else:  # any other non-negative strides, e.g. a transposed or Fortran-ordered array
         kernel = _kernels.merge_strided
         args = (flat, sb, si, sj, sy, sx, sc, layout.patch[0], layout.patch[1], channels,
