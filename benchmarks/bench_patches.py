@@ -31,7 +31,7 @@ Two slower comparison methods are timed the same way, with fewer repeats:
 
 Run::
 
-    python benchmarks/bench_patches.py [--json bench/patches.json] [--repeat 60]
+    python benchmarks/bench_patches.py [--json bench/patches.json] [--repeat 100]
 """
 
 from __future__ import annotations
@@ -168,6 +168,7 @@ def machine_info():
         "cpus_available": _merge._CORES,
         "unpatchify_max_threads": _merge._THREADS,
         "unpatchify_parallel_bytes": _merge._PARALLEL_BYTES,
+        "unpatchify_parallel_values": _merge._PARALLEL_VALUES,
         "load_average_at_start": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
         "python": platform.python_version(),
         "numpy": np.__version__,
@@ -285,7 +286,7 @@ def print_geometry(g):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--json", default="bench/patches.json", help="where to write the figures")
-    parser.add_argument("--repeat", type=int, default=60,
+    parser.add_argument("--repeat", type=int, default=100,
                         help="interleaved runs of each method (the median is kept); the slow "
                              "comparison methods get a tenth of that")
     args = parser.parse_args(argv)
@@ -296,7 +297,8 @@ def main(argv=None):
         f"patch engine benchmark: {info['cpu_model']}, {info['cpus_available']} CPUs, "
         f"numpy {info['numpy']}, numba {info['numba']}; load average "
         f"{info['load_average_at_start']}\nunpatchify: one thread unless the patches hold "
-        f">= {info['unpatchify_parallel_bytes'] >> 20} MB and a core is idle (then up to "
+        f">= {info['unpatchify_parallel_bytes'] >> 20} MB, the result >= "
+        f"{info['unpatchify_parallel_values']:,} values and a core is idle (then up to "
         f"{info['unpatchify_max_threads']}); median of {args.repeat} interleaved runs "
         f"(comparison methods: {max(3, args.repeat // 10)})"
     )

@@ -383,19 +383,25 @@ def test_one_thread_unless_the_merge_is_large_and_a_core_is_idle(monkeypatch):
     monkeypatch.setattr(_merge, "_THREADS", 2)
     monkeypatch.setattr(_merge, "_CORES", 2)
     monkeypatch.setattr(_merge, "_FORCED_THREADS", None)
-    big, bands = 1 << 30, 64
+    big, values, bands = 1 << 30, 1 << 20, 64
     monkeypatch.setattr(_merge, "_runnable_tasks", lambda: 1)  # only this thread runs
-    assert _merge.choose_threads(10, bands) == 1  # small merges stay on one thread
-    assert _merge.choose_threads(_merge._PARALLEL_BYTES - 1, bands) == 1
-    assert _merge.choose_threads(big, 4) == 1  # too few bands to share
-    assert _merge.choose_threads(big, bands) == 2
+    assert _merge.choose_threads(10, values, bands) == 1  # small merges stay on one thread
+    assert _merge.choose_threads(_merge._PARALLEL_BYTES - 1, values, bands) == 1
+    assert _merge.choose_threads(big, _merge._PARALLEL_VALUES - 1, bands) == 1  # a small output
+    assert _merge.choose_threads(big, values, 7) == 1  # too few bands to share
+    assert _merge.choose_threads(big, values, bands) == 2
     monkeypatch.setattr(_merge, "_runnable_tasks", lambda: 2)  # the other core is busy
-    assert _merge.choose_threads(big, bands) == 1
+    assert _merge.choose_threads(big, values, bands) == 1
     monkeypatch.setattr(_merge, "_runnable_tasks", lambda: None)  # no way to tell
-    assert _merge.choose_threads(big, bands) == 1
+    assert _merge.choose_threads(big, values, bands) == 1
     with _merge.forced_threads(2):
-        assert _merge.choose_threads(10, 1) == 2
+        assert _merge.choose_threads(10, 1, 1) == 2
     assert _merge._FORCED_THREADS is None
+
+
+def test_runnable_tasks_reads_this_machine():
+    runnable = _merge._runnable_tasks()
+    assert runnable is None or runnable >= 1  # at least this thread is running
 
 
 @pytest.mark.parametrize("cmap", ["viridis", "magma"])

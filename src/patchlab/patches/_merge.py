@@ -29,9 +29,12 @@ _FAST_DTYPES = frozenset(
 )
 _TILE_BYTES = 512 * 1024      # a band of output rows that stays in L2
 _PREFETCH_BYTES = 8 * 1024    # how far ahead the merge asks for patch rows
-# Below this many patch bytes the merge takes a few milliseconds at most and a
-# second thread costs more (waking it, sharing bands) than it can save.
-_PARALLEL_BYTES = 64 * 2**20
+# Below these sizes a second thread costs more (waking it, sharing bands) than it
+# saves: measured with an idle core, two threads took 0.62-0.73x the time of one
+# on 512x512 p64 s16 (14 MB of patches) and larger, but 1.05x on 100x100 p39 s1
+# (23 MB of patches merged into only 10,000 values).
+_PARALLEL_BYTES = 8 * 2**20
+_PARALLEL_VALUES = 2**17   # output values
 
 
 def _cpu_count():
@@ -70,7 +73,7 @@ def _runnable_tasks():
         return None
 
 
-def choose_threads(nbytes, n_bands):
+def choose_threads(nbytes, n_values, n_bands):
     """1 thread, unless the merge is large and a core is idle right now.
 
     A helper thread only pays off when a core is free: on a busy machine
@@ -78,16 +81,17 @@ def choose_threads(nbytes, n_bands):
     and sharing bands costs time (measured on a busy 2-core machine: the
     earlier choice, which re-tried both counts and followed recent timings,
     was 1.3-1.5x slower than one thread). So the merge uses one thread
-    unless (a) the patches hold at least ``_PARALLEL_BYTES`` (the merge then
-    takes several milliseconds, next to which starting a helper is cheap),
-    (b) there are at least 4 bands per thread, and (c) the kernel's count of
-    runnable threads, read from ``/proc/loadavg``, leaves a core idle.
-    Bands are claimed from a shared counter, so a helper that starts late
-    simply merges fewer of them.
+    unless (a) the patches hold at least ``_PARALLEL_BYTES`` and the output
+    at least ``_PARALLEL_VALUES`` values, (b) there are at least 4 bands per
+    thread, and (c) the kernel's count of runnable threads, read from
+    ``/proc/loadavg`` just before, leaves a core idle. Bands are claimed
+    from a shared counter, so a helper that starts late simply merges fewer
+    of them.
     """
     if _FORCED_THREADS is not None:
         return _FORCED_THREADS
-    if _THREADS == 1 or nbytes < _PARALLEL_BYTES or n_bands < 4 * _THREADS:
+    if (_THREADS == 1 or nbytes < _PARALLEL_BYTES or n_values < _PARALLEL_VALUES
+            or n_bands < 4 * _THREADS):
         return 1
     runnable = _runnable_tasks()
     if runnable is None:
@@ -238,7 +242,7 @@ def overlap_add(patches, out, layout):
         args = (flat, sb, si, sj, sy, sx, sc, layout.patch[0], layout.patch[1], channels,
                 plan.oy, plan.xs, plan.wy, plan.wx, layout.uniform, plan.row_norm,
                 plan.col_norm, out)
-    _run_bands(kernel, args, plan, out.shape[0], patches.nbytes, scratch)
+    _run_bands(kernel, args, plan, out.shape[0], patches.nbytes, out.size, scratch)
 
 
 _thread_local = threading.local()
@@ -262,7 +266,7 @@ def _band_worker(kernel, args, scratch, bounds, counter):
     kernel(*args, buffer[:need].view(dtype).reshape(rows, pitch), bounds, counter)
 
 
-def _run_bands(kernel, args, plan, batch, nbytes, scratch=None):
+def _run_bands(kernel, args, plan, batch, nbytes, n_values, scratch=None):
     """Run ``kernel`` on all bands of all ``batch`` images, on one or more threads.
 
     The threads claim bands from a shared atomic counter, so a thread that
@@ -270,7 +274,7 @@ def _run_bands(kernel, args, plan, batch, nbytes, scratch=None):
     caller never waits for a helper that has not claimed any. ``scratch``,
     a ``(pitch, dtype)`` pair, gives each thread its own band buffer.
     """
-    threads = choose_threads(nbytes, batch * (len(plan.bounds) - 1))
+    threads = choose_threads(nbytes, n_values, batch * (len(plan.bounds_threads) - 1))
     bounds = plan.bounds_threads if threads > 1 and batch < 4 * threads else plan.bounds
     n_bands = batch * (len(bounds) - 1)
     if threads > 1 and n_bands < 2:
