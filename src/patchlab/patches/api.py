@@ -164,8 +164,8 @@ def _regular_view(images, patch, step, counts=None):
 # --------------------------------------------------------------------------
 # unpatchify
 # --------------------------------------------------------------------------
-def unpatchify(patches, image_shape, stride, window="uniform", edge="valid", *, batch=False,
-               out=None):
+def unpatchify(patches, image_shape, stride, window="uniform", edge="valid", out=None, *,
+               batch=False):
     """Merge patches back into an image (or a batch) by weighted overlap-add.
 
     Every patch is multiplied by the 2-D ``window`` (the outer product of
@@ -187,13 +187,13 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid", *, 
     window : {'uniform', 'tent', 'hann', 'gaussian'}, optional
     edge : {'valid', 'pad', 'shift'}, optional
         Must be the policy used to cut the patches.
-    batch : bool, optional
-        Read the first axis of ``patches`` and ``image_shape`` as a batch.
     out : ndarray, optional
         Where to write the result: C-contiguous, writable, of shape
         ``image_shape`` and of the dtype the result would have. It is
         overwritten and returned. Reusing one saves allocating (and the
         operating system zeroing) a fresh array on every call.
+    batch : bool, optional
+        Read the first axis of ``patches`` and ``image_shape`` as a batch.
 
     Returns
     -------
@@ -213,8 +213,9 @@ def unpatchify(patches, image_shape, stride, window="uniform", edge="valid", *, 
     element is read once and added into place, in bands of output rows
     small enough to stay in the CPU cache, so it runs at about the speed
     of reading the patch array from memory once. It uses one thread unless
-    the patches are large (64 MB or more) and a CPU core is idle. Patch
-    views (the output of :func:`patchify`) are read in place, never copied.
+    the merge is large (8 MB of patches or more) and a CPU core is idle.
+    Patch views (the output of :func:`patchify`) are read in place, never
+    copied.
     Memory: the result is the only large allocation (none with ``out``).
 
     Examples
