@@ -216,6 +216,7 @@ def test_corrupt_model_names_the_retrain_command(tmp_path):
         DigitClassifier.load(18, path=bad, allow_outside_models=True)
 
 
+@pytest.mark.slow
 def test_training_smoke_then_load_safe_mode(tmp_path):
     from patchlab.classification.train import TrainConfig, save_classifier, train_classifier
 

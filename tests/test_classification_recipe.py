@@ -105,6 +105,7 @@ def test_bad_setting_names_the_argument(name, value):
 TINY = dict(epochs=2, batch_size=16, max_train=48, max_eval=20)  # 3 steps per epoch
 
 
+@pytest.mark.slow
 def test_training_reports_progress_and_stops_keeping_what_was_learnt(tmp_path):
     from patchlab.classification.train import model_card, save_classifier, train_classifier
 

@@ -165,6 +165,7 @@ def test_region_metrics_and_target_check():
     assert t["psnr_gain_over_first_guess_db"] == pytest.approx(0.4)
 
 
+@pytest.mark.slow
 def test_one_training_step_on_a_folder(tmp_path):
     from patchlab.inpainting.data import load_folder
     from patchlab.inpainting.config import TrainConfig
@@ -656,6 +657,7 @@ def test_one_function_builds_the_card_of_either_network():
         assert rebuilt[key] == shipped[key], key
 
 
+@pytest.mark.slow
 def test_training_reports_progress_and_stops_on_request_saving_what_it_learnt(tmp_path):
     import keras
 
