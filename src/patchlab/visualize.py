@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 __all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap_with_colour_bar",
-           "window_profile"]
+           "window_profile", "figure_png"]
 
 
 def to_uint8(image):
@@ -243,3 +243,12 @@ def window_profile(window_x, stride, repeats=6):
         columns[f"patch {k}"] = col
     columns["sum"] = total
     return columns
+
+
+def figure_png(fig, dpi=100):
+    """PNG bytes of a matplotlib figure, rendered at ``dpi`` dots per inch (a page shows it as an image)."""
+    import io
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi)
+    return buffer.getvalue()

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from patchlab.visualize import figure_png  # noqa: F401 - one renderer for every page's figures
+
 #: One colour per patch (top-left, top-right, bottom-left, bottom-right), colour-blind safe.
 PATCH_COLOURS = ("#e69f00", "#56b4e9", "#009e73", "#cc79a7")
 FUSED_COLOUR = "#d55e00"
@@ -102,15 +104,6 @@ def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, na
         },
     }
     return rows, spec
-
-
-def figure_png(fig, dpi: int = 100) -> bytes:
-    """PNG bytes of a matplotlib figure (rendered here, so the page shows it as an image)."""
-    import io
-
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    return buf.getvalue()
 
 
 def accuracy_figure(rows: list[dict]):

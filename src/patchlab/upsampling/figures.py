@@ -7,13 +7,12 @@ are imported inside the functions that need them.
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 
 from patchlab.upsampling._checks import check_factor, check_image, check_kernel, whole
 from patchlab.upsampling.kernels import kernel_profile
 from patchlab.upsampling.stamps import overlap_count, stamp_origins
+from patchlab.visualize import figure_png  # noqa: F401 - one renderer for every page's figures
 
 __all__ = [
     "pixelate",
@@ -163,10 +162,3 @@ def stamps_figure(kernel, factor, n=5):
     bottom.set_ylabel("stamps")
     bottom.set_xlabel("output pixel")
     return fig
-
-
-def figure_png(fig, dpi=100):
-    """PNG bytes of a matplotlib figure, rendered at ``dpi`` dots per inch."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
