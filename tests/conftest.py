@@ -38,6 +38,21 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
+def tiny_model_path(tmp_path_factory):
+    """A tiny U-Net saved as .keras, with a non-zero correction so a hole changes."""
+    import numpy as np
+
+    from patchlab.inpainting.model import build_unet
+
+    model = build_unet(widths=(4, 8, 8, 8, 8))
+    model.get_layer("correction").set_weights(
+        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
+    path = tmp_path_factory.mktemp("models") / "tiny.keras"
+    model.save(path)
+    return path
+
+
+@pytest.fixture(scope="session")
 def app_url():
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     proc, url = start_app()

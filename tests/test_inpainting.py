@@ -253,18 +253,6 @@ def test_harmonic_fill_edge_cases_and_names():
 
 # ---------------------------------------------------- model and inference
 @pytest.fixture(scope="module")
-def tiny_model_path(tmp_path_factory):
-    from patchlab.inpainting.model import build_unet
-
-    model = build_unet(widths=(4, 8, 8, 8, 8))
-    model.get_layer("correction").set_weights(  # a non-zero correction, so the hole changes
-        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
-    path = tmp_path_factory.mktemp("models") / "tiny.keras"
-    model.save(path)
-    return path
-
-
-@pytest.fixture(scope="module")
 def tiny(tiny_model_path):
     return Inpainter.load(tiny_model_path, allow_outside_models=True, tile_size=64)
 

@@ -17,19 +17,6 @@ from patchlab.inpainting.prefill import harmonic_fill, prefill_function, pull_pu
 
 
 # ----------------------------------------------------------- model
-@pytest.fixture(scope="module")
-def tiny_model_path(tmp_path_factory):
-    from patchlab.inpainting.model import build_unet
-
-    model = build_unet(widths=(4, 8, 8, 8, 8))
-    model.get_layer("correction").set_weights(  # a non-zero correction, so the hole changes
-        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
-    path = tmp_path_factory.mktemp("models") / "tiny.keras"
-    model.save(path)
-    return path
-
-
-
 def test_upsampling_starts_bilinear():
     from patchlab.inpainting.model import build_unet
 
