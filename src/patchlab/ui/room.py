@@ -1,0 +1,109 @@
+"""What every page offers a room: a link to share, a reset, and presenter mode.
+
+- :func:`share_bar`: *Copy link* (the page's URL, which carries its
+  settings, in a box with a copy button) and *Reset* (forget this page's
+  settings and go back to the defaults).
+- :func:`presenting`: presenter mode is on (the sidebar toggle, or
+  ``?present=1`` in a link).
+- :func:`key_figure`: the figure a slide would show (the predicted digit, a
+  PSNR, a patch count): a metric, in large type when presenting.
+- :func:`details`: engineering details (timings in µs, model cards, retrain
+  commands): shown inline, folded into an expander when presenting.
+- :func:`revealed`: *predict, then reveal*: while the presenter has the
+  switch on, an answer stays hidden until they click *Reveal*.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+__all__ = ["presenting", "presenter_toggle", "share_bar", "key_figure", "details", "revealed"]
+
+PRESENT_KEY = "present"
+HIDE_KEY = "present_hide_answers"
+
+
+def presenting() -> bool:
+    """True in presenter mode (toggle in the sidebar, or ``?present=1`` in the link)."""
+    if PRESENT_KEY in st.session_state:
+        return bool(st.session_state[PRESENT_KEY])
+    return st.query_params.get(PRESENT_KEY, "") in ("1", "true", "yes")
+
+
+def presenter_toggle() -> bool:
+    """The presenter-mode switches in the sidebar; returns :func:`presenting`."""
+    on = st.sidebar.toggle("Presenter mode", value=presenting(), key=PRESENT_KEY,
+                           help="Large type for the key figures; details folded away.")
+    if on:
+        st.query_params[PRESENT_KEY] = "1"
+        st.sidebar.toggle("Predict, then reveal", key=HIDE_KEY,
+                          help="Hide each answer until you click Reveal, so the room can guess first.")
+    elif PRESENT_KEY in st.query_params:
+        del st.query_params[PRESENT_KEY]
+    return on
+
+
+def share_bar(defaults: dict, *, container=None) -> None:
+    """*Copy link* and *Reset* for one page.
+
+    Parameters
+    ----------
+    defaults : dict
+        ``widget key -> default value`` for this page's settings; *Reset*
+        puts every one back (and, for widgets bound to the URL, the URL too).
+    container : Streamlit container, optional
+        Where to draw the two controls (default: the sidebar).
+    """
+    box = container if container is not None else st.sidebar
+    left, right = box.columns(2)
+    with left.popover("Copy link", icon=":material/link:", width="stretch"):
+        url = (st.context.url or "").split("?")[0]
+        query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
+        st.caption("This page with its current settings:")
+        st.code(f"{url}?{query}" if query else url, language=None, wrap_lines=True)
+    right.button("Reset", icon=":material/restart_alt:", key=f"reset_{next(iter(defaults), 'page')}",
+                 width="stretch", help="Back to this page's default settings",
+                 on_click=_reset, args=(dict(defaults),))
+
+
+def _reset(defaults: dict) -> None:
+    """Before the next run: every setting of the page back to its default."""
+    for key, value in defaults.items():
+        st.session_state[key] = value
+
+
+def key_figure(label: str, value, *, help: str | None = None, delta=None, container=None) -> None:
+    """A key figure: ``st.metric``, or a large heading with its label when presenting."""
+    box = container if container is not None else st
+    if presenting():
+        box.caption(label)
+        box.markdown(f"# {value}")
+        if delta is not None:
+            box.caption(str(delta))
+    else:
+        box.metric(label, value, delta=delta, help=help)
+
+
+def details(label: str):
+    """A container for engineering details: inline, or a folded expander when presenting."""
+    if presenting():
+        return st.expander(label, expanded=False)
+    return st.container()
+
+
+def revealed(name: str) -> bool:
+    """Whether to show the answer called ``name`` now (*predict, then reveal*).
+
+    Always True outside presenter mode or with the switch off. Otherwise a
+    *Reveal* button is drawn and the answer stays hidden until it is clicked;
+    a new question (another ``name``) hides it again.
+    """
+    if not (presenting() and st.session_state.get(HIDE_KEY)):
+        return True
+    shown = st.session_state.setdefault("present_revealed", set())
+    if name in shown:
+        return True
+    if st.button("Reveal", icon=":material/visibility:", key=f"reveal_{name}", type="primary"):
+        shown.add(name)
+        return True
+    return False
