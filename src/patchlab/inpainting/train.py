@@ -229,9 +229,10 @@ def train_inpainter(config, progress=None, should_stop=None):
                       versions={"python": platform.python_version(), "tensorflow": tf.__version__,
                                 "keras": keras.__version__})
     if config.init:
-        start_from = keras.models.load_model(config.init, safe_mode=True, compile=False)
+        start_from, start_card = runtime.load_model(config.init, what="model to continue from",
+                                                    allow_outside_models=True)
         run.new_layers = copy_weights_by_name(start_from, model)
-        run.initialised_from = previous_card(runtime.read_card(config.init), config.init)
+        run.initialised_from = previous_card(start_card, config.init)
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, decay_steps=max(1, config.steps - config.warmup_steps), alpha=0.02,
         warmup_target=config.lr, warmup_steps=config.warmup_steps,
