@@ -1,0 +1,120 @@
+"""The storyboard loader (pure): good files load, bad files say what is wrong and where."""
+
+from pathlib import Path
+
+import pytest
+
+from patchlab.storyboard import (
+    MAX_POINT,
+    Scene,
+    StoryboardError,
+    find_storyboards,
+    load_storyboard,
+    parse_storyboard,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+PAGES = ("home", "patches", "upsampling", "inpainting", "classification")
+
+GOOD = """
+title = "Two scenes"
+
+[[scene]]
+page = "patches"
+settings = { img = "astronaut", p = 48, s = 16, linked = true, gain = 0.5 }
+point = "Patches overlap."
+
+[[scene]]
+page = "/Upsampling"
+settings = "factor=3&init=bilinear"
+point = "  A transposed convolution.  "
+
+[[scene]]
+page = "home"
+point = "Questions?"
+"""
+
+
+def test_a_good_storyboard_loads_with_settings_as_strings():
+    board = parse_storyboard(GOOD, name="two", pages=PAGES)
+    assert board.name == "two" and board.title == "Two scenes" and len(board) == 3
+    assert board.scenes[0] == Scene("patches", {"img": "astronaut", "p": "48", "s": "16",
+                                                "linked": "true", "gain": "0.5"}, "Patches overlap.")
+    assert board.scenes[1] == Scene("upsampling", {"factor": "3", "init": "bilinear"}, "A transposed convolution.")
+    assert board.scenes[2].settings == {}
+
+
+def test_a_whole_link_from_copy_link_is_accepted_as_settings():
+    text = '[[scene]]\npage = "patches"\nsettings = "http://localhost:8501/patches?p=48&s=16"\npoint = "x"\n'
+    assert parse_storyboard(text, pages=PAGES).scenes[0].settings == {"p": "48", "s": "16"}
+
+
+def test_title_defaults_to_the_name():
+    text = '[[scene]]\npage = "home"\npoint = "Hello"\n'
+    assert parse_storyboard(text, name="mine").title == "mine"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("title = [", "not valid TOML"),
+        ('title = "x"\n', "no scenes"),
+        ("scene = []\n", "no scenes"),
+        ('titel = "x"\n[[scene]]\npage = "home"\npoint = "a"\n', "unknown field 'titel'"),
+        ("title = 3\n[[scene]]\npage = 'home'\npoint = 'a'\n", "field 'title' must be text"),
+        ("scene = [1]\n", "scene 1: must be a [[scene]] table"),
+        ('[[scene]]\npoint = "a"\n', "scene 1: field 'page' is missing"),
+        ('[[scene]]\npage = "home"\npoint = "a"\n[[scene]]\npage = "nowhere"\npoint = "b"\n',
+         "scene 2: field 'page': no page 'nowhere'"),
+        ('[[scene]]\npage = "home"\n', "scene 1 (home): field 'point' is missing"),
+        ('[[scene]]\npage = "home"\npoint = "   "\n', "scene 1 (home): field 'point' is missing"),
+        ('[[scene]]\npage = "home"\npoint = """two\nlines"""\n', "field 'point' must be one line"),
+        (f'[[scene]]\npage = "home"\npoint = "{"x" * (MAX_POINT + 1)}"\n', "keep it under"),
+        ('[[scene]]\npage = "home"\npoint = "a"\nnote = "b"\n', "scene 1: unknown field 'note'"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = 48\n', "field 'settings': must be a table"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = { p = [1, 2] }\n', "'p': must be one value"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = { p = { q = 1 } }\n', "'p': must be text"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = { scene = 2 }\n', "'scene' is set by presenter"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = "present=1"\n', "'present' is set by presenter"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = "p=1&p=2"\n', "'p' is given twice"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = "p"\n', "is not a query string"),
+    ],
+)
+def test_a_bad_storyboard_names_the_problem(text, message):
+    with pytest.raises(StoryboardError, match=None) as info:
+        parse_storyboard(text, name="bad", pages=PAGES)
+    assert message in str(info.value)
+    assert str(info.value).startswith("bad")
+
+
+def test_a_bad_file_is_named_by_its_file_name(tmp_path):
+    path = tmp_path / "mine.toml"
+    path.write_text('[[scene]]\npage = "patches"\n[[scene]]\npage = "home"\npoint = "b"\n')
+    with pytest.raises(StoryboardError, match=r"^mine\.toml, scene 1 \(patches\): field 'point' is missing"):
+        load_storyboard(path, pages=PAGES)
+    with pytest.raises(StoryboardError, match=r"^missing\.toml: cannot be read"):
+        load_storyboard(tmp_path / "missing.toml")
+    (tmp_path / "latin1.toml").write_bytes(b'title = "caf\xe9"\n')
+    with pytest.raises(StoryboardError, match="cannot be read"):
+        load_storyboard(tmp_path / "latin1.toml")
+
+
+def test_find_storyboards_lists_toml_files_by_name(tmp_path):
+    assert find_storyboards(tmp_path / "absent") == []
+    for name in ("b.toml", "a.toml", "notes.md"):
+        (tmp_path / name).write_text("")
+    assert [p.name for p in find_storyboards(tmp_path)] == ["a.toml", "b.toml"]
+
+
+def test_the_shipped_storyboards_are_valid_and_tell_the_whole_story():
+    from patchlab.ui.registry import DEMOS
+
+    stems = ["home"] + [d.path.rsplit("/", 1)[-1].removesuffix(".py") for d in DEMOS]
+    files = find_storyboards(ROOT / "presentations")
+    assert [p.name for p in files].count("workshop.toml") == 1
+    for path in files:
+        board = load_storyboard(path, pages=stems)
+        assert len(board) >= 1
+    workshop = load_storyboard(ROOT / "presentations" / "workshop.toml", pages=stems)
+    assert 8 <= len(workshop) <= 14
+    assert {s.page for s in workshop.scenes} >= set(stems[1:]), "every demo page has a scene"
