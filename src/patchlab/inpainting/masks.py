@@ -31,6 +31,8 @@ __all__ = [
     "canvas_to_mask",
 ]
 
+#: How far (grey levels, any channel) a painted canvas pixel may be from the brush colour and count.
+BRUSH_TOLERANCE = 100
 #: The families the generator can draw from.
 MASK_KINDS = ("square", "brush", "rectangle", "mixed")
 #: The tutorial's hole: a 50x50 square in a 228x228 image.
@@ -223,7 +225,7 @@ def mask_batch(n, shape, seed=None, kind="mixed", **kwargs):
     return np.stack([random_mask(shape, rng, kind, **kwargs) for _ in range(int(n))])
 
 
-def canvas_to_mask(rgba, image_shape, fit=None, threshold=0):
+def canvas_to_mask(rgba, image_shape, fit=None, threshold=0, brush=None):
     """Map a canvas drawing onto the image's pixel grid.
 
     Parameters
@@ -239,6 +241,13 @@ def canvas_to_mask(rgba, image_shape, fit=None, threshold=0):
         natural size ``natural_width, natural_height``. When omitted the
         image is assumed stretched over the whole canvas.
     threshold : int, optional
+    brush : (int, int, int), optional
+        The brush's colour. When given, a painted pixel counts only where
+        its colour is still close to the brush's (no channel more than 100
+        grey levels off): strokes of another colour on top, such as an
+        eraser's semi-transparent white, take pixels out of the mask, and
+        brush strokes over those put them back. The brush's own soft edges
+        keep its colour, so they count.
 
     Returns
     -------
@@ -284,7 +293,14 @@ def canvas_to_mask(rgba, image_shape, fit=None, threshold=0):
     else:
         sx, sy, ox, oy = cw / w, ch / h, 0.0, 0.0
 
-    painted = (rgba[:, :, 3] > threshold).astype(np.int64)
+    painted = rgba[:, :, 3] > threshold
+    if brush is not None:
+        try:
+            colour = np.asarray(brush, dtype=np.int16).reshape(3)
+        except (TypeError, ValueError):
+            raise ValueError(f"`brush` must be an (r, g, b) colour, got {brush!r}.") from None
+        painted &= (np.abs(rgba[:, :, :3].astype(np.int16) - colour).max(axis=-1) <= BRUSH_TOLERANCE)
+    painted = painted.astype(np.int64)
     table = np.zeros((ch + 1, cw + 1), dtype=np.int64)
     table[1:, 1:] = painted.cumsum(0).cumsum(1)
     r0, r1 = _footprint(h, sy, oy, ch)
