@@ -40,7 +40,13 @@ chromium:
 	  echo "Chromium is missing: install Debian's 'chromium' package (browser tests will be skipped)."; \
 	fi
 
-test: $(STAMP) chromium
+# axe-core (package.json, pinned in package-lock.json) for the accessibility browser test
+AXE := node_modules/axe-core/axe.min.js
+$(AXE): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(AXE)
+
+test: $(STAMP) chromium $(AXE)
 	$(PY) -m pytest -q --timeout=600
 
 test-fast: $(STAMP)
@@ -80,4 +86,4 @@ mutate: $(STAMP)
 	$(PY) scripts/mutate.py --json bench/mutation.json
 
 clean:
-	rm -rf mutants $(VENV) .pytest_cache .hypothesis tests/artifacts bench
+	rm -rf mutants $(VENV) .pytest_cache .hypothesis tests/artifacts bench node_modules

@@ -1,5 +1,7 @@
 """PatchLab: the router. Run with `streamlit run app.py` (or `make run`)."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from patchlab.memory import limit_arenas, release_free_memory
@@ -7,12 +9,15 @@ from patchlab.ui.registry import DEMOS
 
 limit_arenas(2)  # many participant threads, one process: keep the heap from fanning out
 
-st.set_page_config(page_title="PatchLab", page_icon=":material/grid_on:", layout="wide")
+# The tab icon ships with the app: a ":material/...:" page icon would be fetched from an outside font server
+ICON = Path(__file__).parent / "src" / "patchlab" / "ui" / "icon.png"
+st.set_page_config(page_title="PatchLab", page_icon=str(ICON), layout="wide")
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 demos = [st.Page(d.path, title=d.title, icon=d.icon) for d in DEMOS]
 
 try:
-    st.navigation({"PatchLab": [home], "Demos": demos}).run()
+    # one flat list: with sections, Streamlit puts <div>s between the menu's <ul> and its <li>s (axe: list, listitem)
+    st.navigation([home, *demos]).run()
 finally:
     release_free_memory()  # hand freed heap pages back after every run (~15 us when there are none)
