@@ -594,3 +594,24 @@ def test_bad_out_and_batch_arguments_say_what_is_wrong(call, message):
     read_only.flags.writeable = False
     with pytest.raises(ValueError, match=message.replace("(", r"\(")):
         call(patches, read_only)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("vectors", range(1, 7))
+@pytest.mark.parametrize("edge", EDGES)
+def test_rows_of_a_fixed_number_of_vectors_merge_like_the_reference(dtype, vectors, edge):
+    # Whole patches whose rows are 1 to 4 full vectors take the fixed-length adders of
+    # merge_simd (longer rows: the general loop); grayscale rows of `vectors` vectors and
+    # colour rows (3 channels) of `vectors` or 3 * `vectors` vectors. Clipped last patches
+    # (edge='pad') fall back to the general loop.
+    lanes = _kernels.VECTOR_BYTES // np.dtype(dtype).itemsize
+    for channels in (1, 3):
+        pw = vectors * lanes // channels if vectors * lanes % channels == 0 else vectors * lanes
+        shape = (37, 3 * pw + 5) + ((channels,) if channels == 3 else ())
+        stride = (5, max(1, pw // 4))
+        assert not _merge.row_sweep(stride[1] * channels, pw * channels, np.dtype(dtype).itemsize)
+        grid = grid_shape(shape, (9, pw), stride, edge=edge)
+        patches = random_image(grid + (9, pw) + shape[2:], dtype, vectors * 10 + channels)
+        merged = unpatchify(patches, shape, stride, edge=edge)
+        expected = unpatchify_reference(patches, shape, stride, edge=edge)
+        np.testing.assert_allclose(merged, expected, **tolerance(dtype))
