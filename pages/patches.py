@@ -1,4 +1,4 @@
-"""Patches: cut a photo into overlapping patches, weight them, merge them back."""
+"""Patches: cut a photo into patches, weight them, merge them back."""
 
 import pandas as pd
 import streamlit as st
@@ -6,26 +6,39 @@ import streamlit as st
 from patchlab import patches as engine
 from patchlab.images import SAMPLES
 from patchlab.patches.demo import (
+    ERROR_SCALE_EPS,
+    MAX_SIDE,
     Settings,
     analyse_photo,
     clamp_settings,
     grid_size,
+    intro,
     parse_query,
+    slider_limits,
     to_query,
     warm_up,
 )
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
+from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 
-MAX_SIDE = 512  # the page works on images of at most 512 px per side
-INTRO = (
-    "An image is cut into overlapping **patches** (size *p*, stride *s*). Each patch "
-    "can be processed on its own; to merge them back, every patch is multiplied by a "
-    "**window**, added into place (*overlap-add*) and each pixel is divided by the "
-    "window weight that reached it — the **weight map**. Unchanged patches give the "
-    "image back exactly."
-)
+DEFAULTS = Settings()
+#: Every setting's widget key and default value (Reset puts these back).
+WIDGET_DEFAULTS = {
+    "pt_choice": DEFAULTS.image,
+    "pt_linked": True,
+    "pt_ph": DEFAULTS.patch[0],
+    "pt_pw": DEFAULTS.patch[1],
+    "pt_sh": DEFAULTS.stride[0],
+    "pt_sw": DEFAULTS.stride[1],
+    "pt_window": DEFAULTS.window,
+    "pt_edge": DEFAULTS.edge,
+    "pt_hi": DEFAULTS.highlight,
+}
+QUERY_KEYS = tuple(to_query(DEFAULTS))  # img, p, s, win, edge, hi
+WRITTEN = "pt_written"  # the query this page last wrote to the URL
+PHOTO = "pt_photo"  # the photo choice, kept when the participant goes to another page
 EDGE_LABELS = {
     "valid": "valid — drop the remainder (a true view)",
     "pad": "pad — reflect-pad, crop after merging",
@@ -39,62 +52,93 @@ def engine_ready():
     return True
 
 
-def load_query_once():
-    """Seed the widgets from the URL the first time this session opens the page."""
-    if st.session_state.get("pt_seeded"):
-        return
-    st.session_state.pt_seeded = True
-    settings, problems = parse_query(dict(st.query_params), SAMPLES)
-    for problem in problems:
-        st.toast(problem)
-    st.session_state.pt_choice = settings.image
-    st.session_state.pt_linked = settings.patch[0] == settings.patch[1] and settings.stride[0] == settings.stride[1]
-    st.session_state.pt_ph, st.session_state.pt_pw = settings.patch
-    st.session_state.pt_sh, st.session_state.pt_sw = settings.stride
-    st.session_state.pt_window = settings.window
-    st.session_state.pt_edge = settings.edge
-    st.session_state.pt_hi = settings.highlight
+def follow_link():
+    """Seed the widgets from the URL when it carries settings this page did not write.
+
+    That is a shared link (or a storyboard scene) opened in this session. Coming
+    back from another page leaves the URL without settings: the widgets then keep
+    what the participant had. Returns one notice for anything the link got wrong,
+    or None.
+    """
+    link = {k: st.query_params[k] for k in QUERY_KEYS if k in st.query_params}
+    if not link or link == st.session_state.get(WRITTEN):
+        return None
+    settings, problems = parse_query(link, SAMPLES)
+    state = st.session_state
+    state.pt_choice = state[PHOTO] = settings.image
+    state.pt_linked = settings.patch[0] == settings.patch[1] and settings.stride[0] == settings.stride[1]
+    state.pt_ph, state.pt_pw = settings.patch
+    state.pt_sh, state.pt_sw = settings.stride
+    state.pt_window, state.pt_edge, state.pt_hi = settings.window, settings.edge, settings.highlight
+    if not problems:
+        return None
+    return "Part of this link could not be used, so those settings are at their defaults. " + " ".join(problems)
 
 
-def size_slider(label, key, limit, help=None):
-    """A slider whose stored value is kept inside ``1..limit``."""
-    if st.session_state.get(key, 1) > limit:
-        st.session_state[key] = limit
-    return st.sidebar.slider(label, 1, limit, key=key, help=help)
+def fit_to_photo(name, image_shape):
+    """The settings in the widgets' state, fitted to the photo and written back before drawing.
+
+    Only what no longer fits the photo changes (:func:`clamp_settings`), so a
+    slider never shows a value other than the one the page uses, and a slider
+    whose range changes with the photo keeps its value.
+    """
+    state = st.session_state
+    value = lambda key: state.get(key, WIDGET_DEFAULTS[key])  # noqa: E731
+    linked = value("pt_linked")
+    ph, sh = value("pt_ph"), value("pt_sh")
+    raw = Settings(name, (ph, ph if linked else value("pt_pw")), (sh, sh if linked else value("pt_sw")),
+                   value("pt_window"), value("pt_edge"), value("pt_hi"))
+    settings, notes = clamp_settings(raw, image_shape, square=linked)
+    state.pt_linked = linked
+    state.pt_ph, state.pt_pw = settings.patch
+    state.pt_sh, state.pt_sw = settings.stride
+    state.pt_window, state.pt_edge, state.pt_hi = settings.window, settings.edge, settings.highlight
+    return settings, notes
 
 
-def controls(name, image_shape):
-    """The geometry widgets, read into :class:`Settings` (not yet fitted to the image)."""
-    h, w = image_shape[:2]
-    side = min(h, w)
-    linked = st.sidebar.toggle("Same height and width", key="pt_linked")
+def controls(settings, image_shape):
+    """The geometry widgets, drawn with the values :func:`fit_to_photo` left in their state."""
+    keep = {"persist_state": "session"}  # back from another page: the same values
+    linked = st.sidebar.toggle("Same height and width", key="pt_linked", **keep)
+    max_patch, max_stride = slider_limits(settings.patch, image_shape, square=linked)
+    stride_help = "Step between patch origins; above the patch size, gaps appear. At most twice the patch."
     if linked:
-        p = size_slider("Patch size", "pt_ph", side)
-        s = size_slider("Stride", "pt_sh", side, help="Step between patch origins. Above the patch size, gaps appear.")
-        patch, stride = (p, p), (s, s)
+        st.sidebar.slider("Patch size", 1, max_patch[0], key="pt_ph", **keep)
+        st.sidebar.slider("Stride", 1, max_stride[0], key="pt_sh", help=stride_help, **keep)
     else:
-        patch = (size_slider("Patch height", "pt_ph", h), size_slider("Patch width", "pt_pw", w))
-        stride = (size_slider("Stride down", "pt_sh", h), size_slider("Stride across", "pt_sw", w))
-    window = st.sidebar.selectbox("Blending window", engine.WINDOWS, key="pt_window")
-    edge = st.sidebar.selectbox("Edges the stride does not reach", engine.EDGES, key="pt_edge",
-                                format_func=EDGE_LABELS.get)
-    return Settings(name, patch, stride, window, edge)
+        st.sidebar.slider("Patch height", 1, max_patch[0], key="pt_ph", **keep)
+        st.sidebar.slider("Patch width", 1, max_patch[1], key="pt_pw", **keep)
+        st.sidebar.slider("Stride down", 1, max_stride[0], key="pt_sh", help=stride_help, **keep)
+        st.sidebar.slider("Stride across", 1, max_stride[1], key="pt_sw", help=stride_help, **keep)
+    st.sidebar.selectbox("Blending window", engine.WINDOWS, key="pt_window", **keep)
+    st.sidebar.selectbox("Edges the stride does not reach", engine.EDGES, key="pt_edge",
+                         format_func=EDGE_LABELS.get, **keep)
 
 
 def highlight_slider(n):
-    """The highlighted patch number, kept inside ``0..n-1``."""
+    """The highlighted patch number (already inside ``0..n-1``)."""
     if n <= 1:
         return 0
-    if st.session_state.get("pt_hi", 0) > n - 1:
-        st.session_state.pt_hi = n - 1
-    return st.sidebar.slider("Highlighted patch", 0, n - 1, key="pt_hi")
+    return st.sidebar.slider("Highlighted patch", 0, n - 1, key="pt_hi", persist_state="session")
+
+
+def write_link(settings, name):
+    """Put the settings in the URL (only the ones that changed), so the address is a link to share."""
+    if name == "upload":  # an upload cannot be shared by link
+        return
+    query = to_query(settings)
+    for key, value in query.items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    st.session_state[WRITTEN] = query
 
 
 def show_metrics(r):
     report, (ph, pw), channels = r.report, r.settings.patch, r.image_shape[2]
     nh, nw = report.grid
     c1, c2, c3, c4 = st.columns(4)
-    c1.metric("Patches", f"{report.n_patches:,}", f"{nh} rows × {nw} columns", delta_color="off", delta_arrow="off")
+    key_figure("Patches", f"{report.n_patches:,}", help="Patch rows × patch columns", container=c1)
+    c1.caption(f"{nh} rows × {nw} columns")
     c2.metric("Patch elements", f"{report.n_elements:,}", f"{ph}×{pw}×{channels} each", delta_color="off", delta_arrow="off")
     c3.metric(
         "A contiguous copy would need",
@@ -114,8 +158,7 @@ def show_tabs(r):
     grid_tab, patches_tab, cov_tab, merge_tab = st.tabs(["Grid", "Patches", "Coverage & weights", "Merge back"])
     with grid_tab:
         left, right = st.columns([3, 2])
-        caption = f"All {n:,} patch outlines" if r.grid_step == 1 else f"Outlines of every {r.grid_step}th patch row and column"
-        left.image(r.grid_picture, caption=f"{caption}; highlighted: patch {hi} (row {i}, column {j})")
+        left.image(r.grid_picture, caption=r.grid_caption)
         right.image(
             r.patch_picture,
             caption=f"Patch {hi}: origin (y={report.origins_y[i]}, x={report.origins_x[j]}), "
@@ -128,7 +171,11 @@ def show_tabs(r):
     with cov_tab:
         a, b = st.columns(2)
         a.image(r.coverage_picture, caption="Coverage: how many patches cover each pixel (grey: none)")
-        b.image(r.weights_picture, caption=f"Weight map: 1 / (sum of the {s.window} windows reaching the pixel)")
+        lo, top = r.weights_range
+        b.image(r.weights_picture,
+                caption=f"Weight map: 1 / (sum of the {s.window} windows reaching the pixel), on a "
+                f"{r.weights_scale} scale; true range {lo:.3g} to {top:.3g}. Inside, the windows add up "
+                "to an even weight; near a border only their tails reach a pixel, and its weight grows.")
         profile = pd.DataFrame(r.window_profile).set_index("pixel")
         st.markdown(f"**The {s.window} window along a patch row**, placed every "
                     f"{s.stride[1]} px, and the sum the merge divides by")
@@ -139,31 +186,44 @@ def show_tabs(r):
         else:
             a, b = st.columns(2)
             a.image(r.merged_picture, caption=f"unpatchify(patchify(x)), {s.window} window")
-            b.image(r.error_picture, caption=f"|merged − original|, max {report.max_error:.1e} (float32 rounding)")
+            b.image(r.error_picture,
+                    caption=f"|merged − original| on a fixed scale, 0 to {ERROR_SCALE_EPS} float32 ε "
+                    f"(ε = 1.19e-7); max {report.max_error:.1e}: float32 rounding, not an error")
 
 
 def main():
     ensure_router()
+    presenter_toggle()
     st.title("Patches")
-    st.markdown(INTRO)
-    load_query_once()
+    intro_box = st.empty()
+    notice = follow_link()
+    if notice:
+        st.warning(notice)
     engine_ready()
-    image, name = pick_image("pt", default=st.session_state.get("pt_choice", "astronaut"), max_side=MAX_SIDE)
-    settings, notes = clamp_settings(controls(name, image.shape), image.shape)
+    state = st.session_state
+    if "pt_choice" not in state and PHOTO in state:  # back from another page
+        state.pt_choice = state[PHOTO]
+    image, name = pick_image("pt", default=WIDGET_DEFAULTS["pt_choice"], max_side=MAX_SIDE)
+    state[PHOTO] = state.pt_choice
+    settings, notes = fit_to_photo(name, image.shape)
+    intro_box.markdown(intro(settings))
     for note in notes:
         st.info(note)
+    controls(settings, image.shape)
     try:
         nh, nw = grid_size(settings, image.shape)
-        settings.highlight = highlight_slider(nh * nw)
-        result = analyse_photo(image, settings)
     except ValueError as err:  # geometry the engine refuses: explain, keep the page
         st.error(f"This geometry does not work: {err}")
+        share_bar(WIDGET_DEFAULTS)
         return
-    if name != "upload":  # an upload cannot be shared by link
-        st.query_params.from_dict(to_query(settings))
+    settings.highlight = highlight_slider(nh * nw)
+    write_link(settings, name)
+    share_bar(WIDGET_DEFAULTS)
+    result = analyse_photo(image, settings)
 
     show_metrics(result)
-    st.caption(result.timing_caption)
+    with details("Engine timings"):
+        st.caption(result.timing_caption)
     if result.uncovered_warning:
         st.warning(result.uncovered_warning)
     show_tabs(result)

@@ -51,7 +51,9 @@ def test_analyse_photo_returns_what_the_page_shows():
     np.testing.assert_array_equal(r.patch_picture, last)  # uint8 -> /255 -> uint8 is exact
     assert r.report.max_error < 1e-5 and r.report.uncovered == 0 and r.uncovered_warning is None
     np.testing.assert_array_equal(r.merged_picture, PHOTO)
-    assert r.error_picture.shape == PHOTO.shape
+    # the error map now carries a colour bar (issue 17): a picture wider than the photo, drawn as uint8 RGB
+    assert r.error_picture.dtype == np.uint8 and r.error_picture.ndim == 3
+    assert r.error_picture.shape[1] > r.error_picture.shape[0] * PHOTO.shape[1] / PHOTO.shape[0]
     assert r.image_shape == PHOTO.shape and r.montage_count == min(64, nh * nw)
     assert "60×80" not in r.timing_caption and "80×60×3" in r.timing_caption
     assert "unpatchify" in r.timing_caption

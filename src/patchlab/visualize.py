@@ -167,7 +167,8 @@ def error_map(a, b, cmap="magma", vmax=None):
     return colorize(err, cmap, vmin=0.0, vmax=vmax if vmax is not None else max(float(err.max()), 1e-12)), float(err.max())
 
 
-def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384):
+def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384, *, vmin=None, vmax=None,
+                            scale="linear", tick_labels=None):
     """A heat map with a labelled colour bar, as one RGB uint8 picture.
 
     Drawn with NumPy and Pillow (no matplotlib figure), so it is cheap
@@ -183,31 +184,54 @@ def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384):
         Written above the colour bar.
     width : int
         The heat map is scaled (nearest) so its longer side is about this.
+    vmin, vmax : float, optional
+        The colour range; default the finite min/max of ``values``. Values
+        outside it get the colour of the nearer end (clipped).
+    scale : {'linear', 'log'}
+        ``'log'`` spreads the colours evenly over ``log10(value)``: a map
+        spanning several decades (merge weights near a border) keeps its
+        shape visible. Needs ``vmin > 0``.
+    tick_labels : sequence of 3 str, optional
+        The texts at the top, middle and bottom of the colour bar; default
+        the values there.
 
     Returns
     -------
     picture : ndarray of uint8, shape (H', W' + bar, 3)
     """
-    from PIL import ImageFont
-
+    if scale not in ("linear", "log"):
+        raise ValueError(f"`scale` must be 'linear' or 'log', got {scale!r}.")
     values = np.asarray(values, dtype=np.float64)
     nan = ~np.isfinite(values)
     finite = values[~nan]
-    lo = float(finite.min()) if finite.size else 0.0
-    hi = float(finite.max()) if finite.size else 1.0
-    rgb = colorize(np.where(nan, lo, values), cmap, lo, hi, mask=nan)
+    lo = vmin if vmin is not None else (float(finite.min()) if finite.size else 0.0)
+    hi = vmax if vmax is not None else (float(finite.max()) if finite.size else 1.0)
+    if scale == "log":
+        if lo <= 0:
+            raise ValueError(f"a log scale needs `vmin` > 0, got {lo!r}.")
+        forward = np.log10
+        mid = float(np.sqrt(lo * hi))
+    else:
+        forward = np.asarray
+        mid = (lo + hi) / 2
+    f_lo, f_hi = float(forward(lo)), float(forward(hi))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shown = forward(np.where(nan, lo, np.clip(values, lo, hi)))
+    rgb = colorize(shown, cmap, f_lo, f_hi, mask=nan)
     h, w = rgb.shape[:2]
     zoom = width / max(h, w)
     size = (max(1, round(w * zoom)), max(1, round(h * zoom)))
     pic = Image.fromarray(rgb).resize(size, Image.Resampling.NEAREST)
     bar_w, margin = 18, 8
-    font = ImageFont.load_default(size=13)
-    texts = [_fmt(hi), _fmt((lo + hi) / 2), _fmt(lo)]
+    font = _label_font(13)
+    texts = list(tick_labels) if tick_labels is not None else [_fmt(hi), _fmt(mid), _fmt(lo)]
+    if len(texts) != 3:
+        raise ValueError(f"`tick_labels` must hold 3 texts (top, middle, bottom), got {len(texts)}.")
     text_w = max(int(font.getlength(t)) for t in texts + [label]) + 6
     out = Image.new("RGB", (size[0] + margin + bar_w + text_w, size[1] + 20), "white")
     out.paste(pic, (0, 20))
     ramp = np.linspace(1.0, 0.0, size[1])[:, None] * np.ones((1, bar_w))
-    bar = colorize(ramp * (hi - lo) + lo, cmap, lo, hi)
+    bar = colorize(ramp * (f_hi - f_lo) + f_lo, cmap, f_lo, f_hi)
     out.paste(Image.fromarray(bar), (size[0] + margin, 20))
     draw = ImageDraw.Draw(out)
     x_text = size[0] + margin + bar_w + 4
@@ -216,6 +240,20 @@ def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384):
         draw.text((x_text, min(max(y - 7, 20), 20 + size[1] - 14)), text, fill="black", font=font)
     draw.text((size[0] + margin, 2), label, fill="black", font=font)
     return np.asarray(out)
+
+
+@functools.lru_cache(maxsize=4)
+def _label_font(size):
+    """DejaVu Sans from matplotlib's own files (it has ε, ≥ and ×), else Pillow's default font."""
+    import os
+
+    from matplotlib import get_data_path
+    from PIL import ImageFont
+
+    try:
+        return ImageFont.truetype(os.path.join(get_data_path(), "fonts", "ttf", "DejaVuSans.ttf"), size)
+    except OSError:  # pragma: no cover - matplotlib always ships it
+        return ImageFont.load_default(size=size)
 
 
 def _fmt(v):

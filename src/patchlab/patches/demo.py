@@ -19,19 +19,27 @@ import numpy as np
 from patchlab import patches as engine
 from patchlab.visualize import (
     draw_patch_grid,
-    error_map,
     heatmap_with_colour_bar,
     montage,
     to_uint8,
     window_profile,
 )
 
-__all__ = ["Settings", "parse_query", "to_query", "clamp_settings", "grid_size", "PatchReport",
-           "analyse", "PatchesResult", "analyse_photo", "geometry_pictures", "format_bytes",
-           "MERGE_BUDGET_BYTES", "warm_up"]
+__all__ = ["Settings", "parse_query", "to_query", "clamp_settings", "slider_limits", "grid_size",
+           "PatchReport", "analyse", "PatchesResult", "analyse_photo", "geometry_pictures", "format_bytes",
+           "ordinal", "layout_words", "intro", "weight_scale", "MERGE_BUDGET_BYTES", "MAX_SIDE",
+           "MAX_PATCH", "MAX_STRIDE", "ERROR_SCALE_EPS", "warm_up"]
 
 #: The page never reads or allocates more than this for one merge (~256 MB of float32).
 MERGE_BUDGET_BYTES = 256 * 2**20
+#: The page works on photos of at most this many pixels per side (larger ones are downscaled).
+MAX_SIDE = 512
+#: The largest patch a link may ask for: no photo on the page is larger.
+MAX_PATCH = MAX_SIDE
+#: The largest stride a link may ask for: twice the largest patch.
+MAX_STRIDE = 2 * MAX_PATCH
+#: The round-trip error map spans 0 to this many float32 epsilons (about 1.9e-6).
+ERROR_SCALE_EPS = 16
 
 
 @dataclass
@@ -78,6 +86,14 @@ def parse_query(params, images):
     >>> s, problems = parse_query({"p": "40x20", "s": "oops"}, ["astronaut"])
     >>> s.patch, s.stride, problems
     ((40, 20), (32, 32), ["Ignored s='oops': not a size like 16 or 16x24."])
+    >>> parse_query({"p": "99999"}, ["astronaut"])[1]
+    ["Ignored p='99999': too large; a patch is at most 512 px."]
+
+    Notes
+    -----
+    A patch may be at most :data:`MAX_PATCH` and a stride at most
+    :data:`MAX_STRIDE` pixels per side; :func:`clamp_settings` then fits
+    them to the photo.
     """
     s = Settings()
     problems = []
@@ -88,18 +104,35 @@ def parse_query(params, images):
         raw = params[key]
         try:
             value = parse(raw)
-            if not check(value):
-                raise ValueError
-            setattr(s, attr, value)
         except (ValueError, TypeError, OverflowError):
             problems.append(f"Ignored {key}={str(raw)[:40]!r}: {what}.")
+            return
+        problem = check(value)
+        if problem:
+            problems.append(f"Ignored {key}={str(raw)[:40]!r}: {problem}.")
+        else:
+            setattr(s, attr, value)
 
-    take("img", str, lambda v: v in images, "image", "not one of the sample photos")
-    take("p", _parse_pair, lambda v: 1 <= min(v) and max(v) <= 4096, "patch", "not a size like 16 or 16x24")
-    take("s", _parse_pair, lambda v: 1 <= min(v) and max(v) <= 4096, "stride", "not a size like 16 or 16x24")
-    take("win", str, lambda v: v in engine.WINDOWS, "window", f"not one of {', '.join(engine.WINDOWS)}")
-    take("edge", str, lambda v: v in engine.EDGES, "edge", f"not one of {', '.join(engine.EDGES)}")
-    take("hi", int, lambda v: v >= 0, "highlight", "not a patch number")
+    def size(kind, limit):
+        def check(v):
+            if min(v) < 1:
+                return f"a {kind} is at least 1 px"
+            if max(v) > limit:
+                return f"too large; a {kind} is at most {limit:,} px"
+            return None
+        return check
+
+    def one_of(options, what):
+        return lambda v: None if v in options else what
+
+    take("img", str, one_of(images, "not one of the sample photos"), "image", "not one of the sample photos")
+    take("p", _parse_pair, size("patch", MAX_PATCH), "patch", "not a size like 16 or 16x24")
+    take("s", _parse_pair, size("stride", MAX_STRIDE), "stride", "not a size like 16 or 16x24")
+    window_words = f"not one of {', '.join(engine.WINDOWS)}"
+    edge_words = f"not one of {', '.join(engine.EDGES)}"
+    take("win", str, one_of(engine.WINDOWS, window_words), "window", window_words)
+    take("edge", str, one_of(engine.EDGES, edge_words), "edge", edge_words)
+    take("hi", int, lambda v: None if v >= 0 else "not a patch number", "highlight", "not a patch number")
     return s, problems
 
 
@@ -110,25 +143,123 @@ def to_query(s):
             "edge": s.edge, "hi": str(s.highlight)}
 
 
-def clamp_settings(s, image_shape):
-    """Fit a configuration to an image; return ``(settings, notes)``.
+def slider_limits(patch, image_shape, square=False):
+    """The largest patch and stride the page's sliders offer.
 
-    Patch sizes larger than the image are reduced to the image size, and
-    strides are kept between 1 and twice the patch (a stride above the
-    patch leaves uncovered gaps, which the page shows on purpose).
+    Parameters
+    ----------
+    patch : (int, int)
+        The patch the stride belongs to (already fitted to the image).
+    image_shape : tuple
+        ``(H, W[, C])`` of the photo.
+    square : bool
+        One size for both axes ("Same height and width"): the patch is
+        limited by the shorter side.
+
+    Returns
+    -------
+    max_patch, max_stride : (int, int)
+        Per axis (height, width): a patch fits in the photo, a stride is at
+        most twice its patch (beyond that a patch grid is mostly gaps).
     """
     h, w = image_shape[:2]
+    if square:
+        h = w = min(h, w)
+    return (h, w), (2 * max(1, patch[0]), 2 * max(1, patch[1]))
+
+
+def clamp_settings(s, image_shape, square=False):
+    """Fit a configuration to an image; return ``(settings, notes)``.
+
+    Every setting that still fits is kept as it is; only what no longer
+    fits is reduced, to the largest value that does:
+
+    - a patch larger than the image is reduced to the image size (to its
+      shorter side when ``square``: one size for both axes);
+    - a stride is kept between 1 and twice the patch (a stride above the
+      patch leaves uncovered gaps, which the page shows on purpose);
+    - the highlighted patch number is kept inside the patch grid.
+
+    ``notes`` holds one sentence per reduced patch or stride, naming the
+    old and the new value (the highlighted patch follows silently).
+
+    Examples
+    --------
+    >>> fitted, notes = clamp_settings(Settings(patch=(48, 48), stride=(16, 16)), (341, 512, 3))
+    >>> fitted.patch, fitted.stride, notes
+    ((48, 48), (16, 16), [])
+    >>> fitted, notes = clamp_settings(Settings(patch=(16, 16), stride=(40, 40)), (512, 512, 3))
+    >>> fitted.stride, notes
+    ((32, 32), ['The stride 40×40 was limited to 32×32: at most twice the patch (16×16).'])
+    """
+    max_patch, _ = slider_limits(s.patch, image_shape, square)
+    h, w = image_shape[:2]
     notes = []
-    patch = (min(s.patch[0], h), min(s.patch[1], w))
+    patch = (max(1, min(s.patch[0], max_patch[0])), max(1, min(s.patch[1], max_patch[1])))
     if patch != tuple(s.patch):
         notes.append(
             f"The patch {s.patch[0]}×{s.patch[1]} is larger than the image "
             f"({h}×{w}); it was reduced to {patch[0]}×{patch[1]}."
         )
-    stride = (min(max(1, s.stride[0]), 2 * patch[0]), min(max(1, s.stride[1]), 2 * patch[1]))
+    _, max_stride = slider_limits(patch, image_shape, square)
+    stride = (min(max(1, s.stride[0]), max_stride[0]), min(max(1, s.stride[1]), max_stride[1]))
     if stride != tuple(s.stride):
-        notes.append(f"The stride was limited to {stride[0]}×{stride[1]} (at most twice the patch).")
-    return Settings(s.image, patch, stride, s.window, s.edge, s.highlight), notes
+        notes.append(f"The stride {s.stride[0]}×{s.stride[1]} was limited to {stride[0]}×{stride[1]}: "
+                     f"at most twice the patch ({patch[0]}×{patch[1]}).")
+    fitted = Settings(s.image, patch, stride, s.window, s.edge, max(0, int(s.highlight)))
+    try:
+        nh, nw = grid_size(fitted, image_shape)
+    except ValueError:  # a geometry the engine refuses: the page explains it
+        return fitted, notes
+    fitted.highlight = min(fitted.highlight, nh * nw - 1)
+    return fitted, notes
+
+
+def ordinal(n):
+    """``n`` as an English ordinal: ``1st``, ``2nd``, ``3rd``, ``4th``, ``11th``, ``21st``."""
+    n = int(n)
+    if 10 <= n % 100 <= 20:
+        return f"{n}th"
+    return f"{n}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(n % 10, 'th')}"
+
+
+def layout_words(patch, stride):
+    """How neighbouring patches sit for this geometry, in words.
+
+    ``"overlapping"`` (stride below the patch on both axes), ``"touching"``
+    (stride equal to the patch: tiles), ``"separated"`` (stride above the
+    patch: gaps between them), or one phrase per axis when they differ,
+    e.g. ``"overlapping down and separated across"``.
+    """
+    def one(p, s):
+        return "overlapping" if s < p else "touching" if s == p else "separated"
+
+    down, across = one(patch[0], stride[0]), one(patch[1], stride[1])
+    return down if down == across else f"{down} down and {across} across"
+
+
+def intro(s):
+    """The page's opening paragraph, true for the settings ``s``."""
+    (ph, pw), (sh, sw) = s.patch, s.stride
+    pair = lambda v: f"{v[0]}" if v[0] == v[1] else f"{v[0]}×{v[1]}"  # noqa: E731
+    layout = layout_words(s.patch, s.stride)
+    how = {
+        "overlapping": " (each patch shares pixels with its neighbours)",
+        "touching": " (they tile the image without sharing a pixel)",
+        "separated": " (gaps are left between them)",
+    }.get(layout, "")
+    return (
+        f"An image is cut into {layout} **patches**: size *p* = {pair(s.patch)}, stride *s* = "
+        f"{pair(s.stride)}{how}. Each patch can be processed on its own; to merge them back, "
+        "every patch is multiplied by a **window**, added into place (*overlap-add*) and each "
+        "pixel is divided by the window weight that reached it — the **weight map**. Unchanged "
+        "patches give back every pixel they cover exactly."
+    )
+
+
+def weight_scale(lo, hi):
+    """``'log'`` when merge weights span more than a decade (``hi / lo > 10``), else ``'linear'``."""
+    return "log" if lo > 0 and hi / lo > 10 else "linear"
 
 
 @dataclass
@@ -261,16 +392,56 @@ def grid_size(settings, image_shape):
 
 @functools.lru_cache(maxsize=64)
 def geometry_pictures(shape, patch, stride, window, edge):
-    """Coverage and weight-map heat maps (read-only): they depend on the geometry only."""
+    """Coverage and weight-map heat maps (read-only): they depend on the geometry only.
+
+    The weight map is drawn on a log scale when its weights span more than
+    a decade (:func:`weight_scale`): near a border only the small tails of
+    a ``hann`` or ``tent`` window reach a pixel, so its weight grows to
+    thousands, and on a linear scale everything else would be one dark
+    colour. The colour bar states the true range either way.
+    """
     cov = engine.coverage(shape, patch, stride, edge).astype(float)
     wmap = engine.weight_map(shape, patch, stride, window, edge)
     cov[cov == 0] = np.nan  # drawn grey: no patch reaches these pixels
     wmap[wmap == 0] = np.nan
+    finite = wmap[np.isfinite(wmap)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
+    scale = weight_scale(lo, hi)
     pictures = (heatmap_with_colour_bar(cov, "viridis", "patches per pixel"),
-                heatmap_with_colour_bar(wmap, "magma", "merge weight"))
+                heatmap_with_colour_bar(wmap, "magma_r", f"merge weight ({scale} scale)",
+                                        vmin=lo, vmax=hi, scale=scale))
     for picture in pictures:
         picture.flags.writeable = False
     return pictures
+
+
+def error_picture(merged, original, covered):
+    """The round-trip error ``|merged - original|`` on a fixed scale tied to float32 precision.
+
+    Parameters
+    ----------
+    merged, original : ndarray of float32, shape (H, W, C)
+    covered : ndarray of bool, shape (H, W)
+        Pixels some patch reaches; the others are drawn grey.
+
+    Returns
+    -------
+    picture : ndarray of uint8
+        The largest error over the colour channels per pixel, coloured from
+        0 to ``ERROR_SCALE_EPS`` float32 epsilons (ε = 1.19e-7, the spacing
+        of float32 numbers just above 1): rounding in the weighted sum and
+        the division leaves a few ε and stays dark; anything brighter than
+        the top of the bar would be a real error, not rounding.
+    """
+    eps = float(np.finfo(np.float32).eps)
+    err = np.abs(np.asarray(merged, np.float64) - np.asarray(original, np.float64))
+    if err.ndim == 3:
+        err = err.max(axis=2)
+    err[~covered] = np.nan
+    top = ERROR_SCALE_EPS * eps
+    return heatmap_with_colour_bar(
+        err, "magma", "|error|, float32 ε = 1.19e-7", vmin=0.0, vmax=top,
+        tick_labels=[f"≥ {ERROR_SCALE_EPS} ε ({top:.1e})", f"{ERROR_SCALE_EPS // 2} ε", "0"])
 
 
 @dataclass
@@ -288,12 +459,15 @@ class PatchesResult:
     montage_count: int       # how many patches the montage shows
     coverage_picture: np.ndarray
     weights_picture: np.ndarray
+    weights_range: tuple     # (smallest, largest) merge weight on covered pixels
+    weights_scale: str       # 'log' or 'linear': how the weight map's colours are spread
     window_profile: dict     # columns of the window-profile line chart
     merged_picture: np.ndarray | None  # unpatchify(patchify(x)), None when the merge was skipped
     error_picture: np.ndarray | None   # |merged - x| on covered pixels
     timing_caption: str
     uncovered_warning: str | None  # None when every pixel is covered
     copy_size: str                 # what a contiguous copy of the patches would need, in words
+    grid_caption: str              # which outlines the grid picture shows, and the highlighted patch
 
 
 def analyse_photo(photo, settings, budget_bytes=MERGE_BUDGET_BYTES):
@@ -323,11 +497,12 @@ def analyse_photo(photo, settings, budget_bytes=MERGE_BUDGET_BYTES):
     tiles, picked = montage(report.patches, count=64)
     coverage_picture, weights_picture = geometry_pictures(
         x.shape, tuple(settings.patch), tuple(settings.stride), settings.window, settings.edge)
-    merged_picture = error_picture = None
+    merged_picture = error_map_picture = None
     if report.merged is not None:
-        covered = report.coverage > 0
-        error_picture, _ = error_map(report.merged * covered[:, :, None], x * covered[:, :, None])
+        error_map_picture = error_picture(report.merged, x, report.coverage > 0)
         merged_picture = to_uint8(report.merged)
+    weights = report.weights[report.coverage > 0]
+    weights_range = (float(weights.min()), float(weights.max())) if weights.size else (0.0, 0.0)
     return PatchesResult(
         settings=settings,
         report=report,
@@ -340,13 +515,23 @@ def analyse_photo(photo, settings, budget_bytes=MERGE_BUDGET_BYTES):
         montage_count=len(picked),
         coverage_picture=coverage_picture,
         weights_picture=weights_picture,
+        weights_range=weights_range,
+        weights_scale=weight_scale(*weights_range),
         window_profile=window_profile(report.window_x, settings.stride[1]),
         merged_picture=merged_picture,
-        error_picture=error_picture,
+        error_picture=error_map_picture,
         timing_caption=_timing_caption(report.timings_ms, x.shape),
         uncovered_warning=_uncovered_warning(report.uncovered, settings),
         copy_size=format_bytes(report.copy_bytes),
+        grid_caption=_grid_caption(report, settings.highlight, (i, j), grid_step),
     )
+
+
+def _grid_caption(report, highlight, index, step):
+    i, j = index
+    what = (f"All {report.n_patches:,} patch outlines" if step == 1
+            else f"Outlines of every {ordinal(step)} patch row and column")
+    return f"{what}; highlighted: patch {highlight} (row {i}, column {j})"
 
 
 def _timing_caption(t, shape):
