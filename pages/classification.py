@@ -13,8 +13,15 @@ from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import EVAL_PATH, read_classification_report, size_table
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
+
+URL = "query-params"  # a widget with bind=URL is initialised from the link and writes its value to it
+DEFAULT = demo.Settings()
+#: Every setting's widget key and default (Reset); the first four are the link's parameters.
+DEFAULTS = {"patch": DEFAULT.patch_size, "rule": DEFAULT.rule, "input": DEFAULT.source,
+            "digit": DEFAULT.digit, "cl_brush": DEFAULT.brush}
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")
@@ -39,35 +46,48 @@ def test_digits():
     return read_only(gallery_digits())
 
 
-def read_settings():
-    """The sidebar's widgets, as demo settings."""
+def link_notice(n_digits):
+    """One notice when the link carries settings that cannot be used (the widgets show the defaults)."""
+    _, problems = demo.parse_query(st.query_params.to_dict(), n_digits)
+    notice = demo.link_notice(problems)
+    if notice:
+        st.warning(notice, icon=":material/link_off:")
+
+
+def random_digit(n_digits):
+    """*Random test digit* (before the next run, so the bound number input takes it)."""
+    st.session_state.digit = demo.random_digit(n_digits)
+
+
+def read_settings(n_digits):
+    """The sidebar's widgets, as demo settings (in the URL, and kept when you leave the page and come back)."""
     st.sidebar.header("Classifier")
     patch_size = st.sidebar.select_slider(
-        "Patch size", PATCH_SIZES, value=18, key="cl_patch",
+        "Patch size", PATCH_SIZES, value=DEFAULT.patch_size, key="patch", bind=URL, persist_state="session",
         help="Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch.",
     )
-    rule = st.sidebar.radio("Fusion rule", RULES, format_func=RULE_NAMES.get, key="cl_rule")
+    rule = st.sidebar.radio("Fusion rule", RULES, key="rule", bind=URL, persist_state="session",
+                            captions=[RULE_NAMES[r] for r in RULES])
     st.sidebar.header("Input")
-    source = st.sidebar.radio("Digit", demo.SOURCES, key="cl_source")
+    source = st.sidebar.radio("Digit", demo.SOURCES, key="input", bind=URL, persist_state="session")
     if source == "Draw":
         low, high = demo.BRUSH_WIDTHS
-        brush = st.sidebar.slider("Brush width", low, high, demo.DEFAULT_BRUSH, key="cl_brush")
+        brush = st.sidebar.slider("Brush width", low, high, DEFAULT.brush, key="cl_brush", persist_state="session")
         return demo.Settings(patch_size, rule, source, brush=brush)
-    n_digits = len(test_digits()[0])
-    st.session_state.setdefault("cl_index", 0)
-    if st.sidebar.button("Random test digit"):
-        st.session_state.cl_index = demo.random_digit(n_digits)
-    index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="cl_index")
+    st.sidebar.button("Random test digit", on_click=random_digit, args=(n_digits,))
+    index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="digit", bind=URL,
+                                    persist_state="session")
     return demo.Settings(patch_size, rule, source, digit=index)
 
 
 def draw_canvas(settings):
     """The black canvas (source "Draw"); its RGBA image, or None before anything is drawn."""
     result = drawing(
-        key="digit", width=280, height=280, background_color="#000000",
+        key="cl_canvas", width=280, height=280, background_color="#000000",
         stroke_color="#ffffff", stroke_width=settings.brush, drawing_mode="freedraw",
     )
-    st.caption("Draw one digit, large. The toolbar above the canvas undoes and clears.")
+    st.caption("Draw one digit, large, with your finger or the mouse. The toolbar above the canvas "
+               "undoes and clears.")
     return result.rgba
 
 
@@ -81,10 +101,19 @@ def show_input(digit):
         st.info(digit.hint)
 
 
+def show_error(view):
+    """The model for this patch size is missing: how to retrain it (folded away when presenting)."""
+    with details(f"No classifier for patch size {view.settings.patch_size}: how to retrain it"):
+        st.error(view.error)
+
+
 def show_prediction(view, input_column):
     input_column.image(view.outlined, width=280, caption=view.outlined_caption)
+    if not revealed(demo.question_name(view)):
+        st.caption("What will the network answer? Guess, then reveal.")
+        return
     metric_column, answer_column = st.columns([1, 2])
-    metric_column.metric("Prediction", view.metric, view.metric_delta, delta_color="off", delta_arrow="off")
+    key_figure("Prediction", view.metric, delta=view.metric_delta, container=metric_column)
     with answer_column:
         if view.truth_correct is not None:
             (st.success if view.truth_correct else st.error)(view.truth_message)
@@ -95,9 +124,12 @@ def show_prediction(view, input_column):
         for (tile, caption), col in zip(view.tiles, st.columns(len(view.tiles))):
             col.image(tile, width=160, caption=caption)
     if view.model_caption:
-        st.caption(view.model_caption)
+        with details("The model card"):
+            st.caption(view.model_caption)
     st.markdown("**Class probabilities**: each patch, and fused")
-    st.vega_lite_chart(pd.DataFrame(view.chart_rows), view.chart_spec)
+    rows = pd.DataFrame(view.chart_rows)
+    for panel, column in zip(view.chart_panels, st.columns(len(view.chart_panels))):
+        column.vega_lite_chart(rows, panel, width="stretch")
     if view.rules:
         st.markdown("**Every fusion rule on this digit** (majority-vote ties go to the higher mean probability)")
         st.dataframe(pd.DataFrame(view.rules), hide_index=True)
@@ -113,7 +145,8 @@ def show_tables(patch_size):
     tables = demo.accuracy_tables(eval_report(mtime), patch_size)
     st.subheader("Measured accuracy (1,000 held-out test digits)")
     if not tables.evaluated:
-        st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
+        with details("No evaluation yet: how to run it"):
+            st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
         return
     st.markdown("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
                 "redrawn as synthetic mouse strokes, then preprocessed like your drawing)")
@@ -131,6 +164,8 @@ def show_tables(patch_size):
 
 def main():
     ensure_router()
+    presenter_toggle()
+    share_bar(DEFAULTS)
     st.title("Classification with patches")
     st.markdown(
         "A digit is cut into **four overlapping corner patches** (size *p*, stride 28 − *p*, "
@@ -138,7 +173,9 @@ def main():
         "probability vectors are **fused** into one answer. Small patches see only part of the "
         "digit and often disagree; fusion usually settles it."
     )
-    settings = read_settings()
+    n_digits = len(test_digits()[0])
+    link_notice(n_digits)
+    settings = read_settings(n_digits)
     drawn = settings.source == "Draw"
     canvas_column, input_column = st.columns(2)
     with canvas_column:
@@ -148,7 +185,7 @@ def main():
     with canvas_column:
         show_input(view.input)
     if view.error:
-        st.error(view.error)
+        show_error(view)
     elif view.prediction is not None:
         show_prediction(view, input_column)
     show_tables(settings.patch_size)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -86,6 +88,39 @@ def test_clamp_settings_fits_the_gallery_and_the_brush():
         demo.clamp_settings(demo.Settings(), 0)
 
 
+def test_parse_query_reads_a_shared_link():
+    s, problems = demo.parse_query({"patch": "14", "rule": "vote", "input": "Test digit gallery", "digit": "12",
+                                    "present": "1", "img": "coffee"}, 1000)  # other pages' parameters: ignored
+    assert s == demo.Settings(patch_size=14, rule="vote", source="Test digit gallery", digit=12) and problems == []
+    assert demo.parse_query({}, 1000) == (demo.Settings(), [])
+    assert demo.parse_query({"patch": " 22 "}, 1000)[0].patch_size == 22
+
+
+@pytest.mark.parametrize("key, raw, what", [
+    ("patch", "99999", "not one of 14, 18, 22, 28"), ("patch", "1e9", "not one of"), ("patch", "", "not one of"),
+    ("rule", "Mean", "not one of mean, product, max, vote"), ("input", "Upload", "not one of 'Draw' or"),
+    ("digit", "1000", "from 0 to 999"), ("digit", "-1", "from 0 to 999"), ("digit", "3.5", "from 0 to 999"),
+    ("digit", "9" * 400, "from 0 to 999"),
+])
+def test_parse_query_leaves_what_it_cannot_use_at_the_default(key, raw, what):
+    s, problems = demo.parse_query({key: raw, "rule": "max"} if key != "rule" else {key: raw}, 1000)
+    assert getattr(s, demo.QUERY_KEYS[key]) == getattr(demo.Settings(), demo.QUERY_KEYS[key])
+    assert len(problems) == 1 and problems[0].startswith(f"{key}=") and what in problems[0]
+    assert len(problems[0]) < 120  # a hostile value is cut short
+    if key != "rule":
+        assert s.rule == "max"  # the good parameter is kept
+    with pytest.raises(ValueError, match="n_digits"):
+        demo.parse_query({}, 0)
+
+
+def test_link_notice_is_one_sentence_or_nothing():
+    assert demo.link_notice([]) is None
+    _, problems = demo.parse_query({"patch": "5", "rule": "x"}, 10)
+    notice = demo.link_notice(problems)
+    assert notice.startswith("Some settings in this link could not be used") and notice.endswith(".")
+    assert "patch='5'" in notice and "rule='x'" in notice
+
+
 def test_random_digit_is_seeded_and_in_range():
     a = [demo.random_digit(1000, np.random.default_rng(3)) for _ in range(2)]
     assert a[0] == a[1] and 0 <= a[0] < 1000
@@ -144,6 +179,7 @@ def test_disagreeing_patches_view():
     assert view.model_caption == ("Model `classifier_p18.keras`: 160,298 weights, 20 epochs (2500 steps, "
                                   "464.2 s on 2 CPU threads), seed 1234; model card beside it.")
     assert view.chart_spec["facet"]["column"]["sort"][-1] == "fused (vote): 3"
+    assert [panel["title"]["text"] for panel in view.chart_panels] == view.chart_spec["facet"]["column"]["sort"]
     assert len(view.chart_rows) == 50
 
 
@@ -158,6 +194,24 @@ def test_agreeing_patches_and_the_whole_image():
     assert whole.agreement == ("info", "Patch size 28 is the whole-image baseline: one patch, nothing to fuse.")
     assert whole.tiles == [] and whole.rules == [] and whole.patch_names == ["whole image"]
     assert whole.outlined_caption == "What the network gets: 28×28, 1 patch of 28×28"
+
+
+def test_question_name_changes_with_the_question():
+    images, labels = gallery_digits()
+    load = lambda p: FixedClassifier(one_hot_ish([1] * 4), p)  # noqa: E731
+    gallery = demo.Settings(source="Test digit gallery", digit=3)
+
+    def name(settings, drawing=None):
+        return demo.question_name(demo.analyse_digit(settings, drawing=drawing, gallery=(images, labels),
+                                                     load_classifier=load))
+
+    assert name(gallery) == name(gallery) == "classification-p18-mean-gallery3"
+    other = [name(demo.Settings(source="Test digit gallery", digit=4)), name(replace(gallery, rule="vote")),
+             name(replace(gallery, patch_size=14))]
+    bar, longer = canvas_with_a_bar(), canvas_with_a_bar()
+    longer[60:80, 60:150] = 255  # a flag on top: another digit
+    drawn = [name(demo.Settings(), bar), name(demo.Settings(), longer)]
+    assert len({name(gallery), *other, *drawn}) == 6 and drawn[0] == name(demo.Settings(), bar.copy())
 
 
 def test_missing_model_becomes_the_error_and_no_digit_loads_nothing():

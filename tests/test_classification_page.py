@@ -10,6 +10,7 @@ from patchlab.ui.canvas import inject_key
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = str(ROOT / "pages" / "classification.py")
+CANVAS = "cl_canvas"  # the page's canvas key
 
 
 def seven(opaque_black=True):
@@ -43,24 +44,24 @@ def test_empty_canvas_shows_a_hint_not_an_error():
 
 def test_blank_injected_drawing_is_a_hint():
     at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state[inject_key("digit")] = np.zeros((280, 280, 4), np.uint8)
+    at.session_state[inject_key(CANVAS)] = np.zeros((280, 280, 4), np.uint8)
     at = run(at)
     assert any("empty" in i.value for i in at.info)
 
 
 def test_injected_drawing_is_classified():
     at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state[inject_key("digit")] = seven()
+    at.session_state[inject_key(CANVAS)] = seven()
     at = run(at)
     pred = metric(at, "Prediction")
     assert pred.value == "7"
     assert "confidence" in pred.delta
     # Switching the rule and the patch size reruns without errors, and the drawing is still a 7.
-    at.sidebar.radio(key="cl_rule").set_value("vote")
+    at.sidebar.radio(key="rule").set_value("vote")
     at = run(at)
     assert metric(at, "Prediction").value == "7"
     assert "(vote)" in metric(at, "Prediction").delta  # the answer under the new rule
-    at.sidebar.select_slider(key="cl_patch").set_value(28)
+    at.sidebar.select_slider(key="patch").set_value(28)
     at = run(at)
     if (ROOT / "models" / "classifier_p28.keras").exists():
         assert metric(at, "Prediction").value == "7"
@@ -72,7 +73,7 @@ def test_injected_drawing_is_classified():
 def test_gallery_digit_is_classified_with_its_true_label():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at = run(at)
-    at.sidebar.radio(key="cl_source").set_value("Test digit gallery")
+    at.sidebar.radio(key="input").set_value("Test digit gallery")
     at = run(at)
     from patchlab.classification.data import gallery_digits
 
@@ -91,9 +92,98 @@ def test_missing_model_explains_the_retrain_command(tmp_path, monkeypatch):
     monkeypatch.setattr(inference, "MODELS_DIR", tmp_path)
     st.cache_resource.clear()  # forget classifiers loaded by earlier tests
     at = AppTest.from_file(PAGE, default_timeout=120)
-    at.session_state[inject_key("digit")] = seven()
+    at.session_state[inject_key(CANVAS)] = seven()
     at = run(at)
     assert any("python -m patchlab.classification.train --patch-size 18" in e.value for e in at.error)
+
+
+GALLERY = "Test digit gallery"
+
+
+def test_a_shared_link_opens_with_its_patch_size_rule_and_gallery_digit():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in {"patch": "14", "rule": "vote", "input": GALLERY, "digit": "12"}.items():
+        at.query_params[key] = value
+    at = run(at)
+    assert at.sidebar.select_slider(key="patch").value == 14
+    assert at.sidebar.radio(key="rule").value == "vote"
+    assert at.sidebar.radio(key="input").value == GALLERY
+    assert at.sidebar.number_input(key="digit").value == 12
+    assert any(c.value.startswith("Held-out test digit #12 ") for c in at.caption)
+    assert "(vote)" in metric(at, "Prediction").delta
+    assert any("patch size 14" in m.value for m in at.markdown)  # the measured table for p = 14
+    assert not at.warning
+
+
+@pytest.mark.parametrize("query, bad", [
+    ({"patch": "99999", "rule": "median", "digit": "-3", "input": GALLERY}, ["patch", "rule", "digit"]),
+    ({"patch": "<script>alert(1)</script>", "input": "Upload" * 50}, ["patch", "input"]),
+])
+def test_a_malformed_link_gives_one_notice_and_the_defaults(query, bad):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at = run(at)
+    assert len(at.warning) == 1, [w.value for w in at.warning]
+    notice = at.warning[0].value
+    assert notice.startswith("Some settings in this link could not be used")
+    assert all(f"{key}=" in notice for key in bad) and len(notice) < 400
+    assert at.sidebar.select_slider(key="patch").value == 18 and at.sidebar.radio(key="rule").value == "mean"
+    if "digit" in query:  # the good parameter is kept, the bad one falls back
+        assert at.sidebar.radio(key="input").value == GALLERY and at.sidebar.number_input(key="digit").value == 0
+    else:
+        assert at.sidebar.radio(key="input").value == "Draw"
+    assert not at.error
+    at.sidebar.radio(key="rule").set_value("vote")  # the unusable parameters are gone: no second notice
+    at = run(at)
+    assert not at.warning
+
+
+def test_reset_goes_back_to_the_defaults():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in {"patch": "22", "rule": "max", "input": GALLERY, "digit": "7"}.items():
+        at.query_params[key] = value
+    at = run(at)
+    next(b for b in at.sidebar.button if b.label == "Reset").click()
+    at = run(at)
+    assert at.sidebar.select_slider(key="patch").value == 18 and at.sidebar.radio(key="rule").value == "mean"
+    assert at.sidebar.radio(key="input").value == "Draw"
+
+
+def test_predict_then_reveal_hides_the_prediction_until_reveal():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["present"] = "1"
+    at.session_state["present_hide_answers"] = True
+    at.session_state[inject_key(CANVAS)] = seven()
+    at = run(at)
+    assert not [m for m in at.metric if m.label == "Prediction"]
+    assert not [m for m in at.markdown if m.value.startswith("# ")]  # no large prediction either
+    assert not at.success and not at.warning  # nor the patches' answers
+    reveal = next(b for b in at.button if b.label == "Reveal")
+    reveal.click()
+    at = run(at)
+    # presenter mode: the predicted digit in large type
+    assert "# 7" in [m.value for m in at.markdown]
+    # a new question (another rule) hides the answer again
+    at.sidebar.radio(key="rule").set_value("vote")
+    at = run(at)
+    assert "# 7" not in [m.value for m in at.markdown] and [b for b in at.button if b.label == "Reveal"]
+
+
+def test_presenter_mode_folds_the_model_card_away():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[inject_key(CANVAS)] = seven()
+    at = run(at)
+    assert not [e for e in at.expander if e.label == "The model card"]
+    assert metric(at, "Prediction").value == "7"
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["present"] = "1"
+    at.session_state[inject_key(CANVAS)] = seven()
+    at = run(at)
+    card = [e for e in at.expander if e.label == "The model card"]
+    if (ROOT / "models" / "classifier_p18.json").exists():
+        assert card and "classifier_p18.keras" in card[0].caption[0].value
+    assert "# 7" in [m.value for m in at.markdown]
 
 
 @pytest.mark.browser

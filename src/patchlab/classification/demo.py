@@ -5,18 +5,21 @@ digit comes from); :func:`analyse_digit` turns them and the current drawing
 or gallery digit into a :class:`DigitView` holding everything the page shows
 (pictures, texts, the probability chart, the every-rule table);
 :func:`accuracy_tables` turns the saved evaluation report into the measured
-tables. No Streamlit here: the page only reads widgets and renders.
+tables; :func:`parse_query` checks a shared link's settings. No Streamlit
+here: the page only reads widgets and renders.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
-from typing import Callable
+from typing import Callable, Mapping
 
 import numpy as np
 
 from patchlab.classification.corners import PATCH_NAMES
-from patchlab.classification.figures import PATCH_COLOURS, outlined_input, patch_tile, probability_chart
+from patchlab.classification.figures import (PATCH_COLOURS, outlined_input, patch_tile, probability_chart,
+                                             probability_panels)
 from patchlab.classification.fusion import RULE_NAMES, RULES, fuse, fused_label
 from patchlab.classification.inference import DigitClassifier, Prediction
 from patchlab.classification.preprocess import preprocess_canvas
@@ -24,8 +27,9 @@ from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import markdown_table, patch_table, size_table
 from patchlab.runtime import ModelUnavailable
 
-__all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "clamp_settings", "random_digit", "DigitInput", "GalleryView",
-           "digit_input", "rule_table", "DigitView", "analyse_digit", "AccuracyTables", "accuracy_tables"]
+__all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings", "parse_query", "link_notice",
+           "random_digit", "DigitInput", "GalleryView", "digit_input", "rule_table", "DigitView", "analyse_digit",
+           "question_name", "AccuracyTables", "accuracy_tables"]
 
 #: Where the digit comes from (the page's radio options).
 SOURCES = ("Draw", "Test digit gallery")
@@ -34,7 +38,9 @@ BRUSH_WIDTHS = (6, 40)
 DEFAULT_BRUSH = 26
 #: The gallery digit is shown enlarged this many times (28 -> 280 px), its followers 2 times.
 GALLERY_SCALE, THUMBNAIL_SCALE, N_FOLLOWING = 10, 2, 6
-NOTHING_DRAWN = "Draw a digit (0–9) on the black square with the mouse."
+NOTHING_DRAWN = "Draw a digit (0–9) on the black square with your finger or the mouse."
+#: The page's settings in a link, ``URL parameter -> Settings field`` (each parameter is a widget's key).
+QUERY_KEYS = {"patch": "patch_size", "rule": "rule", "input": "source", "digit": "digit"}
 
 
 @dataclass(frozen=True)
@@ -80,6 +86,63 @@ def clamp_settings(settings: Settings, n_digits: int) -> tuple[Settings, list[st
     if brush != settings.brush:
         notes.append(f"The brush width was limited to {brush} px.")
     return replace(settings, digit=digit, brush=brush), notes
+
+
+def parse_query(params: Mapping[str, str], n_digits: int) -> tuple[Settings, list[str]]:
+    """Settings from a link's query parameters; anything that cannot be used is left at its default.
+
+    Parameters
+    ----------
+    params : mapping of str to str
+        The URL's query parameters, e.g. ``{"patch": "14", "rule": "vote",
+        "input": "Test digit gallery", "digit": "12"}`` (see
+        :data:`QUERY_KEYS`); other parameters are not this page's and are
+        ignored.
+    n_digits : int
+        The number of gallery digits (``digit`` must be below it).
+
+    Returns
+    -------
+    settings : Settings
+    problems : list of str
+        One plain sentence per parameter that was not used.
+
+    Examples
+    --------
+    >>> s, problems = parse_query({"patch": "14", "rule": "median"}, 1000)
+    >>> s.patch_size, s.rule, problems
+    (14, 'mean', ["rule='median' is not one of mean, product, max, vote"])
+    """
+    if n_digits < 1:
+        raise ValueError(f"n_digits must be at least 1, got {n_digits}")
+    checks = {
+        "patch": (int, lambda v: v in PATCH_SIZES, f"not one of {', '.join(map(str, PATCH_SIZES))}"),
+        "rule": (str, lambda v: v in RULES, f"not one of {', '.join(RULES)}"),
+        "input": (str, lambda v: v in SOURCES, f"not one of {' or '.join(repr(x) for x in SOURCES)}"),
+        "digit": (int, lambda v: 0 <= v < n_digits, f"not a test digit number from 0 to {n_digits - 1}"),
+    }
+    values, problems = {}, []
+    for key, (parse, check, what) in checks.items():
+        if key not in params:
+            continue
+        raw = params[key]
+        try:
+            value = parse(str(raw).strip())
+            if not check(value):
+                raise ValueError(raw)
+        except (TypeError, ValueError, OverflowError):
+            problems.append(f"{key}={str(raw)[:40]!r} is {what}")
+            continue
+        values[QUERY_KEYS[key]] = value
+    return Settings(**values), problems
+
+
+def link_notice(problems: list[str]) -> str | None:
+    """The one notice for a link's unusable settings (None when there are none)."""
+    if not problems:
+        return None
+    return ("Some settings in this link could not be used, so the defaults are shown instead: "
+            + "; ".join(problems) + ".")
 
 
 def random_digit(n_digits: int, rng: np.random.Generator | None = None) -> int:
@@ -181,6 +244,7 @@ class DigitView:
     model_caption: str | None = None
     chart_rows: list = field(default_factory=list)
     chart_spec: dict = field(default_factory=dict)
+    chart_panels: list = field(default_factory=list)  # the same chart, one Vega-Lite spec per panel
     rules: list = field(default_factory=list)  # rule_table rows (only with 4 patches)
 
 
@@ -238,7 +302,25 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
         )
     view.chart_rows, view.chart_spec = probability_chart(pred.patch_probs, pred.fused, pred.label, names,
                                                          settings.rule)
+    view.chart_panels = probability_panels(view.chart_spec)
     return view
+
+
+def question_name(view: DigitView) -> str:
+    """A name for the question "what does the network answer?" on this digit with these settings.
+
+    It changes with the patch size, the rule and the digit (a drawing is
+    named by a hash of its 28x28 input), so *predict, then reveal* hides the
+    answer again for a new question.
+    """
+    s = view.settings
+    if view.input.x28 is None:
+        what = "nothing"
+    elif view.input.gallery is not None:
+        what = f"gallery{s.digit}"
+    else:
+        what = "drawing" + hashlib.blake2b(np.ascontiguousarray(view.input.x28).tobytes(), digest_size=8).hexdigest()
+    return f"classification-p{s.patch_size}-{s.rule}-{what}"
 
 
 @dataclass

@@ -5,6 +5,8 @@ Pure functions returning arrays or matplotlib figures (no Streamlit).
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 
 from patchlab.visualize import figure_png  # noqa: F401 - one renderer for every page's figures
@@ -104,6 +106,35 @@ def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, na
         },
     }
     return rows, spec
+
+
+def probability_panels(spec: dict) -> list[dict]:
+    """The chart of :func:`probability_chart` as one Vega-Lite chart per panel, each as wide as its container.
+
+    A faceted chart has a fixed width (five panels need about 850 px and are
+    cut off on a phone); the page puts these panels in columns instead,
+    side by side on a wide screen, one under another on a phone. Each panel
+    keeps the facet's bars, colours and title; use it with the same rows.
+
+    Returns
+    -------
+    list of dict
+        One Vega-Lite specification per panel, in the facet's order.
+    """
+    try:
+        titles, inner = spec["facet"]["column"]["sort"], spec["spec"]
+    except (KeyError, TypeError):
+        raise ValueError("spec must be a chart from probability_chart") from None
+    header = spec["facet"]["column"].get("header", {})
+    panels = []
+    for title in titles:
+        panel = copy.deepcopy({k: v for k, v in inner.items() if k != "width"})
+        panel["width"] = "container"
+        panel["title"] = {"text": title, "fontSize": header.get("labelFontSize", 16),
+                          "fontWeight": header.get("labelFontWeight", "bold")}
+        panel["transform"] = [{"filter": {"field": "chart", "equal": title}}]
+        panels.append(panel)
+    return panels
 
 
 def accuracy_figure(rows: list[dict]):

@@ -13,7 +13,7 @@ from scipy import ndimage
 BOX = 20  # MNIST: the longer side of the digit is 20 px
 SIZE = 28
 INK_THRESHOLD = 0.1  # ink strength (0..1) that counts as drawn
-EMPTY_MESSAGE = "The canvas is empty: draw a digit (0-9) with the mouse first."
+EMPTY_MESSAGE = "The canvas is empty: draw a digit (0-9) with your finger or the mouse first."
 
 
 def ink_strength(rgba: np.ndarray) -> np.ndarray:
