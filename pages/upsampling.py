@@ -9,23 +9,31 @@ from patchlab.upsampling.demo import (
     INIT_LABELS,
     MAX_KERNEL_SIZE,
     PATTERN_LABELS,
+    QUERY_NAMES,
     SOURCE_LABELS,
     Settings,
     analyse,
     clamp_settings,
     custom_size_default,
     input_image,
-    recommended_kernel_size,
+    kernel_size_choice_label,
+    parse_query,
+    query_problems_notice,
+    widget_defaults,
 )
 from patchlab.upsampling.figures import coloured_value_table
 from patchlab.ui.code import show_code
+from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
+
+# Every setting is in the URL (a link restores it) and survives a visit to another page.
+KEEP = dict(bind="query-params", persist_state="session")
 
 INTRO = (
     "A **transposed convolution** with stride *f* enlarges an image by *f*: every input "
     "pixel stamps a copy of the kernel, weighted by the pixel's value, every *f* output "
     "pixels, and overlapping stamps add up — the same overlap-add that merges patches on "
-    "the Patches page. With the **bilinear kernel** of size 2*f* − *f* % 2 the stamps "
+    "the Patches page. With the **bilinear kernel** of size 2*f* − (*f* mod 2) the stamps "
     "reaching every pixel weigh exactly 1 in total and the layer *is* bilinear "
     "interpolation. With a kernel size the stride does not divide, pixels receive "
     "alternately more and fewer stamps, and unless the weights compensate, a "
@@ -33,25 +41,43 @@ INTRO = (
 )
 
 
+def link_notice():
+    """One plain notice when the link carries settings the page cannot use (they keep their defaults).
+
+    The widgets, bound to the URL, ignore such values and drop them from the
+    address; this only says so, once, on the run that opened the link.
+    """
+    if not any(name in st.query_params for name in QUERY_NAMES.values()):
+        return
+    params = {name: st.query_params.get_all(name) for name in QUERY_NAMES.values() if name in st.query_params}
+    notice = query_problems_notice(parse_query(params, sample_names())[1])
+    if notice:
+        st.info(notice, icon=":material/link_off:")
+
+
 def controls():
     """The widgets, read into :class:`Settings`."""
+    q = QUERY_NAMES
     with st.container(border=True):
         c1, c2, c3, c4 = st.columns([1, 1.3, 1.4, 1.6])
-        factor = c1.select_slider("Upsampling factor *f* (stride)", options=list(FACTORS), value=2, key="factor")
-        init = c2.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get, key="init")
-        recommended, rule = recommended_kernel_size(factor, init)
+        factor = c1.select_slider("Upsampling factor *f* (stride)", options=list(FACTORS), value=Settings.factor,
+                                  key=q["factor"], **KEEP)
+        init = c2.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get, key=q["init"], **KEEP)
         custom_size = None
-        if not c3.checkbox(f"Kernel size {rule} = {recommended}", value=True, key="use_rec"):
+        if not c3.checkbox(kernel_size_choice_label(factor, init), value=True, key=q["use_recommended"],
+                           help="Untick to choose the kernel size yourself.", **KEEP):
             custom_size = c3.slider("Kernel size", 1, MAX_KERNEL_SIZE, value=custom_size_default(factor, init),
-                                    key="size")
-        source = c4.radio("Input", list(SOURCE_LABELS), horizontal=True, key="source",
-                          format_func=SOURCE_LABELS.get)
+                                    key=q["custom_size"], **KEEP)
+        source = c4.radio("Input", list(SOURCE_LABELS), horizontal=True, key=q["source"],
+                          format_func=SOURCE_LABELS.get, **KEEP)
         photo, pattern = Settings.photo, Settings.pattern
         if source == "photo":
             names = sample_names()
-            photo = c4.selectbox("Photo", names, index=names.index(photo) if photo in names else 0, key="photo")
+            photo = c4.selectbox("Photo", names, index=names.index(photo) if photo in names else 0,
+                                 key=q["photo"], **KEEP)
         else:
-            pattern = c4.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get, key="pattern")
+            pattern = c4.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get,
+                                   key=q["pattern"], **KEEP)
     return Settings(factor=factor, init=init, custom_size=custom_size, source=source, photo=photo,
                     pattern=pattern)
 
@@ -62,9 +88,10 @@ def show_kernel_and_stamps(r):
     left, right = st.columns([1, 1.4])
     with left:
         st.markdown(f"**{INIT_LABELS[s.init]} kernel, {s.size}×{s.size}**")
-        st.table(coloured_value_table(r.kernel, "{:.3f}", "viridis"))
+        st.table(coloured_value_table(r.kernel, "{:.3f}", "viridis"), hide_index=True, hide_header=True,
+                 alt=f"The {s.size}×{s.size} kernel's weights, one cell per weight")
     with right:
-        st.image(r.stamps_png)
+        st.image(r.stamps_png, alt=r.stamps_alt)
         st.caption(
             "Each colour is one input pixel's stamp (the kernel, summed over one axis); "
             "the height of a column is the output there. Uneven heights in the white "
@@ -76,14 +103,15 @@ def show_kernel_and_stamps(r):
               help="Computed with the patch engine's coverage() on the output grid.")
     m2.metric("Divides evenly?", "yes" if r.divides_evenly else "no",
               help="Is the kernel size a multiple of the stride?")
-    m3.metric("Kernel's checkerboard strength", f"{r.kernel_strength:.3f}",
-              help="(max − min) / max of the response to a constant image, from the kernel's "
-                   "polyphase sums: 0 = none, 1 = gaps no stamp reaches.")
+    key_figure("Kernel's checkerboard strength", f"{r.kernel_strength:.3f}", container=m3,
+               help="(max − min) / max of the response to a constant image, from the kernel's "
+                    "polyphase sums: 0 = none, 1 = gaps no stamp reaches.")
 
     a, b = st.columns(2)
     with a:
         st.markdown(f"**Overlap count**: stamps per output pixel ({r.count_shape[0]}×{r.count_shape[1]} input)")
-        st.table(coloured_value_table(r.overlap_counts, "{:d}", "magma"))
+        st.table(coloured_value_table(r.overlap_counts, "{:d}", "magma"), hide_index=True, hide_header=True,
+                 alt="Stamps per output pixel, one cell per pixel of the upsampled image")
         st.caption(
             "`overlap_count` = `patchlab.patches.coverage` of kernel-sized patches every "
             f"{s.factor} pixels on the output grid: uniform when {s.factor} divides the kernel "
@@ -91,7 +119,8 @@ def show_kernel_and_stamps(r):
         )
     with b:
         st.markdown("**Summed weights**: the output for a constant image of 1")
-        st.table(coloured_value_table(r.summed_weights, "{:.2f}", "magma"))
+        st.table(coloured_value_table(r.summed_weights, "{:.2f}", "magma"), hide_index=True, hide_header=True,
+                 alt="Summed kernel weights per output pixel, one cell per pixel of the upsampled image")
         st.caption(
             "What each pixel really receives: the weights of the overlapping stamps. A "
             "kernel can compensate uneven counts (try bilinear with size 3 at f = 2) — "
@@ -104,7 +133,7 @@ def show_upsampled_pictures(r):
     cols = st.columns(3)
     for i, p in enumerate(r.pictures):
         with cols[i % 3]:
-            st.image(p.picture, caption=p.label, clamp=True)
+            st.image(p.picture, caption=p.label, clamp=True, alt=p.alt)
     st.dataframe(r.strengths, hide_index=True, width="stretch")
     st.caption(
         "Checkerboard strength, computed live: upsample a constant grey image with each "
@@ -136,10 +165,11 @@ def show_pipeline(r):
     if r.pipeline_error is not None:
         st.error(f"Could not run the pipeline: {r.pipeline_error}")
         return
-    st.code(r.pipeline_shapes, language="text")
+    with details("Tensor shapes"):
+        st.code(r.pipeline_shapes, language="text")
     for col, p in zip(st.columns(len(r.pipeline_pictures)), r.pipeline_pictures):
         with col:
-            st.image(p.picture, width=p.width, caption=p.caption, clamp=True)
+            st.image(p.picture, width=p.width, caption=p.caption, clamp=True, alt=p.alt)
     st.caption(
         "Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "
         "max-pool halves it, and a Conv2DTranspose with stride 2, padding 'same' and a "
@@ -149,8 +179,11 @@ def show_pipeline(r):
 
 def main():
     ensure_router()
+    presenter_toggle()
+    share_bar(widget_defaults())
     st.title("Upsampling")
     st.markdown(INTRO)
+    link_notice()
     settings, _ = clamp_settings(controls())  # the widgets only offer what the page can show
 
     try:
@@ -168,7 +201,7 @@ def main():
     show_upsampled_pictures(result)
     show_pipeline(result)
     show_code(up.bilinear_kernel, up.bilinear_weights, up.transposed_conv_layer,
-              up.bilinear_upsampling_layer, up.overlap_count)
+              up.bilinear_upsampling_layer, up.overlap_count)  # folded already: an expander
 
 
 main()

@@ -259,3 +259,79 @@ def test_figure_png_renders_at_the_requested_resolution():
     assert (width, height) == (200, 100)
     png = figures.figure_png(fig, dpi=50)
     assert (int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")) == (100, 50)
+
+
+# --------------------------------------------------------------------------
+# the settings in a link
+# --------------------------------------------------------------------------
+PHOTOS = ["astronaut", "coffee"]
+
+
+def test_parse_query_reads_what_the_widgets_write():
+    s, problems = demo.parse_query({"up_factor": "4", "up_init": "Nearest-neighbour (box)", "up_rec": "false",
+                                    "up_k": "9", "up_input": "Test pattern", "up_pattern": "Ramp",
+                                    "up_photo": "coffee"}, PHOTOS)
+    assert problems == []
+    assert s == Settings(factor=4, init="nearest", custom_size=9, source="pattern", photo="coffee",
+                         pattern="ramp")
+    assert demo.parse_query({}, PHOTOS) == (Settings(), [])
+
+
+def test_parse_query_without_a_size_uses_the_sliders_first_value():
+    s, _ = demo.parse_query({"up_factor": "3", "up_rec": "false"}, PHOTOS)
+    assert s.custom_size == demo.custom_size_default(3, "bilinear") == 6
+    s, _ = demo.parse_query({"up_k": "9"}, PHOTOS)  # the size counts only when the choice is off
+    assert s.custom_size is None
+
+
+@pytest.mark.parametrize("name, raw", [
+    ("up_factor", "9"), ("up_factor", "2.0"), ("up_factor", "-2"), ("up_factor", "٣"), ("up_factor", "9" * 5000),
+    ("up_init", "bilinear"), ("up_init", "<script>"), ("up_rec", "1"), ("up_k", "0"), ("up_k", "13"),
+    ("up_input", "photo"), ("up_photo", "../etc/passwd"), ("up_pattern", ""),
+])
+def test_parse_query_ignores_anything_malformed_naming_it(name, raw):
+    s, problems = demo.parse_query({name: raw, "up_rec": "false"} if name == "up_k" else {name: raw}, PHOTOS)
+    assert len(problems) == 1 and problems[0].startswith(f"{name}=")
+    assert len(problems[0]) < 120
+    assert s.factor == 2 and s.init == "bilinear" and s.source == "photo" and s.photo == "astronaut"
+    assert s.size == (5 if name == "up_k" else 4)
+
+
+def test_parse_query_takes_the_last_of_repeated_values():
+    s, problems = demo.parse_query({"up_factor": ["2", "3"]}, PHOTOS)
+    assert s.factor == 3 and problems == []
+
+
+def test_one_notice_for_all_problems():
+    assert demo.query_problems_notice([]) is None
+    one = demo.query_problems_notice(["up_k='0' (not a kernel size from 1 to 12)"])
+    assert one == "This link's up_k='0' (not a kernel size from 1 to 12) could not be used; the page shows the default instead."
+    two = demo.query_problems_notice(["a", "b"])
+    assert two.count("\n") == 0 and two.endswith("a; b.")
+
+
+def test_widget_defaults_are_the_default_settings():
+    defaults = demo.widget_defaults()
+    assert set(defaults) == set(demo.QUERY_NAMES.values())
+    assert defaults == {"up_factor": 2, "up_init": "bilinear", "up_rec": True, "up_k": 5, "up_input": "photo",
+                        "up_photo": "astronaut", "up_pattern": "constant"}
+
+
+def test_stamps_use_the_colour_blind_safe_palette():
+    from matplotlib.colors import to_hex
+
+    fig = figures.stamps_figure(up.bilinear_kernel(2), 2, n=5)
+    top = fig.axes[0]
+    used = []
+    for patch in top.patches:
+        colour = to_hex(patch.get_facecolor())
+        if colour not in used and colour.upper() in figures.STAMP_COLOURS:
+            used.append(colour)
+    assert [c.upper() for c in used] == list(figures.STAMP_COLOURS[:5])
+
+
+def test_every_picture_has_a_description(default):
+    assert "bilinear 4×4 kernel every 2 output pixels" in default.stamps_alt
+    assert "2 stamps and the columns have the same height everywhere" in default.stamps_alt
+    assert all(p.alt.startswith("The photo astronaut, 48×48 pixels, enlarged 2 times by ") for p in default.pictures)
+    assert all(p.alt.startswith("The photo astronaut after the stage ") for p in default.pipeline_pictures)

@@ -54,41 +54,41 @@ def test_default_page_shows_the_figures_and_the_live_measurements(app):
 
 def test_controls_change_the_page_without_errors(app):
     assert _kernel_shape(app) == (4, 4)  # bilinear at f = 2
-    app.select_slider(key="factor").set_value(3).run()
+    app.select_slider(key="up_factor").set_value(3).run()
     assert not app.exception, app.exception
     assert _kernel_shape(app) == (5, 5)  # bilinear at f = 3: 2f - f % 2
-    assert app.checkbox(key="use_rec").label == "Kernel size 2f − f % 2 = 5"
-    app.radio(key="init").set_value("nearest").run()
+    assert app.checkbox(key="up_rec").label == "Use the recommended kernel size (2f − f mod 2 = 5)"
+    app.radio(key="up_init").set_value("nearest").run()
     assert _kernel_shape(app) == (3, 3)  # the box at f = 3
-    assert app.checkbox(key="use_rec").label == "Kernel size f = 3"
+    assert app.checkbox(key="up_rec").label == "Use the recommended kernel size (f = 3)"
     assert any(m.value == "**Nearest-neighbour (box) kernel, 3×3**" for m in app.markdown)
-    app.checkbox(key="use_rec").uncheck().run()
-    app.slider(key="size").set_value(4).run()
+    app.checkbox(key="up_rec").uncheck().run()
+    app.slider(key="up_k").set_value(4).run()
     assert not app.exception, app.exception
     assert _kernel_shape(app) == (4, 4)
     assert _metric(app, "Divides evenly") == "no"
     assert float(_metric(app, "Kernel's checkerboard")) > 0.1
     photo_pictures = _picture_urls(app)
-    app.radio(key="source").set_value("pattern").run()
-    app.selectbox(key="pattern").set_value("checkerboard").run()
+    app.radio(key="up_input").set_value("pattern").run()
+    app.selectbox(key="up_pattern").set_value("checkerboard").run()
     pattern_pictures = _picture_urls(app)
     # the stamps figure stays, the six upsampled pictures show the pattern now, the pipeline its photo
     assert pattern_pictures[0] == photo_pictures[0]
     assert all(a != b for a, b in zip(pattern_pictures[1:7], photo_pictures[1:7]))
     assert pattern_pictures[7:] == photo_pictures[7:]
-    app.select_slider(key="factor").set_value(4).run()
-    app.radio(key="init").set_value("random").run()
+    app.select_slider(key="up_factor").set_value(4).run()
+    app.radio(key="up_init").set_value("random").run()
     assert not app.exception, app.exception
-    assert _kernel_shape(app) == (app.slider(key="size").value,) * 2
+    assert _kernel_shape(app) == (app.slider(key="up_k").value,) * 2
     assert float(_metric(app, "Interior: max")) < 1e-5
 
 
 @pytest.mark.parametrize("factor, size", [(2, 12), (2, 1), (4, 1), (4, 12), (3, 7)])
 def test_extreme_kernel_sizes(app, factor, size):
-    app.select_slider(key="factor").set_value(factor)
-    app.checkbox(key="use_rec").uncheck()
+    app.select_slider(key="up_factor").set_value(factor)
+    app.checkbox(key="up_rec").uncheck()
     app.run()
-    app.slider(key="size").set_value(size).run()
+    app.slider(key="up_k").set_value(size).run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
     assert _metric(app, "Divides evenly") == ("yes" if size % factor == 0 else "no")
@@ -100,13 +100,108 @@ def test_extreme_kernel_sizes(app, factor, size):
 
 def test_page_without_tensorflow_says_how_to_install_it(app, monkeypatch):
     monkeypatch.setitem(sys.modules, "tensorflow", None)  # `import tensorflow` now fails
-    app.select_slider(key="factor").set_value(3).run()
+    app.select_slider(key="up_factor").set_value(3).run()
     assert not app.exception, app.exception
     assert [e.value for e in app.error] == [
         "TensorFlow is not available (import of tensorflow halted; None in sys.modules); "
         "install the requirements with `make run`."
     ]
     assert not app.header  # the page stops before its sections
+
+
+def _opened_from(query):
+    """The page opened from a link carrying ``query`` (its own AppTest)."""
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _settings_shown(at):
+    widgets = [*at.select_slider, *at.radio, *at.checkbox, *at.slider, *at.selectbox]
+    return {w.key: w.value for w in widgets if w.key and w.key.startswith("up_")}
+
+
+SHARED = {"up_factor": "3", "up_init": "Random", "up_rec": "false", "up_k": "7",
+          "up_input": "Test pattern", "up_pattern": "Disc"}
+
+
+def test_a_shared_link_restores_every_setting():
+    at = _opened_from(SHARED)
+    assert _settings_shown(at) == {"up_factor": 3, "up_init": "random", "up_rec": False, "up_k": 7,
+                                   "up_input": "pattern", "up_pattern": "disc"}
+    assert _kernel_shape(at) == (7, 7)
+    assert any(m.value == "**Random kernel, 7×7**" for m in at.markdown)
+    assert "test pattern disc" in at.image[1].proto.imgs[0].alt  # the pictures show the linked input
+    assert not at.info and not at.warning  # a good link gets no notice
+
+
+def test_a_link_with_a_photo_restores_it():
+    at = _opened_from({"up_photo": "coffee", "up_factor": "4", "up_init": "Nearest-neighbour (box)"})
+    assert _settings_shown(at) == {"up_factor": 4, "up_init": "nearest", "up_rec": True,
+                                   "up_input": "photo", "up_photo": "coffee"}
+    assert _kernel_shape(at) == (4, 4)  # the box at f = 4
+    assert "photo coffee" in at.image[1].proto.imgs[0].alt
+
+
+def test_a_malformed_or_hostile_link_gives_the_defaults_and_one_plain_notice():
+    at = _opened_from({"up_factor": "9", "up_init": "<script>alert(1)</script>", "up_rec": "maybe",
+                       "up_k": "1e9", "up_input": "webcam", "up_photo": "../../etc/passwd",
+                       "up_pattern": "x" * 5000, "other": "kept out of it"})
+    assert _settings_shown(at) == {"up_factor": 2, "up_init": "bilinear", "up_rec": True,
+                                   "up_input": "photo", "up_photo": "astronaut"}
+    assert _kernel_shape(at) == (4, 4)
+    assert not at.error and not at.warning and not at.toast
+    assert len(at.info) == 1
+    notice = at.info[0].value
+    assert notice.startswith("Some settings in this link could not be used, so the page shows their defaults")
+    for name in ("up_factor", "up_init", "up_rec", "up_k", "up_input", "up_photo", "up_pattern"):
+        assert name in notice
+    assert "x" * 25 not in notice and "other" not in notice  # values shortened, foreign parameters left alone
+
+
+def test_one_bad_setting_keeps_the_good_ones():
+    at = _opened_from({"up_factor": "3", "up_init": "cubic"})
+    assert _settings_shown(at)["up_factor"] == 3 and _settings_shown(at)["up_init"] == "bilinear"
+    assert [i.value for i in at.info] == [
+        "This link's up_init='cubic' (not Bilinear, Random or Nearest-neighbour (box)) could not be used; "
+        "the page shows the default instead."]
+
+
+def test_value_tables_have_no_index_header_and_say_what_they_hold(app):
+    assert len(app.table) == 3
+    for table in app.table:
+        assert table.proto.hide_header and table.proto.hide_index  # no 0…n row or column
+        assert table.proto.alt
+    assert app.table[0].value.shape == (4, 4)
+
+
+def test_every_image_has_a_text_alternative(app):
+    alts = [img.alt for image in app.image for img in image.proto.imgs]
+    assert len(alts) >= 11
+    assert all(len(alt) > 20 for alt in alts), alts
+    assert len(set(alts)) == len(alts)  # each says what it shows, not one text for all
+    by_method = {alt.split(" by ")[-1].split(";")[0]: alt for alt in alts if " by " in alt}
+    assert "checkerboard" not in by_method["transposed conv, bilinear init, 4×4"]  # flat
+    assert "checkerboard of strength" in by_method["transposed conv, random init, 4×4"]
+
+
+def test_reset_puts_every_setting_back():
+    at = _opened_from(SHARED)
+    at.button(key="reset_up_factor").click().run()
+    assert not at.exception, at.exception
+    assert _settings_shown(at) == {"up_factor": 2, "up_init": "bilinear", "up_rec": True,
+                                   "up_input": "photo", "up_photo": "astronaut"}
+    assert _kernel_shape(at) == (4, 4)
+
+
+def test_presenter_mode_shows_the_key_figure_large_and_folds_the_details():
+    at = _opened_from({"present": "1"})
+    assert any(m.value == "# 0.000" for m in at.markdown)  # the kernel's checkerboard strength, large
+    assert not any(m.label.startswith("Kernel's checkerboard") for m in at.metric)
+    assert "Tensor shapes" in [e.label for e in at.expander]
+    assert re.search(r"max_pool_2x2\s+\(1, 64, 64, 3\)", at.code[0].value)  # still there, folded
 
 
 @pytest.mark.browser

@@ -33,7 +33,8 @@ from patchlab.upsampling.stamps import checkerboard_strength, interior, overlap_
 
 __all__ = [
     "FACTORS", "MAX_KERNEL_SIZE", "SOURCES", "INIT_LABELS", "PATTERN_LABELS", "SOURCE_LABELS",
-    "Settings", "recommended_kernel_size", "custom_size_default", "clamp_settings", "input_image",
+    "QUERY_NAMES", "Settings", "recommended_kernel_size", "kernel_size_choice_label", "custom_size_default",
+    "clamp_settings", "parse_query", "query_problems_notice", "widget_defaults", "input_image",
     "UpsampledPicture", "PipelinePicture", "UpsamplingResult", "analyse",
 ]
 
@@ -52,7 +53,18 @@ STAMPS = 5  # input pixels in the stamps figure
 
 INIT_LABELS = {"bilinear": "Bilinear", "random": "Random", "nearest": "Nearest-neighbour (box)"}
 PATTERN_LABELS = {"constant": "Constant grey", "ramp": "Ramp", "checkerboard": "Checkerboard", "disc": "Disc"}
-SOURCE_LABELS = {"photo": "A photo", "pattern": "A test pattern"}
+SOURCE_LABELS = {"photo": "Photo", "pattern": "Test pattern"}
+# The page's settings as URL query parameters (also the widgets' keys): field -> parameter name.
+# ``use_recommended`` is the kernel-size choice; ``custom_size`` is read only when it is off.
+QUERY_NAMES = {
+    "factor": "up_factor",
+    "init": "up_init",
+    "use_recommended": "up_rec",
+    "custom_size": "up_k",
+    "source": "up_input",
+    "photo": "up_photo",
+    "pattern": "up_pattern",
+}
 
 
 @dataclass(frozen=True)
@@ -114,6 +126,20 @@ def recommended_kernel_size(factor, init):
     return kernel_size(factor), "2f − f % 2"
 
 
+def kernel_size_choice_label(factor, init):
+    """What ticking the kernel-size choice does, with the size it gives.
+
+    Examples
+    --------
+    >>> kernel_size_choice_label(2, "bilinear")
+    'Use the recommended kernel size (2f − f mod 2 = 4)'
+    >>> kernel_size_choice_label(3, "nearest")
+    'Use the recommended kernel size (f = 3)'
+    """
+    size, rule = recommended_kernel_size(factor, init)
+    return f"Use the recommended kernel size ({rule.replace('%', 'mod')} = {size})"
+
+
 def custom_size_default(factor, init):
     """The kernel-size slider's first value: one more than recommended, at most :data:`MAX_KERNEL_SIZE`.
 
@@ -152,6 +178,127 @@ def clamp_settings(settings, photos=None):
         photo = Settings.photo if Settings.photo in photos else next(iter(photos))
         notes.append(f"There is no sample photo {settings.photo!r}; showing {photo!r}.")
     return replace(settings, factor=factor, custom_size=size, photo=photo), notes
+
+
+def widget_defaults():
+    """The page's widgets at their first view: query name -> widget value (for *Reset*).
+
+    Examples
+    --------
+    >>> widget_defaults()["up_factor"], widget_defaults()["up_k"]
+    (2, 5)
+    """
+    s = Settings()
+    values = {"factor": s.factor, "init": s.init, "use_recommended": s.custom_size is None,
+              "custom_size": custom_size_default(s.factor, s.init), "source": s.source,
+              "photo": s.photo, "pattern": s.pattern}
+    return {QUERY_NAMES[field]: value for field, value in values.items()}
+
+
+def _first(raw):
+    """The value a widget reads from a query parameter given once or several times."""
+    if isinstance(raw, (list, tuple)):
+        return str(raw[-1]) if raw else ""
+    return str(raw)
+
+
+def parse_query(params, photos):
+    """Settings from URL query parameters as the page's widgets write them; ``(settings, problems)``.
+
+    Parameters
+    ----------
+    params : mapping of str to str (or list of str)
+        e.g. ``{"up_factor": "3", "up_init": "Random", "up_rec": "false",
+        "up_k": "7", "up_input": "Test pattern", "up_pattern": "Disc"}``:
+        choices as the widgets show them (:data:`INIT_LABELS`,
+        :data:`SOURCE_LABELS`, :data:`PATTERN_LABELS`), sizes as whole
+        numbers, the kernel-size choice as ``true`` or ``false``.
+        Parameters not named in :data:`QUERY_NAMES` are not looked at.
+    photos : collection of str
+        The sample photos' names.
+
+    Returns
+    -------
+    settings : Settings
+        What the link asks for; every parameter that is missing or cannot
+        be used keeps its default, never a clamped guess (the page's
+        widgets, bound to the URL, ignore such values the same way).
+    problems : list of str
+        One short phrase per ignored parameter, its value shortened to 24
+        characters, for :func:`query_problems_notice`.
+
+    Examples
+    --------
+    >>> s, problems = parse_query({"up_factor": "3", "up_rec": "false", "up_init": "<b>"}, ["astronaut"])
+    >>> s.factor, s.init, s.custom_size, problems
+    (3, 'bilinear', 6, ["up_init='<b>' (not Bilinear, Random or Nearest-neighbour (box))"])
+    """
+    photos = list(photos)
+    fields = {}
+    problems = []
+
+    def one_of(labels):
+        words = list(labels.values())
+        return ", ".join(words[:-1]) + " or " + words[-1]
+
+    def choice(field, labels):
+        name = QUERY_NAMES[field]
+        if name not in params:
+            return
+        raw = _first(params[name])
+        by_label = {label: value for value, label in labels.items()}
+        if raw in by_label:
+            fields[field] = by_label[raw]
+        else:
+            problems.append(f"{name}={raw[:24]!r} (not {one_of(labels)})")
+
+    def number(field, allowed, what):
+        name = QUERY_NAMES[field]
+        if name not in params:
+            return None
+        raw = _first(params[name])
+        value = int(raw) if raw in {str(v) for v in allowed} else None  # plain ASCII digits only
+        if value is not None:
+            return value
+        problems.append(f"{name}={raw[:24]!r} ({what})")
+        return None
+
+    factor = number("factor", FACTORS, f"not a factor {', '.join(map(str, FACTORS[:-1]))} or {FACTORS[-1]}")
+    if factor is not None:
+        fields["factor"] = factor
+    choice("init", INIT_LABELS)
+    choice("source", SOURCE_LABELS)
+    choice("pattern", PATTERN_LABELS)
+    choice("photo", {name: name for name in photos})
+    use_recommended = True
+    name = QUERY_NAMES["use_recommended"]
+    if name in params:
+        raw = _first(params[name])
+        if raw.strip().lower() in ("true", "false"):
+            use_recommended = raw.strip().lower() == "true"
+        else:
+            problems.append(f"{name}={raw[:24]!r} (not true or false)")
+    size = number("custom_size", range(1, MAX_KERNEL_SIZE + 1), f"not a kernel size from 1 to {MAX_KERNEL_SIZE}")
+    if not use_recommended:
+        s = Settings(**{k: v for k, v in fields.items() if k in ("factor", "init")})
+        fields["custom_size"] = size if size is not None else custom_size_default(s.factor, s.init)
+    return Settings(**fields), problems
+
+
+def query_problems_notice(problems):
+    """One plain sentence about the link's ignored settings, or ``None`` when there are none.
+
+    Examples
+    --------
+    >>> query_problems_notice(["up_factor='9' (not a factor 2, 3 or 4)"])
+    "This link's up_factor='9' (not a factor 2, 3 or 4) could not be used; the page shows the default instead."
+    """
+    if not problems:
+        return None
+    if len(problems) == 1:
+        return f"This link's {problems[0]} could not be used; the page shows the default instead."
+    return ("Some settings in this link could not be used, so the page shows their defaults: "
+            + "; ".join(problems) + ".")
 
 
 def _read_only(array):
@@ -217,6 +364,7 @@ class UpsampledPicture:
 
     label: str
     picture: np.ndarray  # float32 (about 384, 384, 3)
+    alt: str = ""  # what the picture shows, for screen readers
 
 
 @dataclass(frozen=True)
@@ -226,6 +374,7 @@ class PipelinePicture:
     caption: str
     picture: np.ndarray
     width: int  # display width in pixels
+    alt: str = ""  # what the picture shows, for screen readers
 
 
 @dataclass(frozen=True)
@@ -236,6 +385,7 @@ class UpsamplingResult:
     # 1. the kernel and its stamps
     kernel: np.ndarray  # (k, k) float64
     stamps_png: bytes  # five stamps stacked, and the stamps per output pixel
+    stamps_alt: str  # the stamps figure in words, for screen readers
     overlap_range: tuple  # (min, max) stamps overlapping in the interior
     divides_evenly: bool  # is the kernel size a multiple of the stride?
     kernel_strength: float  # exact checkerboard strength from the polyphase sums
@@ -262,12 +412,23 @@ def _stamps_and_counts(settings, kernel, layer):
     inner = interior(counts, size + factor)
     small = (RESPONSE_SIDE // factor, RESPONSE_SIDE // factor)
     response = upsample(np.ones(small + (3,), np.float32), "transposed", factor, layer)[:, :, 0]
+    lo, hi = int(inner.min()), int(inner.max())
+    strength = kernel_checkerboard_strength(kernel, factor)
+    row = overlap_count((1, COUNT_SIDE), size, factor)[0, size + factor: -(size + factor)]  # the figure's 1-D view
+    stamps = f"{row.min()} stamps" if row.min() == row.max() else f"{row.min()} to {row.max()} stamps"
+    heights = ("the same height everywhere" if strength < 1e-6
+               else f"uneven heights (checkerboard strength {strength:.3f})")
     return dict(
         kernel=kernel,
         stamps_png=_stamps_png(settings.init, factor, size),
-        overlap_range=(int(inner.min()), int(inner.max())),
+        stamps_alt=(f"Stacked bar chart: {STAMPS} input pixels of value 1 each stamp the "
+                    f"{INIT_LABELS[settings.init].lower()} {size}×{size} kernel every {factor} output "
+                    f"pixels, one colour per input pixel; away from the edges each output pixel gets "
+                    f"{stamps} and the columns have {heights}. Below: the number of stamps per "
+                    "output pixel."),
+        overlap_range=(lo, hi),
         divides_evenly=size % factor == 0,
-        kernel_strength=kernel_checkerboard_strength(kernel, factor),
+        kernel_strength=strength,
         count_shape=small,
         overlap_counts=overlap_count(small, size, factor),
         summed_weights=response,
@@ -295,10 +456,16 @@ def _upsampled_pictures(settings, image, layer):
     constant = np.full((CONSTANT_SIDE, CONSTANT_SIDE, 3), 0.5, np.float32)
     margin = max(settings.size, kernel_size(factor)) + factor
     pictures, strengths = [], []
+    what = (f"the photo {settings.photo}" if settings.source == "photo"
+            else f"the test pattern {PATTERN_LABELS[settings.pattern].lower()}")
     for label, method, lay in _methods(settings, layer):
-        pictures.append(UpsampledPicture(label, _display(upsample(image, method, factor, lay))))
         flat = upsample(constant, method, factor, lay)
-        strengths.append({"method": label, "checkerboard strength": round(checkerboard_strength(flat, margin), 4)})
+        strength = round(checkerboard_strength(flat, margin), 4)
+        alt = (f"{what[0].upper()}{what[1:]}, {INPUT_SIDE}×{INPUT_SIDE} pixels, enlarged {factor} times "
+               f"by {label[0].lower()}{label[1:]}"
+               + (f"; a checkerboard of strength {strength:g} shows" if strength >= 0.01 else ""))
+        pictures.append(UpsampledPicture(label, _display(upsample(image, method, factor, lay)), alt))
+        strengths.append({"method": label, "checkerboard strength": strength})
     cmp = compare_with_resize(image, factor)
     bilinear_layer = _transposed_layer("bilinear", factor, kernel_size(factor))
     ones = np.ones((EDGE_SIDE, EDGE_SIDE, 3), np.float32)
@@ -323,7 +490,8 @@ def _pipeline_stages(settings):
     pictures = tuple(
         # twice the real size, so the pool's halving shows
         PipelinePicture(f"{s.name} {s.shape[1]}×{s.shape[2]}", pixelate(np.clip(s.image, 0.0, 1.0), 2),
-                        2 * s.shape[2])
+                        2 * s.shape[2], f"The photo {name} after the stage {s.name}: "
+                                        f"{s.shape[1]}×{s.shape[2]} pixels, shown at twice that size")
         for s in stages
     )
     shapes = "\n".join(f"{s.name:<24} {s.shape}" for s in stages)

@@ -20,7 +20,13 @@ __all__ = [
     "annotated_heatmap_figure",
     "stamps_figure",
     "figure_png",
+    "STAMP_COLOURS",
 ]
+
+# Okabe and Ito's colour-blind-safe palette (without black and yellow, which the
+# dots and the white bar edges would hide), ordered so neighbouring stamps differ
+# in lightness as well as hue.
+STAMP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
 
 def pixelate(image, scale):
@@ -120,7 +126,9 @@ def stamps_figure(kernel, factor, n=5):
     Top: the stamps (the kernel's :func:`kernel_profile`) stacked where
     they overlap, so the height of each column is the output there; the
     grey parts are cropped by ``padding='same'``. Bottom: how many stamps
-    overlap at each output pixel (:func:`overlap_count`).
+    overlap at each output pixel (:func:`overlap_count`). The stamps take
+    their colours from :data:`STAMP_COLOURS`, which colour-blind viewers
+    can tell apart.
 
     Returns
     -------
@@ -140,7 +148,7 @@ def stamps_figure(kernel, factor, n=5):
     fig = Figure(figsize=(6.4, 3.6), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=[3, 1.3])
     base = np.zeros(hi - lo)
-    colours = [f"C{i % 10}" for i in range(n)]
+    colours = [STAMP_COLOURS[i % len(STAMP_COLOURS)] for i in range(n)]
     for i, o in enumerate(origins):
         h = np.zeros(hi - lo)
         h[o - lo: o - lo + k] = profile
