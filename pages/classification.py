@@ -11,7 +11,7 @@ from patchlab.classification.figures import accuracy_figure, figure_png
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import EVAL_PATH, read_classification_report, size_table
-from patchlab.ui.canvas import drawing
+from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
@@ -80,14 +80,22 @@ def read_settings(n_digits):
     return demo.Settings(patch_size, rule, source, digit=index)
 
 
+def canvas_side():
+    """The canvas's side in CSS px: the column's width, at most what fits the window's height (and 640)."""
+    space = canvas_width("cl_canvas_space", default=480)
+    return max(200, min(space.width, space.height - 220, 640))
+
+
 def draw_canvas(settings):
-    """The black canvas (source "Draw"); its RGBA image, or None before anything is drawn."""
+    """The black canvas (source "Draw") with Undo and Clear; its RGBA image, or None before anything is drawn."""
+    side = canvas_side()
     result = drawing(
-        key="cl_canvas", width=280, height=280, background_color="#000000",
-        stroke_color="#ffffff", stroke_width=settings.brush, drawing_mode="freedraw",
+        key="cl_canvas", width=side, height=side, background_color="#000000", stroke_color="#ffffff",
+        stroke_width=max(1, round(settings.brush * side / demo.CANVAS_SIDE)),  # the brush scales with the canvas
+        drawing_mode="freedraw", controls=True, keep=True,
     )
-    st.caption("Draw one digit, large, with your finger or the mouse. The toolbar above the canvas "
-               "undoes and clears.")
+    st.caption("Draw one digit, large, with your finger or the mouse. *Undo* takes back the last stroke, "
+               "*Clear* starts again.")
     return result.rgba
 
 

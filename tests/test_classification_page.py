@@ -84,6 +84,32 @@ def test_gallery_digit_is_classified_with_its_true_label():
     assert f"True label: {truth}" in [x.value for x in at.success]
 
 
+def stroke(start, end, base=False):
+    """One stroke as its own canvas layer (white on transparent; ``base``: on the opaque black canvas)."""
+    import cv2
+
+    layer = np.zeros((280, 280, 4), np.uint8)
+    if base:
+        layer[..., 3] = 255
+    cv2.line(layer, start, end, (255, 255, 255, 255), 22)
+    return layer
+
+
+def test_undo_and_clear_take_strokes_back():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    # a "7" in two strokes: the diagonal first, then the bar on top
+    at.session_state[inject_key(CANVAS)] = [stroke((210, 60), (120, 230), base=True), stroke((70, 60), (210, 60))]
+    at = run(at)
+    assert metric(at, "Prediction").value == "7"
+    next(b for b in at.button if b.label == "Undo").click()
+    at = run(at)  # only the diagonal is left: a "1"
+    assert metric(at, "Prediction").value == "1"
+    next(b for b in at.button if b.label == "Clear").click()
+    at = run(at)
+    assert not [m for m in at.metric if m.label == "Prediction"]
+    assert any("Draw a digit" in i.value for i in at.info)
+
+
 def test_missing_model_explains_the_retrain_command(tmp_path, monkeypatch):
     import patchlab.classification.inference as inference
 

@@ -33,6 +33,8 @@ __all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings"
 
 #: Where the digit comes from (the page's radio options).
 SOURCES = ("Draw", "Test digit gallery")
+#: The brush width is given in px on a canvas of this side (the page scales it with its canvas).
+CANVAS_SIDE = 280
 #: Brush widths the canvas offers (px on the 280x280 canvas), and the default.
 BRUSH_WIDTHS = (6, 40)
 DEFAULT_BRUSH = 26
@@ -51,7 +53,7 @@ class Settings:
     rule : a fusion rule, one of :data:`~patchlab.classification.fusion.RULES`
     source : one of :data:`SOURCES`
     digit : the gallery digit's number (clamped to the gallery by :func:`clamp_settings`)
-    brush : the brush width on the canvas, px
+    brush : the brush width, px on a canvas of side :data:`CANVAS_SIDE` (the page scales it with its canvas)
     """
 
     patch_size: int = 18
