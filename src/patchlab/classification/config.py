@@ -60,6 +60,14 @@ class TrainConfig:
     seconds : float or None
         Wall-clock budget: no step starts once this many seconds have passed
         since the run began; the weights learnt so far are kept and saved.
+    augment : bool
+        Random affine and stroke-width augmentation of every training digit
+        (``patchlab.classification.augment``); False trains on the digits as they are.
+    decay_steps : int or None
+        Steps over which the learning rate decays (then it stays at 2 %);
+        None: every planned step (``epochs`` passes). A time-budgeted run
+        sets it to the steps it expects to take, so the rate has decayed when
+        the budget ends.
     """
 
     patch_size: int
@@ -73,6 +81,8 @@ class TrainConfig:
     max_train: int | None = None
     max_eval: int | None = None
     seconds: float | None = None
+    augment: bool = True
+    decay_steps: int | None = None
 
     def __post_init__(self):
         object.__setattr__(self, "patch_size", check_patch_size(self.patch_size))
@@ -89,6 +99,10 @@ class TrainConfig:
             _check_int("max_eval", self.max_eval, 1)
         if self.seconds is not None:
             _check_number("seconds", self.seconds, 0.0, math.inf, low_open=True)
+        if not isinstance(self.augment, bool):
+            raise ValueError(f"augment must be True or False, got {self.augment!r}")
+        if self.decay_steps is not None:
+            _check_int("decay_steps", self.decay_steps, 1)
 
     def command(self) -> str:
         """The shell command that trains this configuration (only non-default options)."""
@@ -123,6 +137,16 @@ def default_model_path(patch_size: int, models_dir: Path | str = MODELS_DIR) -> 
     return Path(models_dir) / f"classifier_p{check_patch_size(patch_size)}.keras"
 
 
+def _on_off(text: str) -> bool:
+    """``True``/``False`` (as :meth:`TrainConfig.command` writes them), also on/off, yes/no, 1/0."""
+    value = str(text).strip().lower()
+    if value in ("true", "on", "yes", "1"):
+        return True
+    if value in ("false", "off", "no", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"expected True or False, got {text!r}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line of ``python -m patchlab.classification.train``."""
     d = TrainConfig(18)
@@ -141,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--max-eval", type=int, default=None, help="use only N evenly spaced val/test digits")
     parser.add_argument("--seconds", type=float, default=None,
                         help="wall-clock budget: stop taking steps after S seconds, keep and save what was learnt")
+    parser.add_argument("--augment", type=_on_off, default=d.augment,
+                        help="random affine and stroke-width augmentation (True/False)")
+    parser.add_argument("--decay-steps", type=int, default=None,
+                        help="steps over which the learning rate decays (default: every planned step)")
     parser.add_argument("--out", type=Path, default=None,
                         help="the .keras file to write (default models/classifier_p{P}.keras); its card goes beside it")
     parser.add_argument("--models-dir", type=Path, default=MODELS_DIR,

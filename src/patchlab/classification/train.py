@@ -57,6 +57,10 @@ class TrainingProgress:
     validation : None after an ordinary step; after an epoch's validation
         (reported once more with the same step) the epoch's record:
         ``epoch, loss`` (the epoch's mean), ``val_fused_mean``, ``val_best_single``.
+    check : None, or after a quick check (``check_every`` of
+        :func:`train_classifier`; reported once more with the same step):
+        ``step, n_digits, single_patch`` (accuracy of each patch) and
+        ``fused`` (``{rule: accuracy}``) on evenly spaced validation digits.
     """
 
     step: int
@@ -65,6 +69,7 @@ class TrainingProgress:
     loss: float
     seconds: float
     validation: dict | None = None
+    check: dict | None = None
 
 
 @dataclass
@@ -109,7 +114,8 @@ def make_train_step(model, config: TrainConfig, total_steps: int):
 
     tf = tensorflow()
     n = n_patches(config.patch_size)
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=max(total_steps, 1),
+    decay_steps = config.decay_steps if config.decay_steps is not None else total_steps
+    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=max(decay_steps, 1),
                                                       alpha=0.02)
     optimizer = keras.optimizers.Adam(schedule)
     loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
@@ -144,6 +150,8 @@ def epoch_digits(x_train: np.ndarray, y_train: np.ndarray, pools: list, config: 
         for k, pool in enumerate(pools):
             pick = use_redrawn & (which == k)
             x_source[pick] = pool[order][pick]
+    if not config.augment:
+        return x_source.astype(np.float32)[..., None], y_train[order].astype(np.int32)
     return augment_digits(x_source, rng)[..., None], y_train[order].astype(np.int32)
 
 
@@ -158,8 +166,34 @@ def validation_record(model, epoch: int, losses: list, digits, patch_size: int) 
     }
 
 
+def check_record(model, step: int, digits, patch_size: int) -> dict:
+    """A quick check of the model on some validation digits: each patch's and each rule's accuracy."""
+    val = accuracies(batch_patch_probabilities(model, digits[0], patch_size), digits[1])
+    return {"step": step, "n_digits": len(digits[1]), **val}
+
+
+def _extra_digits(extra_digits) -> tuple[np.ndarray, np.ndarray]:
+    """Check ``extra_digits`` (images, labels) and return them as float32 (N, 28, 28) in [0, 1] and int labels."""
+    try:
+        images, labels = extra_digits
+    except (TypeError, ValueError):
+        raise ValueError("extra_digits must be a pair (images, labels)") from None
+    images, labels = np.asarray(images), np.asarray(labels)
+    if images.ndim != 3 or images.shape[1:] != (28, 28) or labels.shape != (len(images),):
+        raise ValueError(f"extra_digits must be images (N, 28, 28) and labels (N,), got {images.shape} "
+                         f"and {labels.shape}")
+    if len(labels) and (labels.min() < 0 or labels.max() > 9 or not np.all(labels == np.round(labels))):
+        raise ValueError("extra_digits labels must be the digits 0-9")
+    x = images.astype(np.float32) / 255.0 if images.dtype == np.uint8 else images.astype(np.float32)
+    if len(x) and (x.min() < 0 or x.max() > 1):
+        raise ValueError("extra_digits images must lie in [0, 1] (or be uint8)")
+    return x, labels.astype(np.uint8)
+
+
 def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress], None] | None = None,
-                     should_stop: Callable[[], bool] | None = None) -> TrainingRun:
+                     should_stop: Callable[[], bool] | None = None, *, extra_digits=None,
+                     redrawn_pools: list | None = None, check_every: int | None = None,
+                     check_digits: int = 250) -> TrainingRun:
     """Train a patch classifier; keep the weights of the best epoch on validation.
 
     Parameters
@@ -172,6 +206,20 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
         Asked before every step; when it returns True the loop stops, the
         unfinished epoch is validated like a finished one, and the best
         weights so far are kept. ``config.seconds`` adds a wall-clock budget.
+    extra_digits : (images, labels), optional
+        More training digits, added to every epoch after the training split
+        (e.g. a participant's own drawings, already preprocessed): images
+        (N, 28, 28) uint8 or float in [0, 1], labels (N,) of 0-9. They are
+        augmented like the others but never replaced by synthetic drawings.
+    redrawn_pools : list of ndarray, optional
+        The synthetic mouse drawings of the training digits (what
+        :func:`~patchlab.classification.augment.redrawn_pool` returns for
+        seeds ``config.seed + 1 + k``), prepared once and reused, instead of
+        preparing them in the run (15-25 s). Ignored when ``config.redrawn`` is 0.
+    check_every : int, optional
+        Also check the model every this many steps on ``check_digits``
+        evenly spaced validation digits (reported as
+        ``TrainingProgress.check``; not used to choose the weights).
 
     Returns
     -------
@@ -187,23 +235,42 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    if check_every is not None and (isinstance(check_every, bool) or not isinstance(check_every, int)
+                                    or check_every < 1):
+        raise ValueError(f"check_every must be a positive int, got {check_every!r}")
+    extra = _extra_digits(extra_digits) if extra_digits is not None else None
     digits = load_digits(config)
     x_train, y_train = digits["train"]
     model = build_patch_classifier(config.patch_size)
-    steps_per_epoch = int(np.ceil(len(x_train) / config.batch_size))
+    n_train = len(x_train) + (len(extra[1]) if extra is not None else 0)
+    steps_per_epoch = int(np.ceil(n_train / config.batch_size))
     total_steps = config.epochs * steps_per_epoch
     train_step = make_train_step(model, config, total_steps)
 
     prepared = time.perf_counter()
-    pools = ([redrawn_pool(x_train, seed=config.seed + 1 + k) for k in range(config.redrawings)]
-             if config.redrawn > 0 else [])
+    if config.redrawn > 0 and redrawn_pools is not None:
+        pools = [np.asarray(pool, dtype=np.float32) for pool in redrawn_pools]
+        if len(pools) != config.redrawings or any(pool.shape != x_train.shape for pool in pools):
+            raise ValueError(f"redrawn_pools must be {config.redrawings} array(s) of shape {x_train.shape}")
+    else:
+        pools = ([redrawn_pool(x_train, seed=config.seed + 1 + k) for k in range(config.redrawings)]
+                 if config.redrawn > 0 else [])
     x_train_f = x_train.astype(np.float32) / 255.0
+    if extra is not None:
+        x_train_f = np.concatenate([x_train_f, extra[0]])
+        y_train = np.concatenate([y_train, extra[1]])
+        pools = [np.concatenate([pool, extra[0]]) for pool in pools]  # an own drawing stays itself
+    if check_every:
+        pick = np.linspace(0, len(digits["val"][0]) - 1, min(check_digits, len(digits["val"][0]))).astype(int)
+        check_set = (digits["val"][0][pick], digits["val"][1][pick])
 
     def stop() -> bool:
         over_budget = config.seconds is not None and time.perf_counter() - begun >= config.seconds
         return over_budget or bool(should_stop and should_stop())
 
     run = TrainingRun(config, model, total_steps=total_steps, used={k: len(v[0]) for k, v in digits.items()})
+    if extra is not None:
+        run.used["extra"] = len(extra[1])
     best_val, best_weights = -1.0, None
     started = time.perf_counter()
     for epoch in range(1, config.epochs + 1):
@@ -218,6 +285,11 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
             run.steps += 1
             if progress:
                 progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun))
+            if check_every and run.steps % check_every == 0:
+                check = check_record(model, run.steps, check_set, config.patch_size)
+                if progress:
+                    progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1],
+                                              time.perf_counter() - begun, check=check))
         if not losses:  # stopped before this epoch took a step
             break
         record = validation_record(model, epoch, losses, digits["val"], config.patch_size)
@@ -255,9 +327,10 @@ def model_card(config: TrainConfig, run: TrainingRun, path: Path | str) -> dict:
         "optimizer": f"Adam, cosine-decayed learning rate from {config.learning_rate}",
         "loss": f"cross-entropy (label smoothing {config.label_smoothing}) of every patch against the digit's "
                 "label, averaged over the patches",
-        "augmentation": "random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
-                        "stroke dilation (p=0.3) or erosion (p=0.15); "
-                        f"{config.redrawn:.0%} of the digits per epoch replaced by the same training digit "
+        "augmentation": ("random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
+                         "stroke dilation (p=0.3) or erosion (p=0.15); " if config.augment else
+                         "none (no random rotation, slant, zoom, shift or stroke change); ")
+                        + f"{config.redrawn:.0%} of the digits per epoch replaced by the same training digit "
                         "redrawn as a synthetic mouse drawing (patchlab.classification.drawn; "
                         f"{config.redrawings} fixed drawing(s) per digit, one picked at random) and "
                         "preprocessed with preprocess_canvas",
