@@ -2,6 +2,7 @@
 
 import contextlib
 import importlib.util
+import json
 from pathlib import Path
 
 import streamlit as st
@@ -9,22 +10,30 @@ import streamlit as st
 from patchlab.gate import Gate
 from patchlab.images import sample_names
 from patchlab.inpainting import Inpainter, ModelUnavailable, demo, prefill
-from patchlab.inpainting.baselines import CLASSICAL
-from patchlab.inpainting.demo import (BRUSH_SIZES, PHOTO_SIDE, SOURCES, TOOLS, Settings, clamp_settings,
-                                      drawing_mask, evaluation_summary, mask_id, mask_problem, photo_problem,
-                                      queue_message, result_view, retrain_note, run_fill, sample_label,
-                                      shipped_first_guess)
-from patchlab.inpainting.display import canvas_size
+from patchlab.inpainting.demo import (BRUSH_COLOUR, BRUSH_SIZES, METHODS, PHOTO_SIDE, SEED_MODEL, SOURCES, TOOLS,
+                                      Settings, drawing_mask, evaluation_summary, fill_timings, mask_id,
+                                      mask_problem, method_label, photo_problem, queue_message, result_view,
+                                      retrain_note, run_fill, sample_label, settings_from_query, shipped_first_guess)
+from patchlab.inpainting.display import canvas_size, error_colour_bar
 from patchlab.inpainting.evaluate import read_inpainting_report
+from patchlab.inpainting.infer import DEFAULT_MODEL
 from patchlab.inpainting.masks import canvas_to_mask
-from patchlab.ui.canvas import drawing
+from patchlab.runtime import read_card
+from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into_view
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import decode_upload
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
 RESULT_KEY = "inpainting_result"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
+#: The settings in the URL: widget key (= query parameter) -> default value.
+DEFAULTS = {"photo": Settings().sample, "tool": Settings().tool, "brush": Settings().brush,
+            "methods": list(Settings().methods)}
+#: From this column width (CSS px) on, the results sit beside the canvas.
+WIDE = 1000
+BRUSH = "rgba({}, {}, {}, 0.7)".format(*BRUSH_COLOUR)
 
 
 @st.cache_resource(show_spinner="Loading the inpainting model...")
@@ -33,6 +42,12 @@ def load_inpainter():
     model = Inpainter.load()
     model.warm_up()
     return model
+
+
+@st.cache_resource(show_spinner=False)
+def load_seed():
+    """The tutorial's autoencoder (recipe ``inpainting_seed``), loaded when first chosen."""
+    return Inpainter.load(SEED_MODEL)
 
 
 @st.cache_resource
@@ -47,28 +62,46 @@ def sample_photo(name):
     return read_only(demo.sample_photo(name))
 
 
-@contextlib.contextmanager
-def working(method, message):
-    """A progress bar while the U-Net fills (tile by tile), a spinner while a classical method does."""
-    if method != "unet":
-        with st.spinner(message):
-            yield None
+def load_query_once():
+    """Seed the widgets from the URL the first time this session opens the page; one notice if it was malformed."""
+    if st.session_state.get("inp_seeded"):
         return
-    bar = st.progress(0.0, text=message)
-    yield bar.progress
-    bar.empty()
+    st.session_state.inp_seeded = True
+    params = {k: (st.query_params.get_all(k) if k == "methods" else st.query_params[k])
+              for k in DEFAULTS if k in st.query_params}
+    settings, problems = settings_from_query(params, sample_names())
+    if problems:
+        st.toast("This link's settings were partly unusable: " + " ".join(problems), icon=":material/info:")
+    st.session_state.photo = settings.sample
+    st.session_state.tool = settings.tool
+    st.session_state.brush = settings.brush
+    st.session_state.methods = list(settings.methods)
 
 
-def choose_photo(defaults):
-    """The photo widgets: ``(settings, photo, photo_id)``; stops the page until there is a photo."""
-    source = st.radio("Photo", SOURCES, horizontal=True)
-    sample = defaults.sample
+@contextlib.contextmanager
+def working(slot, method, message):
+    """In ``slot`` (next to Fill): a progress bar while the U-Net fills (tile by tile), else a spinner."""
+    with slot.container():
+        if method != "unet":
+            with st.spinner(message, show_time=True):
+                yield None
+            return
+        bar = st.progress(0.0, text=message)
+        yield bar.progress
+    slot.empty()
+
+
+def choose_photo():
+    """The photo widgets: ``(source, sample, photo, photo_id)``; stops the page until there is a photo."""
+    source = st.radio("Photo", SOURCES, horizontal=True, key="source", persist_state="session")
+    names = sample_names()
     if source == SOURCES[0]:
-        names = sample_names()
-        sample = st.selectbox("Sample", names, index=names.index(defaults.sample), format_func=sample_label)
+        sample = st.selectbox("Sample", names, format_func=sample_label, key="photo", bind="query-params",
+                              persist_state="session")
         photo, _ = sample_photo(sample)
         photo_id = f"sample:{sample}"
     else:
+        sample = st.session_state.get("photo", Settings().sample)
         upload = st.file_uploader("A photo (PNG, JPEG, WebP, ...)", type=UPLOAD_TYPES)
         if upload is None:
             st.info("Choose a photo to upload, or pick a sample photo above.")
@@ -85,22 +118,29 @@ def choose_photo(defaults):
     if problem:
         st.warning(problem)
         st.stop()
-    return Settings(source=source, sample=sample), photo, photo_id
+    return source, sample, photo, photo_id
 
 
-def choose_tools(settings):
-    """The drawing tool, brush size and classical methods, read into ``settings``."""
-    tools = st.columns([1, 2, 3])
-    tool = tools[0].radio("Tool", TOOLS, horizontal=True)
-    brush = tools[1].slider("Brush size (px)", *BRUSH_SIZES, settings.brush, disabled=tool != "Brush")
-    methods = tools[2].multiselect(
-        "Classical methods to compare", list(CLASSICAL), default=list(settings.methods),
-        format_func=lambda k: CLASSICAL[k][0] + (" (slow)" if k == "biharmonic" else ""),
-        help="Biharmonic is the strongest classical method on the held-out photos, "
-             "but it takes about a second per Fill on this server (the others take "
+def choose_methods():
+    """What to compare with the U-Net: the tutorial's autoencoder and the classical methods."""
+    return st.multiselect(
+        "Compare with", list(METHODS), format_func=method_label, key="methods", bind="query-params",
+        persist_state="session",
+        help="The tutorial autoencoder is the network of the tutorial this app starts from "
+             "(models/inpainting_seed.keras). Biharmonic is the strongest classical method on the "
+             "held-out photos, but it takes about a second per Fill on this server (the others take "
              "a tenth of that), so it is off until you add it.")
-    settings, _ = clamp_settings(Settings(settings.source, settings.sample, tool, brush, methods), sample_names())
-    return settings  # the widgets offer nothing out of range: no notes
+
+
+def choose_tool():
+    """The drawing tool and the brush (and eraser) width, in one row."""
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    tool = left.segmented_control("Tool", TOOLS, key="tool", bind="query-params", persist_state="session",
+                                  required=True, help="Brush paints the hole; Eraser takes paint back out; "
+                                                      "Rectangle drags out a box.")
+    brush = right.slider("Brush size (px)", *BRUSH_SIZES, key="brush", bind="query-params",
+                         persist_state="session", disabled=tool == "Rectangle")
+    return tool or Settings().tool, brush
 
 
 def picture_rows(pictures, per_row):
@@ -111,17 +151,39 @@ def picture_rows(pictures, per_row):
             col.image(img, caption=label, width="stretch")
 
 
+def best_highlighted(view):
+    """The score table with the best value of each column in bold on a light green."""
+    import pandas as pd  # Streamlit's own dependency
+
+    table = pd.DataFrame(view.table)
+
+    def mark(column):
+        best = set(view.best.get(column.name, ()))
+        return ["font-weight: bold; background-color: #d3f9d8" if i in best else "" for i in range(len(column))]
+
+    return table.style.apply(mark, axis=0)
+
+
 def show_result(result):
     """The pictures, error maps, scores and downloads of the last Fill."""
-    st.subheader("Results")
-    view = result_view(result, zoom=st.toggle("Zoom in on the hole", value=Settings().zoom))
+    unet = result.metrics.get("unet")
+    if unet is not None:
+        key_figure("U-Net: PSNR in the hole", f"{unet['psnr_masked']:.2f} dB",
+                   help="Peak signal-to-noise ratio of the U-Net's fill against the original, "
+                        "over the painted pixels only. Higher is better.")
+    options = st.columns(2)
+    zoom = options[0].toggle("Zoom in on the hole", value=Settings().zoom, key="zoom", persist_state="session")
+    before = options[1].toggle("Show before (the masked input)", key="before",
+                               help="Flip every result back to the masked input, to compare before and after.")
+    view = result_view(result, zoom=zoom, before=before)
     picture_rows(view.pictures, view.per_row)
-    st.subheader("Error against the original")
+    st.markdown("**Error against the original**")
     picture_rows(view.error_pictures, view.per_row)
+    st.image(error_colour_bar(view.vmax), width="stretch")
     st.caption(view.scale_note)
-    st.table(view.table, hide_index=True)
-    st.caption(view.summary)
-    download = st.columns(3)
+    st.table(best_highlighted(view), hide_index=True)
+    st.caption(view.summary + " The best value in each column is in bold on green.")
+    download = st.columns(2)
     if "unet" in result.downloads:
         download[0].download_button("Download the U-Net result (PNG)", result.downloads["unet"],
                                     file_name="inpainted.png", mime="image/png", on_click="ignore")
@@ -131,48 +193,74 @@ def show_result(result):
 
 def main():
     ensure_router()
+    presenter_toggle()
+    share_bar(DEFAULTS)
+    load_query_once()
     st.title("Inpainting")
     st.markdown(
-        "Paint over the part of the photo you want to remove, then press **Fill**. "
-        "A U-Net trained on other photos fills the hole; the classical methods fill it "
-        "too. Because you masked a complete photo, the truth is known, so every result "
-        "is scored against it."
+        "Paint over the part of the photo you want to remove, with your finger or the mouse, then press "
+        "**Fill**. A U-Net trained on other photos fills the hole; the tutorial's autoencoder and the "
+        "classical methods fill it too. Because you masked a complete photo, the truth is known, so every "
+        "result is scored against it."
     )
+    space = canvas_width("inpainting_space", default=900)
+    wide = space.width >= WIDE
+    if wide:
+        draw_column, side_column = st.columns([11, 9], gap="medium")
+    else:
+        draw_column = side_column = st.container()
 
-    # ------------------------------------------------------------ the photo and the mask
-    settings, photo, photo_id = choose_photo(Settings())
-    settings = choose_tools(settings)
-    width, height = canvas_size(photo.shape)
-    st.caption("Paint the region to remove. The canvas toolbar below it has undo, redo and clear.")
-    canvas = drawing(
-        key="mask", width=width, height=height, background_image=photo,
-        drawing_mode=settings.drawing_mode, stroke_width=settings.stroke_width,
-        stroke_color="rgba(255, 0, 255, 0.7)", fill_color="rgba(255, 0, 255, 0.7)",
-    )
-    mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
+    # ------------------------------------------------------------ the photo, the methods, the mask
+    with side_column if wide else draw_column:
+        source, sample, photo, photo_id = choose_photo()
+        methods = choose_methods()
+    with draw_column:
+        tool, brush = choose_tool()
+        settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
+        if wide:
+            max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 360)
+        else:
+            max_width, max_height = space.width, max(300, int(space.height * 0.7))
+        width, height = canvas_size(photo.shape, max_width=max_width, max_height=max_height)
+        st.caption("Paint the region to remove with your finger or the mouse; **Eraser** takes paint back out, "
+                   "**Undo** and **Clear** are under the photo.")
+        row = st.container(horizontal=True, vertical_alignment="center")
+        canvas = drawing(
+            key="mask", width=width, height=height, background_image=photo,
+            drawing_mode=settings.drawing_mode, stroke_width=settings.stroke_width,
+            stroke_color=ERASER_COLOUR if tool == "Eraser" else BRUSH,
+            fill_color=BRUSH, controls=True, controls_container=row, keep=True,
+        )
+        mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
+        fill = row.button("Fill", type="primary", key="fill", icon=":material/auto_fix_high:")
+        slot = row.empty()  # the running indicator and any warning, next to the button
 
-    if st.button("Fill", type="primary", key="fill"):
+    if fill:
         problem = mask_problem(mask)
         if problem:
-            st.warning(problem)
+            slot.warning(problem)
         else:
-            queue_note = st.empty()
             st.session_state[RESULT_KEY] = run_fill(
                 photo, mask, settings.methods, load_inpainter, photo_id=photo_id, gate=fill_gate(),
-                on_wait=lambda ahead: queue_note.info(queue_message(ahead)), on_start=queue_note.empty,
-                working=working)
+                on_wait=lambda ahead: slot.info(queue_message(ahead)), on_start=slot.empty,
+                working=lambda method, message: working(slot, method, message), load_seed=load_seed)
+            slot.success("Filled: the results are " + ("beside the photo." if wide else "below."))
 
     # ------------------------------------------------------------ the results
-    result = st.session_state.get(RESULT_KEY)
-    if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
-        st.info("Paint over part of the photo, then press **Fill**.")
-    else:
-        for message in result.errors:
-            st.error(message)
-        if result.drawing_changed(mask_id(mask)):
-            st.caption("The drawing changed since the last Fill: press Fill again to update.")
-        if result.images:
-            show_result(result)
+    with side_column:
+        result = st.session_state.get(RESULT_KEY)
+        if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
+            st.info("Paint over part of the photo, then press **Fill**.")
+        else:
+            st.subheader("Results")
+            scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}",
+                             block="nearest" if wide else "start")
+            for message in result.errors:
+                st.error(message)
+            if result.drawing_changed(mask_id(mask)):
+                st.caption("The drawing changed since the last Fill: press Fill again to update.")
+            if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}"):
+                show_result(result)
 
     # ------------------------------------------------------------ evaluation
     st.subheader("How the methods compare on held-out photos")
@@ -184,13 +272,18 @@ def main():
         for note in summary.notes:
             st.caption(note)
 
+    with details("Timings, the model card and how to retrain"):
+        if isinstance(result, demo.FillResult) and result.images:
+            st.caption("Last Fill, per method: " + "; ".join(fill_timings(result)) + ".")
+        st.caption(f"The shipped model's first guess of the hole: `{shipped_first_guess()}`.")
+        st.caption(retrain_note())
+        with st.popover("The shipped model's card"):
+            st.code(json.dumps(read_card(DEFAULT_MODEL), indent=2, default=str), language="json")
     with st.expander("Show the code: the model definition"):
         spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
         st.code(Path(spec.origin).read_text(), language="python")
     show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
               label="Show the code: the inference path")
-    st.caption(f"The shipped model's first guess of the hole: `{shipped_first_guess()}`.")
-    st.caption(retrain_note())
 
     # Load (and warm up) the shared model while the participant draws, not when they press Fill;
     # later sessions find it loaded. A missing or broken model is reported by Fill.

@@ -78,7 +78,7 @@ def test_clamp_settings_brings_each_field_into_range():
         Settings(sample="nope", brush=1, methods=("biharmonic", "magic", "telea", "biharmonic")), samples)
     assert (s.sample, s.brush, s.methods) == (HELD_OUT[0], 5, ("biharmonic", "telea"))
     assert notes == ["The brush size 1 px was limited to 5 px.",
-                     "Unknown methods were left out: magic (known: telea, ns, biharmonic, harmonic).",
+                     "Unknown methods were left out: magic (known: seed, telea, ns, biharmonic, harmonic).",
                      f"There is no sample photo 'nope'; showing {HELD_OUT[0]!r}."]
     assert clamp_settings(Settings(brush=61), samples)[0].brush == 60
     kept = Settings(source="Upload your own", sample="coffee", tool="Rectangle", brush=33, methods=("ns",), zoom=False)
@@ -110,7 +110,7 @@ def test_drawing_mask_maps_the_canvas_and_tolerates_no_drawing():
     assert drawing_mask(None, None, (48, 64, 3)) is None
     assert drawing_mask(np.zeros((10, 10, 3), np.uint8), None, (48, 64, 3)) is None  # not RGBA
     rgba = np.zeros((96, 128, 4), np.uint8)
-    rgba[20:44, 40:72, 3] = 255
+    rgba[20:44, 40:72] = (255, 0, 255, 255)  # the page's brush colour
     fit = {"scale_x": 2.0, "scale_y": 2.0, "offset_x": 0, "offset_y": 0, "natural_width": 64, "natural_height": 48}
     mask = drawing_mask(rgba, fit, (48, 64, 3))
     np.testing.assert_array_equal(mask, canvas_to_mask(rgba, (48, 64), fit))

@@ -111,7 +111,7 @@ def test_empty_drawing_gets_a_message_not_a_traceback():
 def test_full_drawing_gets_a_message():
     at = _page()
     rgba = _canvas_drawing(paint=False)
-    rgba[..., 3] = 255
+    rgba[...] = (255, 0, 255, 255)  # the brush over everything
     at.session_state[inject_key("mask")] = rgba
     at.button(key="fill").click().run()
     assert not at.exception

@@ -32,19 +32,26 @@ from patchlab.inpainting.recipe import retrain_advice
 from patchlab.memory import release_free_memory
 from patchlab.runtime import ModelUnavailable, read_card
 
-__all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "Settings", "clamp_settings", "sample_photo",
+__all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "BRUSH_COLOUR", "METHODS", "SEED_MODEL", "method_label",
+           "Settings", "clamp_settings", "settings_from_query", "sample_photo",
            "sample_label", "photo_problem", "drawing_mask", "mask_id", "mask_problem", "queue_message",
            "FillResult", "run_fill", "ResultView", "result_view", "EvaluationSummary", "evaluation_summary",
-           "shipped_first_guess", "retrain_note"]
+           "shipped_first_guess", "retrain_note", "best_rows", "fill_timings"]
 
 #: Photos are downscaled so their longer side is at most this, so Fill answers within about a second.
 PHOTO_SIDE = 512
 #: Where the photo comes from.
 SOURCES = ("Sample photo", "Upload your own")
-#: How the hole is drawn: free-hand strokes or rectangles.
-TOOLS = ("Brush", "Rectangle")
+#: How the hole is drawn: free-hand strokes, rectangles, or an eraser that takes strokes back out.
+TOOLS = ("Brush", "Rectangle", "Eraser")
 #: Smallest and largest brush width, in canvas pixels.
 BRUSH_SIZES = (5, 60)
+#: The hole's colour on the canvas (drawn at 70 % opacity); the eraser paints semi-transparent white.
+BRUSH_COLOUR = (255, 0, 255)
+#: What can be compared with the U-Net: the tutorial's autoencoder (a model) and the classical methods.
+METHODS = ("seed", *CLASSICAL)
+#: The tutorial's autoencoder, trained by the recipe ``inpainting_seed``.
+SEED_MODEL = infer.DEFAULT_MODEL.parent / "inpainting_seed.keras"
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,12 @@ class Settings:
     source : {'Sample photo', 'Upload your own'}
     sample : str
         The sample photo's name (used when ``source`` is a sample).
-    tool : {'Brush', 'Rectangle'}
+    tool : {'Brush', 'Rectangle', 'Eraser'}
     brush : int
-        Brush width in canvas pixels (:data:`BRUSH_SIZES`).
+        Brush (and eraser) width in canvas pixels (:data:`BRUSH_SIZES`).
     methods : tuple of str
-        The classical methods compared with the U-Net (keys of
+        The methods compared with the U-Net (:data:`METHODS`: ``'seed'``,
+        the tutorial's autoencoder, and the keys of
         :data:`~patchlab.inpainting.baselines.CLASSICAL`), in display order.
     zoom : bool
         Show the results cropped around the hole.
@@ -93,12 +101,12 @@ class Settings:
     @property
     def drawing_mode(self) -> str:
         """The canvas's drawing mode for :attr:`tool`."""
-        return "freedraw" if self.tool == "Brush" else "rect"
+        return "rect" if self.tool == "Rectangle" else "freedraw"
 
     @property
     def stroke_width(self) -> int:
-        """The canvas's stroke width: the brush for strokes, a thin outline for rectangles."""
-        return self.brush if self.tool == "Brush" else 1
+        """The canvas's stroke width: the brush for strokes and the eraser, a thin outline for rectangles."""
+        return 1 if self.tool == "Rectangle" else self.brush
 
 
 def clamp_settings(settings, samples):
@@ -124,16 +132,64 @@ def clamp_settings(settings, samples):
     brush = int(min(max(settings.brush, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
     if brush != settings.brush:
         notes.append(f"The brush size {settings.brush} px was limited to {brush} px.")
-    methods = tuple(dict.fromkeys(m for m in settings.methods if m in CLASSICAL))
-    unknown = [m for m in settings.methods if m not in CLASSICAL]
+    methods = tuple(dict.fromkeys(m for m in settings.methods if m in METHODS))
+    unknown = [m for m in settings.methods if m not in METHODS]
     if unknown:
         notes.append(f"Unknown methods were left out: {', '.join(unknown)} "
-                     f"(known: {', '.join(CLASSICAL)}).")
+                     f"(known: {', '.join(METHODS)}).")
     sample = settings.sample
     if sample not in samples:
         sample = HELD_OUT[0] if HELD_OUT[0] in samples else samples[0]
         notes.append(f"There is no sample photo {settings.sample!r}; showing {sample!r}.")
     return Settings(settings.source, sample, settings.tool, brush, methods, settings.zoom), notes
+
+
+def settings_from_query(params, samples):
+    """The page's settings from its URL's query parameters; ``(settings, notes)``.
+
+    Parameters
+    ----------
+    params : mapping
+        ``photo``, ``tool``, ``brush`` (str) and ``methods`` (str or list of
+        str); anything missing keeps its default, other keys are ignored.
+    samples : sequence of str
+        The sample photos on offer.
+
+    Returns
+    -------
+    settings : Settings
+    notes : list of str
+        One sentence per value that was malformed or out of range (it fell
+        back to its default, or was limited); empty when the link was fine.
+
+    Examples
+    --------
+    >>> s, notes = settings_from_query({"brush": "80", "tool": "Eraser"}, ["astronaut"])
+    >>> s.brush, s.tool, notes
+    (60, 'Eraser', ['The brush size 80 px was limited to 60 px.'])
+    """
+    default, notes = Settings(), []
+    sample = str(params.get("photo", default.sample))
+    tool = str(params.get("tool", default.tool))
+    if tool not in TOOLS:
+        notes.append(f"There is no tool {tool[:40]!r}; using {default.tool!r}.")
+        tool = default.tool
+    brush = default.brush
+    if "brush" in params:
+        try:
+            brush = int(str(params["brush"]).strip())
+        except ValueError:
+            notes.append(f"The brush size {str(params['brush'])[:40]!r} is not a whole number; "
+                         f"using {default.brush} px.")
+    methods = params.get("methods", default.methods)
+    methods = (methods,) if isinstance(methods, str) else tuple(str(m) for m in methods)
+    settings, clamped = clamp_settings(Settings(SOURCES[0], sample, tool, brush, methods), samples)
+    return settings, notes + clamped
+
+
+def method_label(key):
+    """How the page names a method it compares with the U-Net (slow ones say so)."""
+    return LABELS[key] + (" (slow)" if key == "biharmonic" else "")
 
 
 def sample_photo(name):
@@ -155,7 +211,7 @@ def photo_problem(photo):
     return None
 
 
-def drawing_mask(rgba, fit, photo_shape):
+def drawing_mask(rgba, fit, photo_shape, brush=BRUSH_COLOUR):
     """The canvas drawing as a mask on the photo, or None when there is no usable drawing.
 
     Parameters
@@ -166,6 +222,9 @@ def drawing_mask(rgba, fit, photo_shape):
         How the canvas placed the photo (see :func:`~patchlab.inpainting.masks.canvas_to_mask`).
     photo_shape : tuple
         ``(H, W[, C])`` of the photo.
+    brush : (int, int, int), optional
+        The brush's colour: only pixels where it is on top count, so eraser
+        strokes (another colour) take the hole back out.
 
     Returns
     -------
@@ -174,7 +233,7 @@ def drawing_mask(rgba, fit, photo_shape):
     if rgba is None:
         return None
     try:
-        return canvas_to_mask(rgba, photo_shape, fit)
+        return canvas_to_mask(rgba, photo_shape, fit, brush=brush)
     except ValueError:  # a drawing from another photo's canvas, mid-rerun
         return None
 
@@ -237,7 +296,7 @@ def _no_progress(_key, _message):
 
 
 def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wait=None, on_start=None,
-             working=_no_progress):
+             working=_no_progress, load_seed=None):
     """Fill ``mask`` in ``photo`` with the U-Net and the chosen classical methods; time and score each.
 
     Parameters
@@ -246,7 +305,8 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
     mask : ndarray of bool, shape (H, W)
         True where pixels are to be filled; neither empty nor full.
     methods : sequence of str
-        Classical methods to run besides the U-Net (keys of ``CLASSICAL``).
+        Methods to run besides the U-Net (:data:`METHODS`: ``'seed'``, the
+        tutorial's autoencoder, and the keys of ``CLASSICAL``).
     load_unet : callable
         Returns the shared :class:`~patchlab.inpainting.Inpainter`; when it
         raises ``ModelUnavailable`` or ``ValueError``, the classical methods
@@ -263,6 +323,10 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
         ``working(method, message)`` returns a context manager around each
         method's fill; for the U-Net what it yields, if not None, is called as
         ``progress(fraction, text)`` after each batch of tiles.
+    load_seed : callable, optional
+        Returns the tutorial's autoencoder (an ``Inpainter``); needed when
+        ``methods`` holds ``'seed'``. When it raises ``ModelUnavailable`` or
+        ``ValueError`` the message is kept in :attr:`FillResult.errors`.
 
     Returns
     -------
@@ -276,15 +340,17 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
     problem = mask_problem(mask)
     if problem:
         raise ValueError(f"`mask`: {problem}")
-    unknown = [m for m in methods if m not in CLASSICAL]
+    unknown = [m for m in methods if m not in METHODS]
     if unknown:
-        raise ValueError(f"`methods` must be among {', '.join(CLASSICAL)}; got {unknown!r}.")
+        raise ValueError(f"`methods` must be among {', '.join(METHODS)}; got {unknown!r}.")
+    if "seed" in methods and load_seed is None:
+        raise ValueError("`load_seed` must be given to fill with the tutorial's autoencoder ('seed').")
     asked = time.perf_counter()
     with gate.slot(on_wait=on_wait) if gate is not None else contextlib.nullcontext():
         if on_start is not None:
             on_start()
         started = time.perf_counter()
-        images, seconds, errors = _fill_each(photo, mask, methods, load_unet, working)
+        images, seconds, errors = _fill_each(photo, mask, methods, load_unet, working, load_seed)
         metrics = {k: region_metrics(photo, img, mask) for k, img in images.items()}
         finished = time.perf_counter()
     # what every later rerun shows, computed once (outside the queue: it is light)
@@ -302,7 +368,7 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
     return result
 
 
-def _fill_each(photo, mask, methods, load_unet, working):
+def _fill_each(photo, mask, methods, load_unet, working, load_seed=None):
     """Each method's fill and its time; the reasons a method could not run."""
     images, seconds, errors = {}, {}, []
     try:
@@ -320,6 +386,17 @@ def _fill_each(photo, mask, methods, load_unet, working):
             images["unet"] = model.inpaint(photo, mask, progress=report)
             seconds["unet"] = time.perf_counter() - t
     for key in methods:
+        if key == "seed":
+            try:
+                seed = load_seed()
+            except (ModelUnavailable, ValueError) as exc:
+                errors.append(f"The tutorial autoencoder is not available: {exc}")
+                continue
+            with working(key, f"Filling with the {LABELS[key].lower()}..."):
+                t = time.perf_counter()
+                images[key] = seed.inpaint(photo, mask)
+                seconds[key] = time.perf_counter() - t
+            continue
         label, fill = CLASSICAL[key]
         with working(key, f"Filling with {label}..."):
             t = time.perf_counter()
@@ -338,10 +415,62 @@ class ResultView:
     table: list  # one dict per method: the scores and the time, formatted
     scale_note: str  # what the brightest error colour means
     summary: str  # how much was masked, how long the Fill took
+    best: dict = field(default_factory=dict)  # table column -> the rows holding its best value
+    vmax: float = 1.0  # the error shown brightest (the colour bar's top)
 
 
-def result_view(result, zoom=True):
+def best_rows(metrics, seconds):
+    """Which methods hold the best value of each column of the table (ties: all of them).
+
+    Parameters
+    ----------
+    metrics : dict
+        method -> ``region_metrics`` (PSNR and SSIM: higher is better).
+    seconds : dict
+        method -> seconds (lower is better).
+
+    Returns
+    -------
+    dict
+        column name -> list of row indices (rows in ``metrics`` order).
+
+    Examples
+    --------
+    >>> m = {"a": dict(psnr_masked=20, ssim_masked=.5, psnr_whole=30, ssim_whole=.9),
+    ...      "b": dict(psnr_masked=22, ssim_masked=.5, psnr_whole=29, ssim_whole=.8)}
+    >>> best_rows(m, {"a": .1, "b": .2})["PSNR masked (dB)"], best_rows(m, {"a": .1, "b": .2})["SSIM masked"]
+    ([1], [0, 1])
+    """
+    keys = list(metrics)
+    if not keys:
+        return {}
+    # compare what the table shows (rounded as it is printed), so a tie on screen is a tie here
+    columns = {
+        "PSNR masked (dB)": ([round(metrics[k]["psnr_masked"], 2) for k in keys], max),
+        "SSIM masked": ([round(metrics[k]["ssim_masked"], 3) for k in keys], max),
+        "PSNR whole (dB)": ([round(metrics[k]["psnr_whole"], 2) for k in keys], max),
+        "SSIM whole": ([round(metrics[k]["ssim_whole"], 4) for k in keys], max),
+        "time (ms)": ([round(seconds[k] * 1000) for k in keys], min),
+    }
+    return {name: [i for i, v in enumerate(values) if v == pick(values)] for name, (values, pick) in columns.items()}
+
+
+def fill_timings(result):
+    """One line per method: how long its fill took, for the page's details."""
+    return [f"{LABELS[k]}: {result.seconds[k] * 1000:.0f} ms" for k in result.images]
+
+
+def result_view(result, zoom=True, before=False):
     """Lay out a :class:`FillResult`: pictures (cropped to the hole when ``zoom``), error maps, scores.
+
+    Parameters
+    ----------
+    result : FillResult
+    zoom : bool, optional
+        Crop every picture to the hole (:func:`~patchlab.inpainting.display.hole_box`).
+    before : bool, optional
+        Show the masked input in place of each method's result (same
+        captions, same crop), to flip between before and after.
 
     Returns
     -------
@@ -353,8 +482,10 @@ def result_view(result, zoom=True):
     def crop(img):
         return img[y0:y1, x0:x1]
 
-    pictures = [("Masked input", crop(overlay_mask(result.photo, hole)))]
-    pictures += [(LABELS[k], crop(img)) for k, img in result.images.items()]
+    masked = crop(overlay_mask(result.photo, hole))
+    pictures = [("Masked input", masked)]
+    pictures += [(f"{LABELS[k]} (before)" if before else LABELS[k], masked if before else crop(img))
+                 for k, img in result.images.items()]
     per_row = 2 if len(pictures) in (2, 4) else 3
     error_pictures = [("Original", crop(result.photo))]
     error_pictures += [(LABELS[k], colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
@@ -372,7 +503,8 @@ def result_view(result, zoom=True):
                f"masked-region figures are the ones that tell the methods apart. "
                f"This Fill took {result.server_s:.2f} s on the server, after "
                f"{result.queued_s:.2f} s in the queue.")
-    return ResultView(pictures, error_pictures, per_row, table, scale_note, summary)
+    return ResultView(pictures, error_pictures, per_row, table, scale_note, summary,
+                      best_rows(result.metrics, result.seconds), result.vmax)
 
 
 @dataclass

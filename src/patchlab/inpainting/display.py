@@ -7,9 +7,10 @@ import io
 import numpy as np
 from PIL import Image
 
-from patchlab.visualize import colour_table
+from patchlab.visualize import colour_table, figure_png
 
-__all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "to_png", "hole_box", "error_scale"]
+__all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "to_png", "hole_box", "error_scale",
+           "error_colour_bar"]
 
 HOLE_COLOUR = (255, 0, 255)
 
@@ -129,3 +130,27 @@ def error_scale(original, results):
     original = np.asarray(original, dtype=np.int32)
     worst = [float(np.abs(original - np.asarray(r, dtype=np.int32)).mean(-1).max()) for r in results]
     return max(worst, default=0.0) or 1.0
+
+
+def error_colour_bar(vmax, cmap="magma"):
+    """PNG bytes of a horizontal colour bar for the error maps: 0 (exact) to ``vmax`` grey levels.
+
+    Parameters
+    ----------
+    vmax : float
+        The error shown brightest (as given to :func:`error_levels`); positive.
+    cmap : str, optional
+        The maps' colormap.
+    """
+    if not vmax or vmax <= 0:
+        raise ValueError(f"`vmax` must be positive, got {vmax!r}.")
+    from matplotlib.colorbar import ColorbarBase
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 0.9))
+    ax = fig.add_axes((0.03, 0.62, 0.94, 0.3))
+    ColorbarBase(ax, cmap=cmap, norm=Normalize(0, float(vmax)), orientation="horizontal")
+    ax.tick_params(labelsize=9)
+    ax.set_xlabel("mean absolute error over the colours (grey levels, 0-255)", fontsize=9)
+    return figure_png(fig)

@@ -32,9 +32,10 @@ API
     ``default``. Size a canvas with it so it fits a 390-px phone and fills a
     projector; the page reruns when the column is resized.
 
-``scroll_into_view(key, token)``
+``scroll_into_view(key, token, block="nearest")``
     Scroll the browser to where this is drawn once per new ``token`` (e.g. a
-    result's id), only as far as needed; nothing when already in view.
+    result's id): only as far as needed (nothing when already in view), or
+    to the top of the window (``block="start"``).
 
 ``inject_key(key)``
     Tests inject a drawing without a browser: put an RGBA array (canvas
@@ -99,6 +100,7 @@ class _State:
     fit: dict | None = None
     size: tuple | None = None  # (width, height) the canvas was last drawn at
     layers: int | None = None  # tests: how many injected layers are in use
+    injected: int | None = None  # tests: which injected drawing that count is for
 
 
 _BACKGROUNDS: OrderedDict = OrderedDict()
@@ -280,17 +282,20 @@ def drawing(
         background_image_fit=background_image_fit,
         key=key,
     )
+    injected = st.session_state.get(inject_key(key))
+    result = _injected(state, injected) if injected is not None else _reported(state, result)
     if controls:
         box = controls_container if controls_container is not None else st.container(horizontal=True)
+        empty = result.objects == 0 and result.rgba is None
         box.button("Undo", key=f"{key}_undo", icon=":material/undo:", on_click=_undo, args=(key,),
-                   help="Take back the last stroke")
+                   help="Take back the last stroke", disabled=empty)
         box.button("Clear", key=f"{key}_clear", icon=":material/delete:", on_click=_clear, args=(key,),
-                   help="Remove every stroke")
+                   help="Remove every stroke", disabled=empty)
+    return result
 
-    injected = st.session_state.get(inject_key(key))
-    if injected is not None:
-        return _injected(state, injected)
 
+def _reported(state: _State, result) -> Drawing:
+    """What the canvas reported, or what is known while its report is stale."""
     reported = (result.json_data or {}).get("objects") or []
     try:
         rgba = result.image_data
@@ -309,18 +314,15 @@ def drawing(
 
 
 def _injected(state: _State, injected) -> Drawing:
-    """A test's drawing: one RGBA array, or a list of layers (one per stroke)."""
-    if isinstance(injected, (list, tuple)):
-        if state.layers is None or state.layers > len(injected):
-            state.layers = len(injected)
-        layers = list(injected)[:state.layers]
-        state.objects = [{"type": "path", "injected": i} for i in range(len(layers))]
-        if not layers:
-            return Drawing(None, None, 0)
-        return Drawing(composite(layers), None, len(layers))
-    if state.layers == 0:  # cleared
+    """A test's drawing: one RGBA array (one stroke), or a list of layers (one per stroke)."""
+    layers = list(injected) if isinstance(injected, (list, tuple)) else [injected]
+    if state.injected != id(injected) or state.layers is None or state.layers > len(layers):
+        state.injected, state.layers = id(injected), len(layers)  # a new test drawing
+    layers = [np.asarray(layer, dtype=np.uint8) for layer in layers[:state.layers]]
+    state.objects = [{"type": "path", "injected": i} for i in range(len(layers))]
+    if not layers:
         return Drawing(None, None, 0)
-    return Drawing(np.asarray(injected, dtype=np.uint8), None, 1)
+    return Drawing(layers[0] if len(layers) == 1 else composite(layers), None, len(layers))
 
 
 # ---------------------------------------------------------------- where the canvas sits
@@ -371,7 +373,7 @@ export default function(component) {
     window.__patchlabScrolled = window.__patchlabScrolled || {};
     if (!data || !data.token || window.__patchlabScrolled[data.key] === data.token) return;
     window.__patchlabScrolled[data.key] = data.token;
-    setTimeout(() => parentElement.scrollIntoView({behavior: "smooth", block: "nearest"}), 300);
+    setTimeout(() => parentElement.scrollIntoView({behavior: "smooth", block: data.block || "nearest"}), 300);
 }
 """
 _components = {}
@@ -415,8 +417,14 @@ def canvas_width(key: str, *, default: int = 700) -> Space:
     return Space(340, 700, False) if _is_phone() else Space(int(default), 1000, False)
 
 
-def scroll_into_view(key: str, token) -> None:
-    """Scroll this spot into view once per new ``token`` (None: never)."""
+def scroll_into_view(key: str, token, block: str = "nearest") -> None:
+    """Scroll this spot into view once per new ``token`` (None: never).
+
+    ``block`` is where it lands: ``"nearest"`` (scroll only if it is out
+    of view, as little as needed) or ``"start"`` (at the top of the window).
+    """
+    if block not in ("nearest", "start", "center", "end"):
+        raise ValueError(f"`block` must be 'nearest', 'start', 'center' or 'end', got {block!r}.")
     scroll = _component("scroll_into_view", _SCROLL_JS)
-    scroll(key=key, data={"key": key, "token": None if token is None else str(token)},
+    scroll(key=key, data={"key": key, "token": None if token is None else str(token), "block": block},
            width="stretch", height="content")
