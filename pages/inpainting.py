@@ -218,19 +218,21 @@ def main():
         tool, brush = choose_tool()
         settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
         if wide:
-            max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 360)
+            max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 430)
         else:
             max_width, max_height = space.width, max(300, int(space.height * 0.7))
         width, height = canvas_size(photo.shape, max_width=max_width, max_height=max_height)
-        st.caption("Paint the region to remove with your finger or the mouse; **Eraser** takes paint back out, "
-                   "**Undo** and **Clear** are under the photo.")
-        row = st.container(horizontal=True, vertical_alignment="center")
-        canvas = drawing(
-            key="mask", width=width, height=height, background_image=photo,
-            drawing_mode=settings.drawing_mode, stroke_width=settings.stroke_width,
-            stroke_color=ERASER_COLOUR if tool == "Eraser" else BRUSH,
-            fill_color=BRUSH, controls=True, controls_container=row, keep=True,
-        )
+        st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
+                   "out; **Undo** and **Clear** are under the photo.")
+        canvas_spot = st.container()
+        row = st.container(horizontal=True, vertical_alignment="center")  # under the canvas
+        with canvas_spot:
+            canvas = drawing(
+                key="mask", width=width, height=height, background_image=photo,
+                drawing_mode=settings.drawing_mode, stroke_width=settings.stroke_width,
+                stroke_color=ERASER_COLOUR if tool == "Eraser" else BRUSH,
+                fill_color=BRUSH, controls=True, controls_container=row, keep=True,
+            )
         mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
         fill = row.button("Fill", type="primary", key="fill", icon=":material/auto_fix_high:")
         slot = row.empty()  # the running indicator and any warning, next to the button

@@ -1,5 +1,6 @@
 """The Inpainting page: AppTest with an injected drawing, and the real canvas in Chromium."""
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 from conftest import assert_no_exception, wait_for_app
 from patchlab.images import limit_size, load_sample
 from patchlab.inpainting.data import HELD_OUT
+from patchlab.inpainting.demo import SEED_MODEL
 from patchlab.inpainting.display import canvas_size
 from patchlab.inpainting.infer import DEFAULT_MODEL
 from patchlab.inpainting.recipe import retrain_advice, retrain_command
@@ -16,6 +18,8 @@ from patchlab.ui.canvas import inject_key
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "inpainting.py")
 needs_model = pytest.mark.skipif(not DEFAULT_MODEL.exists(), reason="no trained model committed")
+needs_seed = pytest.mark.skipif(not SEED_MODEL.exists(), reason="no tutorial autoencoder committed")
+MAGENTA, ERASER = (255, 0, 255, 179), (255, 255, 255, 153)  # the page's brush and eraser, as the canvas returns them
 
 
 def _canvas_drawing(paint):
@@ -116,6 +120,137 @@ def test_full_drawing_gets_a_message():
     at.button(key="fill").click().run()
     assert not at.exception
     assert any("covers the whole photo" in w.value for w in at.warning)
+
+
+def _layer(box, colour):
+    """One stroke as a canvas layer: ``box`` = (y0, y1, x0, x1) in fractions of the canvas."""
+    rgba = _canvas_drawing(paint=False)
+    h, w = rgba.shape[:2]
+    y0, y1, x0, x1 = box
+    rgba[round(y0 * h):round(y1 * h), round(x0 * w):round(x1 * w)] = colour
+    return rgba
+
+
+def _filled_mask(at):
+    at.button(key="fill").click().run()
+    assert not at.exception
+    return at.session_state["inpainting_result"].mask
+
+
+@needs_model
+def test_eraser_takes_paint_out_and_painting_again_puts_it_back():
+    at = _page()
+    assert "Eraser" in at.get("button_group")[0].proto.options.__repr__()
+    stroke = _layer((0.3, 0.5, 0.2, 0.6), MAGENTA)
+    eraser = _layer((0.0, 1.0, 0.4, 1.0), ERASER)  # wipes the stroke's right half
+    again = _layer((0.3, 0.4, 0.5, 0.6), MAGENTA)
+    at.session_state[inject_key("mask")] = [stroke]
+    whole = _filled_mask(at)
+    at.session_state[inject_key("mask")] = [stroke, eraser]
+    erased = _filled_mask(at)
+    at.session_state[inject_key("mask")] = [stroke, eraser, again]
+    repainted = _filled_mask(at)
+    w = whole.shape[1]
+    assert whole[:, int(0.45 * w):int(0.55 * w)].any() and not erased[:, int(0.41 * w):].any()
+    assert 0.4 < erased.sum() / whole.sum() < 0.6
+    assert repainted.sum() > erased.sum() and repainted[:, int(0.51 * w):int(0.59 * w)].any()
+    assert "The drawing changed" not in " ".join(c.value for c in at.caption)
+
+
+@needs_model
+def test_undo_takes_back_the_last_stroke_and_clear_everything():
+    at = _page()
+    first, second = _layer((0.1, 0.2, 0.1, 0.3), MAGENTA), _layer((0.6, 0.7, 0.6, 0.9), MAGENTA)
+    at.session_state[inject_key("mask")] = [first, second]
+    at.run()
+    both = _filled_mask(at)
+    at.button(key="mask_undo").click().run()
+    assert not at.exception
+    # the stored result is for the drawing before Undo: the page says so
+    assert any("The drawing changed" in c.value for c in at.caption)
+    only_first = _filled_mask(at)
+    h = both.shape[0]
+    assert both[int(0.65 * h)].any() and not only_first[int(0.5 * h):].any() and only_first.any()
+    at.button(key="mask_clear").click().run()
+    assert not at.exception
+    assert at.button(key="mask_undo").disabled and at.button(key="mask_clear").disabled
+    at.button(key="fill").click().run()
+    assert any("Nothing is painted" in w.value for w in at.warning)
+
+
+def test_settings_come_from_the_url():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"photo": "coffee", "tool": "Eraser", "brush": "40", "methods": ["seed", "ns"]})
+    at.run()
+    assert not at.exception and not at.toast
+    assert at.selectbox(key="photo").value == "coffee"
+    assert at.get("button_group")[0].value == "Eraser"
+    assert at.slider(key="brush").value == 40
+    assert at.multiselect(key="methods").value == ["seed", "ns"]
+
+
+def test_a_malformed_link_falls_back_to_defaults_with_one_notice():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"photo": "../../etc/passwd", "tool": "<script>", "brush": "abc",
+                            "methods": ["telea", "rm -rf"]})
+    at.run()
+    assert not at.exception
+    assert len(at.toast) == 1
+    notice = at.toast[0].value
+    assert "tool" in notice and "brush size" in notice and "rm -rf" in notice and "sample photo" in notice
+    assert at.selectbox(key="photo").value == HELD_OUT[0]
+    assert at.get("button_group")[0].value == "Brush"
+    assert at.slider(key="brush").value == 24
+    assert at.multiselect(key="methods").value == ["telea"]
+    at.run()
+    assert len(at.toast) == 0  # once, not on every rerun
+
+
+@needs_model
+@needs_seed
+def test_the_tutorial_autoencoder_is_a_method():
+    at = _page()
+    at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
+    at.multiselect(key="methods").set_value(["seed", "telea"])
+    at.button(key="fill").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    table = at.table[0].value
+    assert list(table["method"]) == ["U-Net (PatchLab)", "Tutorial autoencoder", "OpenCV Telea"]
+    psnr = table["PSNR masked (dB)"].astype(float)
+    assert (psnr > 5).all() and (psnr < 60).all()
+
+
+@needs_model
+def test_the_best_value_of_each_column_is_highlighted():
+    at = _page()
+    at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
+    at.multiselect(key="methods").set_value(["telea", "ns"])
+    at.button(key="fill").click().run()
+    table = at.table[0].value
+    styles = at.table[0].proto.arrow_data.styler.styles
+    marked = {(int(r), int(c)) for r, c in re.findall(r"row(\d+)_col(\d+)", styles)}
+    assert "font-weight: bold" in styles
+    expected = set()
+    for c, column in enumerate(table.columns):
+        if column == "method":
+            continue
+        values = table[column].astype(float)
+        best = values.min() if column.startswith("time") else values.max()
+        expected |= {(r, c) for r in range(len(values)) if values[r] == best}
+    assert marked == expected
+
+
+@needs_model
+def test_presenter_mode_shows_the_unet_psnr_large_and_folds_the_details():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["present"] = "1"
+    at.run()
+    at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
+    at.button(key="fill").click().run()
+    assert not at.exception
+    psnr = at.table[0].value["PSNR masked (dB)"].astype(float)[0]
+    assert any(m.value == f"# {psnr:.2f} dB" for m in at.markdown)
+    assert any(e.label.startswith("Timings, the model card") for e in at.expander)
 
 
 @pytest.mark.browser
