@@ -209,35 +209,42 @@ def query_of(page_url):
 
 
 def slider_value(pg, name):
-    return int(pg.get_by_role("slider", name=name).get_attribute("aria-valuenow"))
+    return int(pg.get_by_role("slider", name=name).input_value())
 
 
-def open_sidebar(pg):
-    """On a phone the sidebar starts folded: open it (no-op when it is already open)."""
+def press(locator, touch):
+    """A finger tap on a touch screen, a click otherwise."""
+    locator.tap() if touch else locator.click()
+
+
+def open_sidebar(pg, touch):
+    """On a phone the sidebar starts folded (and folds after each page link): open it."""
     sidebar = pg.locator('[data-testid="stSidebar"]')
-    if sidebar.get_attribute("aria-expanded") == "false":
-        pg.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
-        pg.wait_for_timeout(500)
+    if sidebar.get_attribute("data-collapsed") == "true":
+        press(pg.locator('[data-testid="stExpandSidebarButton"]'), touch)
+        pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').dataset.collapsed === 'false'")
+        pg.wait_for_timeout(400)  # the slide-in animation
 
 
 @pytest.mark.browser
 @pytest.mark.parametrize("size", list(SIZES))
 def test_in_the_browser_photo_switch_and_away_and_back_keep_the_settings(app_url, browser, size):
     context = browser.new_context(**SIZES[size])
+    touch = SIZES[size].get("has_touch", False)
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:
         pg.goto(f"{app_url}/patches?img=astronaut&p=48&s=16&win=tent&edge=shift")
         wait_for_app(pg, timeout=90_000)
         assert_no_exception(pg)
-        open_sidebar(pg)
+        open_sidebar(pg, touch)
         assert slider_value(pg, "Patch size") == 48 and slider_value(pg, "Stride") == 16
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         pg.screenshot(path=str(ARTIFACTS / f"patches-link-{size}.png"), full_page=True)
 
         # pick coffee
-        pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
-        pg.get_by_role("option", name=re.compile(r"^coffee")).click()
+        press(pg.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first, touch)
+        press(pg.get_by_role("option", name=re.compile(r"^coffee")), touch)
         pg.wait_for_function("() => new URLSearchParams(location.search).get('img') === 'coffee'")
         wait_for_app(pg)
         assert_no_exception(pg)
@@ -248,19 +255,35 @@ def test_in_the_browser_photo_switch_and_away_and_back_keep_the_settings(app_url
 
         # Home, then Patches, from the sidebar
         nav = pg.locator('[data-testid="stSidebarNav"]')
-        nav.get_by_role("link", name="Home").click()
+        press(nav.get_by_role("link", name="Home"), touch)
         pg.get_by_role("heading", name="PatchLab").first.wait_for()
         wait_for_app(pg)
-        open_sidebar(pg)
-        nav.get_by_role("link", name="Patches").click()
+        open_sidebar(pg, touch)
+        press(nav.get_by_role("link", name="Patches"), touch)
         pg.get_by_role("heading", name="Patches").first.wait_for()
         pg.wait_for_function("() => new URLSearchParams(location.search).get('img') === 'coffee'")
         wait_for_app(pg)
         assert_no_exception(pg)
-        open_sidebar(pg)
+        open_sidebar(pg, touch)
         assert slider_value(pg, "Patch size") == 48 and slider_value(pg, "Stride") == 16
         assert pg.get_by_role("switch", name="Same height and width").is_checked()
         assert query_of(pg.url) == q
         pg.screenshot(path=str(ARTIFACTS / f"patches-back-{size}.png"), full_page=True)
+
+        # the page itself (sidebar folded on the phone), and the two maps
+        if touch:
+            press(pg.locator('[data-testid="stSidebarCollapseButton"] button'), touch)
+            pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').dataset.collapsed === 'true'")
+            pg.wait_for_timeout(400)
+        pg.screenshot(path=str(ARTIFACTS / f"patches-page-{size}.png"))
+        tabs = pg.locator('[data-testid="stTabs"]')
+        for tab, picture in (("Coverage & weights", "weights"), ("Merge back", "merge")):
+            press(pg.get_by_role("tab", name=tab), touch)
+            panel = pg.get_by_role("tabpanel", name=tab)
+            panel.locator("img").first.wait_for()
+            assert panel.locator("img").first.evaluate("img => img.complete && img.naturalWidth > 0")
+            tabs.screenshot(path=str(ARTIFACTS / f"patches-{picture}-{size}.png"))
+            if picture == "weights":
+                assert panel.get_by_text(re.compile(r"^Weight map: .* on a log scale; true range")).is_visible()
     finally:
         context.close()
