@@ -20,7 +20,7 @@ from patchlab.patches.demo import (
 )
 from patchlab.ui.code import show_code
 from patchlab.ui.picker import pick_image
-from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 
 DEFAULTS = Settings()
@@ -137,8 +137,12 @@ def show_metrics(r):
     report, (ph, pw), channels = r.report, r.settings.patch, r.image_shape[2]
     nh, nw = report.grid
     c1, c2, c3, c4 = st.columns(4)
-    key_figure("Patches", f"{report.n_patches:,}", help="Patch rows × patch columns", container=c1)
-    c1.caption(f"{nh} rows × {nw} columns")
+    (h, w), (sh, sw) = r.image_shape[:2], r.settings.stride
+    question = f"patches_{h}x{w}_p{ph}x{pw}_s{sh}x{sw}_{r.settings.edge}"
+    with c1:  # predict, then reveal: how many patches does this geometry give?
+        if revealed(question):
+            key_figure("Patches", f"{report.n_patches:,}", help="Patch rows × patch columns")
+            st.caption(f"{nh} rows × {nw} columns")
     c2.metric("Patch elements", f"{report.n_elements:,}", f"{ph}×{pw}×{channels} each", delta_color="off", delta_arrow="off")
     c3.metric(
         "A contiguous copy would need",

@@ -189,6 +189,22 @@ def test_presenter_mode_shows_the_patch_count_large_and_folds_the_timings():
     assert any(c.value.startswith("Engine timings for this image") for c in timings.caption)
 
 
+def test_predict_then_reveal_hides_the_patch_count_until_clicked():
+    # the page file on its own: through app.py, AppTest reruns every run once more
+    # (ensure_router, see patchlab.ui.router), which drops a button's click
+    at = AppTest.from_file(str(ROOT / "pages" / "patches.py"), default_timeout=120)
+    at.query_params.update(LINK)
+    at.run()
+    at.sidebar.toggle(key="present").set_value(True).run()
+    at.sidebar.toggle(key="present_hide_answers").set_value(True).run()
+    assert "# 900" not in [m.value for m in at.markdown]
+    reveal = next(b for b in at.button if b.label == "Reveal")
+    reveal.click().run()
+    assert "# 900" in [m.value for m in at.markdown]
+    at.sidebar.slider(key="pt_sh").set_value(24).run()  # a new question: hidden again
+    assert not any(m.value.startswith("# ") for m in at.markdown)
+
+
 def test_reset_puts_the_defaults_back():
     at = open_patches(LINK)
     at.sidebar.button(key="reset_pt_choice").click().run()
