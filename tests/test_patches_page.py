@@ -83,6 +83,30 @@ def test_switching_to_a_smaller_photo_reduces_only_what_no_longer_fits():
     assert at.sidebar.slider(key="pt_ph").value == 341  # the reduced value stays: no jump back, never to 1
 
 
+def png(height, width):
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.random.default_rng(1).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def test_uploading_a_small_photo_reduces_the_patch_to_it_and_keeps_the_stride():
+    at = open_patches(LINK)
+    at.sidebar.selectbox(key="pt_choice").set_value("Upload your own…").run()
+    at.sidebar.file_uploader(key="pt_upload").set_value(("small.png", png(40, 50), "image/png")).run()
+    assert not at.exception and not at.error
+    assert at.sidebar.slider(key="pt_ph").value == 40 and at.sidebar.slider(key="pt_ph").max == 40
+    assert at.sidebar.slider(key="pt_sh").value == 16
+    assert [i.value for i in at.info] == ["The patch 48×48 is larger than the image (40×50); it was reduced to 40×40."]
+    assert metric(at, "Patches") == f"{1 * ((50 - 40) // 16 + 2)}"  # shift: one row, 2 columns
+    assert url(at)["img"] == "astronaut" and url(at)["p"] == "48"  # an upload is not put in a link
+
+
 def test_away_and_back_restores_exactly_what_the_participant_had():
     at = open_patches(LINK)
     at.sidebar.selectbox(key="pt_choice").set_value("coffee").run()
