@@ -22,6 +22,7 @@ DEFAULT = demo.Settings()
 #: Every setting's widget key and default (Reset); the first four are the link's parameters.
 DEFAULTS = {"patch": DEFAULT.patch_size, "rule": DEFAULT.rule, "input": DEFAULT.source,
             "digit": DEFAULT.digit, "cl_brush": DEFAULT.brush}
+NOTICE_KEY = "cl_link_notice"  # (notice, the settings it was shown with)
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")
@@ -46,12 +47,29 @@ def test_digits():
     return read_only(gallery_digits())
 
 
-def link_notice(n_digits):
-    """One notice when the link carries settings that cannot be used (the widgets show the defaults)."""
+def check_link(n_digits):
+    """Remember one notice when the link carries settings that cannot be used (the widgets drop them).
+
+    The first run sees the link's parameters; Streamlit then removes the
+    unusable ones, and the page reruns at once (the canvas reports its size),
+    so the notice is kept in the session until a setting changes.
+    """
     _, problems = demo.parse_query(st.query_params.to_dict(), n_digits)
     notice = demo.link_notice(problems)
     if notice:
-        st.warning(notice, icon=":material/link_off:")
+        st.session_state[NOTICE_KEY] = (notice, None)
+
+
+def show_link_notice(box, settings):
+    """The remembered notice, in ``box``, for as long as the settings are the ones it was shown with."""
+    notice, shown_with = st.session_state.get(NOTICE_KEY, (None, None))
+    if notice is None:
+        return
+    if shown_with is not None and shown_with != settings:
+        del st.session_state[NOTICE_KEY]
+        return
+    st.session_state[NOTICE_KEY] = (notice, settings)
+    box.warning(notice, icon=":material/link_off:")
 
 
 def random_digit(n_digits):
@@ -115,18 +133,24 @@ def show_error(view):
         st.error(view.error)
 
 
-def show_prediction(view, input_column):
-    input_column.image(view.outlined, width=280, caption=view.outlined_caption)
+def show_answer(view):
+    """What the network sees and answers, beside the canvas (under it on a phone); False while hidden."""
+    st.image(view.outlined, width=280, caption=view.outlined_caption)
     if not revealed(demo.question_name(view)):
         st.caption("What will the network answer? Guess, then reveal.")
-        return
-    metric_column, answer_column = st.columns([1, 2])
-    key_figure("Prediction", view.metric, delta=view.metric_delta, container=metric_column)
-    with answer_column:
-        if view.truth_correct is not None:
-            (st.success if view.truth_correct else st.error)(view.truth_message)
-        kind, text = view.agreement
-        getattr(st, kind)(text)
+        return False
+    key_figure("Prediction", view.metric, delta=view.metric_delta)
+    if view.truth_correct is not None:
+        (st.success if view.truth_correct else st.error)(view.truth_message)
+    kind, text = view.agreement
+    getattr(st, kind)(text)
+    return True
+
+
+def show_prediction(view, input_column):
+    with input_column:
+        if not show_answer(view):
+            return
     if view.tiles:
         st.markdown("**The four patches, as the CNN sees them** (each patch's own answer below it)")
         for (tile, caption), col in zip(view.tiles, st.columns(len(view.tiles))):
@@ -182,8 +206,10 @@ def main():
         "digit and often disagree; fusion usually settles it."
     )
     n_digits = len(test_digits()[0])
-    link_notice(n_digits)
+    check_link(n_digits)
+    notice_box = st.container()
     settings = read_settings(n_digits)
+    show_link_notice(notice_box, settings)
     drawn = settings.source == "Draw"
     canvas_column, input_column = st.columns(2)
     with canvas_column:

@@ -160,7 +160,9 @@ def test_a_malformed_link_gives_one_notice_and_the_defaults(query, bad):
     else:
         assert at.sidebar.radio(key="input").value == "Draw"
     assert not at.error
-    at.sidebar.radio(key="rule").set_value("vote")  # the unusable parameters are gone: no second notice
+    at = run(at)  # a rerun with the same settings (the browser's canvas reports its size): the notice stays
+    assert [w.value for w in at.warning] == [notice]
+    at.sidebar.radio(key="rule").set_value("vote")  # a setting changed: the notice has done its job
     at = run(at)
     assert not at.warning
 
@@ -212,29 +214,167 @@ def test_presenter_mode_folds_the_model_card_away():
     assert "# 7" in [m.value for m in at.markdown]
 
 
+def draw_seven(page, canvas, draw):
+    """A "7" (a top bar, then a diagonal down to the bottom left) drawn by ``draw(points)`` on ``canvas``."""
+    canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
+    box = canvas.bounding_box()
+    assert box and box["width"] >= 200
+    scale = box["width"] / 280  # the stroke in 280-px canvas units, scaled to the canvas's size
+    corners = [(70, 60), (210, 60), (120, 230)]
+    points = [(box["x"] + scale * (ax + t * (bx - ax)), box["y"] + scale * (ay + t * (by - ay)))
+              for (ax, ay), (bx, by) in zip(corners, corners[1:]) for t in np.linspace(0, 1, 15)[1:]]
+    draw([(box["x"] + scale * corners[0][0], box["y"] + scale * corners[0][1])] + points)
+    return box
+
+
+def predicted(page):
+    page.wait_for_selector(PREDICTION, timeout=60_000)
+    from conftest import wait_for_app
+
+    wait_for_app(page)
+    return page.locator(f"{PREDICTION} [data-testid=\"stMetricValue\"]").inner_text().strip()
+
+
+PREDICTION = '[data-testid="stMetric"]:has-text("Prediction")'
+
+
 @pytest.mark.browser
 def test_drawing_with_the_mouse_gives_a_prediction(app_url, page):
     from conftest import assert_no_exception, wait_for_app
 
     page.goto(f"{app_url}/classification")
     wait_for_app(page)
-    # The drawable canvas renders fabric.js <canvas> layers (inside the component's
-    # shadow root, which Playwright's CSS selectors pierce); the top one takes the mouse.
-    canvas = page.locator("canvas").last
+    # The drawable canvas renders fabric.js <canvas> layers; the upper one takes the mouse.
+    canvas = page.locator("canvas.upper-canvas").first
     canvas.wait_for(state="visible")
-    box = canvas.bounding_box()
-    assert box and box["width"] >= 200
-    x0, y0 = box["x"], box["y"]
-    # A "7": a top bar, then a diagonal down to the bottom left.
-    stroke = [(70, 60), (210, 60), (120, 230)]
-    page.mouse.move(x0 + stroke[0][0], y0 + stroke[0][1])
-    page.mouse.down()
-    for (ax, ay), (bx, by) in zip(stroke, stroke[1:]):
-        for t in np.linspace(0, 1, 15)[1:]:
-            page.mouse.move(x0 + ax + t * (bx - ax), y0 + ay + t * (by - ay))
-    page.mouse.up()
-    page.wait_for_selector('[data-testid="stMetric"]:has-text("Prediction")', timeout=60_000)
-    wait_for_app(page)
+
+    def mouse(points):
+        page.mouse.move(*points[0])
+        page.mouse.down()
+        for x, y in points[1:]:
+            page.mouse.move(x, y)
+        page.mouse.up()
+
+    draw_seven(page, canvas, mouse)
+    assert predicted(page) in list("0123456789")
     assert_no_exception(page)
-    value = page.locator('[data-testid="stMetric"]:has-text("Prediction") [data-testid="stMetricValue"]').inner_text()
-    assert value.strip() in list("0123456789")
+
+
+@pytest.mark.browser
+def test_a_phone_draws_with_a_finger_and_everything_fits(app_url, browser):
+    """390x844 with touch: a finger (real touch events through the DevTools protocol) draws a 7."""
+    from apprunner import ARTIFACTS
+    from conftest import assert_no_exception, wait_for_app
+
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{app_url}/classification")
+        wait_for_app(page)
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(state="visible")
+        wait_for_app(page)
+        cdp = context.new_cdp_session(page)
+
+        def finger(points):
+            # page.touchscreen can only tap; a drag is touchStart, touchMoves, touchEnd
+            send = lambda kind, pts: cdp.send("Input.dispatchTouchEvent", {  # noqa: E731
+                "type": kind, "touchPoints": [{"x": x, "y": y} for x, y in pts]})
+            send("touchStart", points[:1])
+            for point in points[1:]:
+                send("touchMove", [point])
+                page.wait_for_timeout(10)
+            send("touchEnd", [])
+
+        box = draw_seven(page, canvas, finger)
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390, box  # the whole canvas is on the phone
+        assert predicted(page) == "7"
+        assert_no_exception(page)
+        page.screenshot(path=str(ARTIFACTS / "classification-phone-drawn.png"))
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        assert charts.count() == 5
+        for k in range(5):
+            chart = charts.nth(k).bounding_box()
+            assert chart["x"] >= 0 and chart["x"] + chart["width"] <= 390, (k, chart)
+        fused = charts.nth(4)
+        fused.scroll_into_view_if_needed()
+        svg = fused.locator("svg, canvas").first.bounding_box()  # what Vega drew, not only its box
+        assert svg["x"] >= 0 and svg["x"] + svg["width"] <= 390, svg
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "classification-phone-fused-chart.png"))
+        # Undo, tapped with a finger: the only stroke goes, and so does the prediction
+        undo = page.locator('[data-testid^="stBaseButton"]:visible').filter(has_text="Undo")  # not the hover toolbar's
+        undo.scroll_into_view_if_needed()
+        undo.tap()
+        page.get_by_text("Draw a digit (0–9) on the black square").wait_for(timeout=30_000)
+        wait_for_app(page)
+        assert page.locator(PREDICTION).count() == 0
+        assert_no_exception(page)
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_shared_link_on_a_projector_survives_a_trip_home(app_url, browser):
+    from apprunner import ARTIFACTS
+    from conftest import assert_no_exception, wait_for_app
+
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sidebar = page.locator('[data-testid="stSidebar"]')
+
+    def check_state():
+        wait_for_app(page)
+        page.get_by_text("Held-out test digit #12 ").wait_for()
+        assert sidebar.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == "14"
+        assert sidebar.get_by_role("radio", name="vote").is_checked()
+        assert sidebar.get_by_role("radio", name="Test digit gallery").is_checked()
+        assert sidebar.get_by_label("Test digit number").input_value() == "12"
+        assert "(vote)" in page.locator(PREDICTION).inner_text()
+        for part in ("patch=14", "rule=vote", "digit=12", "input=Test"):
+            assert part in page.url, page.url
+        assert_no_exception(page)
+
+    try:
+        page.goto(f"{app_url}/classification?patch=14&rule=vote&input=Test+digit+gallery&digit=12")
+        check_state()
+        assert page.locator('[data-testid="stAlert"]:has-text("could not be used")').count() == 0
+        page.screenshot(path=str(ARTIFACTS / "classification-projector-shared-link.png"))
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Home").click()
+        page.wait_for_url(lambda url: "classification" not in url)
+        wait_for_app(page)
+        page.get_by_test_id("stSidebarNavLink").filter(has_text="Classification").click()
+        check_state()
+        # a malformed link: one notice, the defaults, and the URL cleaned up
+        page.goto(f"{app_url}/classification?patch=99999&rule=median")
+        wait_for_app(page)
+        notices = page.locator('[data-testid="stAlert"]:has-text("could not be used")')
+        assert notices.count() == 1
+        assert "patch='99999'" in notices.inner_text() and "rule='median'" in notices.inner_text()
+        assert sidebar.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == "18"
+        assert "patch=" not in page.url and "rule=" not in page.url
+        page.screenshot(path=str(ARTIFACTS / "classification-projector-malformed-link.png"))
+        # on the projector the canvas is large, and fits the screen with its buttons
+        sidebar.get_by_role("radio", name="Draw").check()
+        wait_for_app(page)
+        canvas = page.locator("canvas.upper-canvas").first
+        canvas.wait_for(state="visible")
+        box = canvas.bounding_box()
+        assert box["width"] >= 500 and box["height"] <= 1080 - 200, box
+
+        def mouse(points):
+            page.mouse.move(*points[0])
+            page.mouse.down()
+            for x, y in points[1:]:
+                page.mouse.move(x, y)
+            page.mouse.up()
+
+        box = draw_seven(page, canvas, mouse)
+        assert predicted(page) == "7"
+        answer = page.locator(PREDICTION).bounding_box()  # beside the canvas, in view without scrolling
+        assert answer["x"] > box["x"] + box["width"] and 0 <= answer["y"] and answer["y"] + answer["height"] <= 1080
+        page.screenshot(path=str(ARTIFACTS / "classification-projector-canvas.png"))
+    finally:
+        context.close()
