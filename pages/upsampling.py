@@ -59,25 +59,28 @@ def controls():
     """The widgets, read into :class:`Settings`."""
     q = QUERY_NAMES
     with st.container(border=True):
-        c1, c2, c3, c4 = st.columns([1, 1.3, 1.4, 1.6])
-        factor = c1.select_slider("Upsampling factor *f* (stride)", options=list(FACTORS), value=Settings.factor,
-                                  key=q["factor"], **KEEP)
-        init = c2.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get, key=q["init"], **KEEP)
+        layer, init_col, source_col = st.columns(3)
+        kernel = st.container()  # a row of its own: room for the kernel-size choice's whole label
+        factor = layer.select_slider("Upsampling factor f (stride)", options=list(FACTORS),
+                                     value=Settings.factor, key=q["factor"], **KEEP)
+        init = init_col.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get,
+                              key=q["init"], **KEEP)
         custom_size = None
-        if not c3.checkbox(kernel_size_choice_label(factor, init), value=True, key=q["use_recommended"],
-                           help="Untick to choose the kernel size yourself.", **KEEP):
-            custom_size = c3.slider("Kernel size", 1, MAX_KERNEL_SIZE, value=custom_size_default(factor, init),
-                                    key=q["custom_size"], **KEEP)
-        source = c4.radio("Input", list(SOURCE_LABELS), horizontal=True, key=q["source"],
-                          format_func=SOURCE_LABELS.get, **KEEP)
+        if not kernel.checkbox(kernel_size_choice_label(factor, init), value=True,
+                               key=q["use_recommended"], **KEEP):
+            custom_size = kernel.columns(2)[0].slider("Kernel size", 1, MAX_KERNEL_SIZE,
+                                                      value=custom_size_default(factor, init),
+                                                      key=q["custom_size"], **KEEP)
+        source = source_col.radio("Input", list(SOURCE_LABELS), horizontal=True, key=q["source"],
+                                  format_func=SOURCE_LABELS.get, **KEEP)
         photo, pattern = Settings.photo, Settings.pattern
         if source == "photo":
             names = sample_names()
-            photo = c4.selectbox("Photo", names, index=names.index(photo) if photo in names else 0,
-                                 key=q["photo"], **KEEP)
+            photo = source_col.selectbox("Photo", names, index=names.index(photo) if photo in names else 0,
+                                         key=q["photo"], **KEEP)
         else:
-            pattern = c4.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get,
-                                   key=q["pattern"], **KEEP)
+            pattern = source_col.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get,
+                                           key=q["pattern"], **KEEP)
     return Settings(factor=factor, init=init, custom_size=custom_size, source=source, photo=photo,
                     pattern=pattern)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from apprunner import ARTIFACTS
 from conftest import assert_no_exception, wait_for_app
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "upsampling.py")
@@ -214,3 +215,126 @@ def test_upsampling_page_in_the_browser(app_url, page):
     assert page.locator('[data-testid="stTable"]').count() >= 3
     assert page.locator('[data-testid="stMetric"]').count() >= 5
     assert_no_exception(page)
+
+
+SHARED_LINK = ("/upsampling?up_factor=3&up_init=Random&up_rec=false&up_k=7"
+               "&up_input=Test+pattern&up_pattern=Disc")
+
+
+def _shot(pg, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / f"upsampling-{name}.png"))
+
+
+def _open(pg, url):
+    pg.goto(url)
+    wait_for_app(pg, timeout=120_000)
+    pg.get_by_text("1 · The kernel and its stamps").wait_for(timeout=120_000)
+    assert_no_exception(pg)
+
+
+def _main(pg):
+    return pg.locator('[data-testid="stMain"]')
+
+
+def _state_in_browser(pg):
+    """The controls as the browser shows them."""
+    main = _main(pg)
+    sliders = main.locator('[data-testid="stSlider"] input[type="range"]')
+    return {
+        "factor": sliders.nth(0).get_attribute("aria-valuetext"),
+        "init": [n for n in ("Bilinear", "Random", "Nearest-neighbour (box)")
+                 if main.get_by_role("radio", name=n, exact=True).is_checked()],
+        "recommended": main.get_by_role("checkbox").first.is_checked(),
+        "size": sliders.nth(1).get_attribute("aria-valuetext") if sliders.count() > 1 else None,
+        "input": [n for n in ("Photo", "Test pattern") if main.get_by_role("radio", name=n, exact=True).is_checked()],
+    }
+
+
+@pytest.mark.browser
+def test_a_shared_link_survives_going_home_and_back(app_url, browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        _open(pg, app_url + SHARED_LINK)
+        assert _state_in_browser(pg) == {"factor": "3", "init": ["Random"], "recommended": False, "size": "7",
+                                         "input": ["Test pattern"]}
+        pg.get_by_text("Random kernel, 7×7").wait_for()
+        assert _main(pg).get_by_role("combobox", name="Pattern").input_value() == "Disc"
+        assert pg.locator('[data-testid="stAlert"]').count() == 0  # a good link: no notice
+        _shot(pg, "1920-shared-link")
+
+        _main(pg).get_by_text("Nearest-neighbour (box)", exact=True).click()
+        wait_for_app(pg, timeout=120_000)
+        pg.get_by_text("Nearest-neighbour (box) kernel, 7×7").wait_for()
+        nav = pg.locator('[data-testid="stSidebarNav"]')
+        nav.get_by_role("link", name="Home").click()
+        wait_for_app(pg, timeout=120_000)
+        assert "/upsampling" not in pg.url
+        nav.get_by_role("link", name="Upsampling").click()
+        wait_for_app(pg, timeout=120_000)
+        pg.get_by_text("Nearest-neighbour (box) kernel, 7×7").wait_for()
+        assert _state_in_browser(pg) == {"factor": "3", "init": ["Nearest-neighbour (box)"], "recommended": False,
+                                         "size": "7", "input": ["Test pattern"]}
+        query = pg.url.split("?", 1)[1]
+        for part in ("up_factor=3", "up_init=Nearest-neighbour+%28box%29", "up_rec=false", "up_k=7",
+                     "up_input=Test+pattern", "up_pattern=Disc"):
+            assert part in query.split("&"), (part, pg.url)
+        _shot(pg, "1920-after-home-and-back")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_a_malformed_link_shows_the_defaults_with_one_notice(app_url, browser):
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        _open(pg, app_url + "/upsampling?up_factor=9&up_rec=false&up_k=99&up_init=%3Cimg%20src%3Dx%3E")
+        assert _state_in_browser(pg) == {"factor": "2", "init": ["Bilinear"], "recommended": False, "size": "5",
+                                         "input": ["Photo"]}
+        alerts = pg.locator('[data-testid="stAlert"]')
+        assert alerts.count() == 1
+        assert "could not be used" in alerts.inner_text() and "up_k='99'" in alerts.inner_text()
+        assert pg.locator('[data-testid="stMain"] img[src="x"]').count() == 0  # shown as text, not markup
+        assert pg.url.endswith("/upsampling?up_rec=false")  # the unusable values left the address
+        _shot(pg, "1920-malformed-link")
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_nothing_is_cut_off_on_a_phone(app_url, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        _open(pg, app_url + "/upsampling?up_factor=4&up_rec=false&up_k=12&up_input=Test+pattern")
+        pg.get_by_text("3 · Convolution → 2×2 max-pool").wait_for(timeout=120_000)
+        widths = pg.evaluate("""() => [document.querySelector('[data-testid="stMain"]'),
+                                       document.querySelector('[data-testid="stMainBlockContainer"]')]
+                                      .map(e => [e.scrollWidth, e.clientWidth])""")
+        for scroll_width, client_width in widths:
+            assert scroll_width <= client_width, widths
+        # every picture and table lies within the screen's width
+        for selector in ('[data-testid="stImage"] img', '[data-testid="stTable"]', '[data-testid="stCheckbox"]',
+                         '[data-testid="stAlert"]', '[data-testid="stMetric"]'):
+            for box in [e.bounding_box() for e in _main(pg).locator(selector).all()]:
+                assert box is None or box["x"] >= 0 and box["x"] + box["width"] <= 390 + 0.5, (selector, box)
+        labels = _main(pg).locator('[data-testid="stCheckbox"] [data-testid="stMarkdownContainer"]')
+        assert labels.count() == 1
+        assert labels.evaluate_all("ls => ls.every(l => l.scrollWidth <= l.clientWidth)")  # not cut short with …
+        tables = _main(pg).locator('[data-testid="stTable"]')
+        assert tables.count() == 3
+        assert tables.evaluate_all("ts => ts.every(t => t.querySelector('table').scrollWidth <= t.clientWidth)")
+        main = _main(pg)
+        height = main.evaluate("m => m.scrollHeight")
+        for i, y in enumerate(range(0, height, 3 * 844)):
+            main.evaluate("(m, y) => m.scrollTo(0, y)", y)
+            pg.wait_for_timeout(200)
+            _shot(pg, f"390-phone-{i}")
+        assert_no_exception(pg)
+    finally:
+        context.close()

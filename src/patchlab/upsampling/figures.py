@@ -26,6 +26,7 @@ __all__ = [
 # Okabe and Ito's colour-blind-safe palette (without black and yellow, which the
 # dots and the white bar edges would hide), ordered so neighbouring stamps differ
 # in lightness as well as hue.
+COMPACT_CELLS = "font-size: min(0.875rem, 2.7vw); padding: min(0.375rem, 0.6vw) min(0.75rem, 0.6vw)"
 STAMP_COLOURS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00")
 
 
@@ -75,6 +76,8 @@ def coloured_value_table(values, fmt, cmap):
     table = pd.DataFrame(values)
     table.columns = [str(c) for c in table.columns]
     style = table.style.background_gradient(cmap=cmap, axis=None).format(fmt)
+    # Cells shrink with a narrow screen (a 12-column table fits 390 px) and keep the usual size on a wide one.
+    style = style.set_table_styles([{"selector": "td", "props": COMPACT_CELLS}])
     return style.hide(axis="index").hide(axis="columns")
 
 
