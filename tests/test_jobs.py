@@ -244,3 +244,26 @@ def test_bad_arguments_are_named(monkeypatch):
 
 def test_statuses_a_page_can_rely_on():
     assert FINISHED == ("done", "stopped", "failed")
+
+
+def test_jobs_pause_while_interactive_work_runs():
+    from patchlab.jobs import interactive, pause_for_interactive
+
+    assert pause_for_interactive(1.0) < 0.05  # nothing interactive: no wait
+    with interactive():
+        waited = pause_for_interactive(0.1)
+    assert 0.09 <= waited < 1.0  # waited up to the limit
+
+    ended = threading.Event()
+
+    def click():
+        with interactive():
+            ended.wait(5)
+
+    t = threading.Thread(target=click)
+    t.start()
+    time.sleep(0.05)
+    threading.Timer(0.1, ended.set).start()
+    waited = pause_for_interactive(5.0)
+    t.join()
+    assert 0.05 <= waited < 2.0  # resumed when the click's work ended, not at the limit

@@ -29,6 +29,13 @@ the pages need to poll:
   with a liveness test the caller provides (``patchlab.ui.jobs`` asks
   Streamlit which sessions are still connected).
 
+- **interactive work first**: jobs share the server's cores (and
+  TensorFlow's one intra-op thread pool, see ``docs/training.md``) with
+  every participant's clicks. Wrap a participant's short computation in
+  ``with interactive():`` and a job that calls :func:`pause_for_interactive`
+  between its steps waits (up to a second at a time) until no such
+  computation is in progress.
+
 No Streamlit here: the inpainting's domain training can use it unchanged.
 
 >>> runner = JobRunner(slots=1)
@@ -45,9 +52,11 @@ import os
 import threading
 import time
 from collections import deque
+from contextlib import contextmanager
 from typing import Callable, Iterable
 
-__all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep"]
+__all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep",
+           "interactive", "pause_for_interactive"]
 
 LOG = logging.getLogger(__name__)
 
@@ -95,8 +104,9 @@ class Job:
     """
 
     def __init__(self, runner: "JobRunner", job_id: int, owner: str, demo: str, name: str, fn: Callable,
-                 keeps_model: bool, max_events: int):
+                 keeps_model: bool, max_events: int, meta: dict | None = None):
         self.id = job_id
+        self.meta = dict(meta or {})  # what the submitter wants to read back (e.g. the request)
         self.owner = owner
         self.demo = demo
         self.name = name
@@ -268,7 +278,7 @@ class JobRunner:
     # ---------------------------------------------------------------- submitting and finding jobs
 
     def submit(self, owner: str, name: str, fn: Callable, *, demo: str = "default",
-               keeps_model: bool = True) -> Job:
+               keeps_model: bool = True, meta: dict | None = None) -> Job:
         """Queue ``fn(progress, should_stop)`` for ``owner``; return its :class:`Job`.
 
         Parameters
@@ -286,6 +296,8 @@ class JobRunner:
             Jobs of one owner in one demo are exclusive: one at a time, one result kept.
         keeps_model : bool
             Whether the result counts against the server-wide cap ``keep``.
+        meta : dict, optional
+            Anything the page wants to read back from the job (:attr:`Job.meta`).
 
         Raises
         ------
@@ -309,7 +321,7 @@ class JobRunner:
                                      "also across browser tabs).")
             for old in [j for j in self._jobs if j.owner == owner and j.demo == demo and j.result is None]:
                 self._jobs.remove(old)  # finished without a result: only its record would pile up
-            job = Job(self, next(self._ids), owner, demo, str(name), fn, keeps_model, self.max_events)
+            job = Job(self, next(self._ids), owner, demo, str(name), fn, keeps_model, self.max_events, meta)
             self._jobs.append(job)
             self._pending.append(job)
             self._last_seen[owner] = time.time()
@@ -517,6 +529,45 @@ class JobRunner:
         for owner in self.owners():
             self.cleanup(owner)
         self.wait_idle(wait_s)
+
+
+_interactive = 0
+_interactive_cond = threading.Condition()
+
+
+@contextmanager
+def interactive():
+    """Mark a participant's short computation (a prediction, a fill) as in progress.
+
+    Background jobs that call :func:`pause_for_interactive` between steps
+    hold back while any such block runs, so a click is answered at the
+    speed of an idle server, not shared with a training run.
+    """
+    global _interactive
+    with _interactive_cond:
+        _interactive += 1
+    try:
+        yield
+    finally:
+        with _interactive_cond:
+            _interactive -= 1
+            _interactive_cond.notify_all()
+
+
+def pause_for_interactive(max_wait_s: float = 1.0) -> float:
+    """Wait while interactive work is in progress, at most ``max_wait_s``; return the seconds waited.
+
+    The limit keeps a job moving even when participants click without pause.
+    """
+    began = time.perf_counter()
+    deadline = began + max_wait_s
+    with _interactive_cond:
+        while _interactive > 0:
+            left = deadline - time.perf_counter()
+            if left <= 0:
+                break
+            _interactive_cond.wait(left)
+    return time.perf_counter() - began
 
 
 def _release_memory() -> None:

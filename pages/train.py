@@ -1,0 +1,338 @@
+"""Train a classifier: train the four-patch classifier live, sweep the patch size, add your own digits."""
+
+import pandas as pd
+import streamlit as st
+
+from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
+from patchlab.classification import live
+from patchlab.classification.config import default_model_path
+from patchlab.classification.data import gallery_digits
+from patchlab.classification.fusion import RULE_NAMES, RULES
+from patchlab.classification.train import train_classifier
+from patchlab.jobs import JobRefused, JobRunner, interactive
+from patchlab.runtime import read_card
+from patchlab.ui.canvas import drawing
+from patchlab.ui.code import show_code
+from patchlab.ui.jobs import finished, participant, poll, runner
+from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
+from patchlab.ui.router import ensure_router
+from patchlab.ui.server import read_only
+
+DEMO, SWEEP = "classification", "classification-sweep"
+KEYS = {"patch_size": "tr_patch", "rule": "tr_rule", "budget": "tr_budget", "augment": "tr_augment"}
+DEFAULTS = {KEYS[k]: getattr(live.PanelSettings(), k) for k in KEYS}
+OWN = "tr_own_digits"  # the participant's own digits: [(x28, label)], this session only
+MESSAGE = "tr_message"  # a message from the last button, shown once
+
+
+@st.cache_resource(show_spinner="Loading the shipped classifier…")
+def shipped_classifier(patch_size):
+    return DigitClassifier.load(patch_size)
+
+
+@st.cache_resource(show_spinner=False)
+def test_digits():
+    return read_only(gallery_digits())
+
+
+def follow_link():
+    """Once per session: settings from the link (a malformed one falls back, with one notice)."""
+    if "tr_link_read" in st.session_state:
+        return None
+    st.session_state.tr_link_read = True
+    settings, notice = live.settings_from_query(dict(st.query_params))
+    for name, key in KEYS.items():
+        st.session_state[key] = getattr(settings, name)
+    return notice
+
+
+def read_settings():
+    st.sidebar.header("Training")
+    patch_size = st.sidebar.slider("Patch size", 8, 28, key=KEYS["patch_size"],
+                                   help="Side of the four corner patches (stride 28 − p); 28 = the whole image.")
+    rule = st.sidebar.radio("Fusion rule", RULES, format_func=RULE_NAMES.get, key=KEYS["rule"],
+                            help="How the four patches' answers are combined (every rule is scored).")
+    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True)
+    augment = st.sidebar.toggle("Augmentation", key=KEYS["augment"],
+                                help="Random rotation, slant, zoom, shift and stroke width, and 30 % of the "
+                                     "digits redrawn like mouse drawings (the shipped recipe).")
+    settings = live.PanelSettings(patch_size, rule, budget, augment)
+    for key, value in live.settings_to_query(settings).items():
+        if st.query_params.get(key) != value:
+            st.query_params[key] = value
+    return settings
+
+
+def current_request():
+    """The request the widgets hold now (callbacks run before the script: read the session state)."""
+    settings = live.PanelSettings(*(st.session_state.get(KEYS[k], DEFAULTS[KEYS[k]]) for k in KEYS))
+    own = st.session_state.get(OWN, []) if st.session_state.get("tr_use_own", True) else []
+    return live.request_from_env(settings.request(own))
+
+
+def say(kind, text):
+    st.session_state[MESSAGE] = (kind, text)
+
+
+def start_training(jobs: JobRunner, me: str):
+    request, _ = current_request()
+    try:
+        jobs.submit(me, request.name, live.training_job(request), demo=DEMO, meta={"request": request})
+    except JobRefused as exc:
+        say("warning", str(exc))
+
+
+def stop(jobs: JobRunner, me: str, demo: str):
+    job = jobs.latest(me, demo)
+    if job is None or job.finished:
+        say("info", "Nothing is training now: there is nothing to stop.")
+    elif not job.stop():
+        say("info", "Already stopping: the model keeps what it has learnt so far.")
+
+
+def start_sweep(jobs: JobRunner, me: str):
+    request, _ = current_request()
+    requests = live.sweep_requests(augment=request.augment, steps=request.steps, rule=request.rule)
+    try:
+        jobs.submit(me, f"patch-size sweep ({len(requests)} runs)", live.sweep_job(requests), demo=SWEEP,
+                    keeps_model=False)
+    except JobRefused as exc:
+        say("warning", str(exc))
+
+
+def show_message():
+    message = st.session_state.pop(MESSAGE, None)
+    if message:
+        getattr(st, message[0])(message[1])
+
+
+def my_model(jobs: JobRunner, me: str):
+    """The participant's latest finished model (and any notice about a dropped one)."""
+    notices = [j.notice for j in jobs.jobs(me, DEMO) if j.notice]
+    for job in reversed(jobs.jobs(me, DEMO)):
+        if job.result is not None:
+            return job, notices
+    return None, notices
+
+
+def live_panel(jobs: JobRunner, me: str):
+    """Polled every second while a training is queued or running."""
+    job = jobs.latest(me, DEMO)
+    if job is None:
+        st.caption("Press **Train** to start. The training runs on the server in the background: you can "
+                   "change page and come back.")
+        return
+    request = job_request(job)
+    events = job.events()
+    status = live.live_status(job.status, job.place, job.elapsed(), events, request)
+    if job.status == "queued":
+        st.info(status.headline)
+        return
+    if job.status == "running":
+        st.progress(status.fraction, text=status.headline)
+    elif job.status == "failed":
+        st.error(job.error)
+    elif job.status == "stopped" and job.result is not None:
+        st.success(f"Stopped: the model keeps what it learnt in {job.result.steps} steps.")
+    cols = st.columns(3)
+    if status.loss is not None:
+        key_figure("Training loss", f"{status.loss:.3f}", container=cols[0])
+    if status.fused is not None:
+        key_figure(f"Validation, fused ({request.rule})", f"{status.fused:.1f} %", container=cols[1])
+        key_figure("Validation, best single patch", f"{status.best_single:.1f} %", container=cols[2])
+    curves = live.live_curves(events, request.rule, request.patch_size)
+    x_max = None if request.steps else request.seconds
+    left, right = st.columns(2)
+    if curves["loss"]:
+        left.vega_lite_chart(pd.DataFrame(curves["loss"]), live.curve_spec("loss", x_max), width="stretch")
+    if curves["accuracy"]:
+        right.vega_lite_chart(pd.DataFrame(curves["accuracy"]), live.curve_spec("accuracy", x_max), width="stretch")
+    if job.finished:
+        finished("train", job.id)  # redraw the whole page once: the result, the test area
+
+
+def job_request(job):
+    return job.meta.get("request") or live.TrainRequest()
+
+
+def show_result(model, settings):
+    st.subheader("Your model against the shipped one")
+    p = model.patch_size
+    shipped_path = default_model_path(p)
+    card = read_card(shipped_path) if shipped_path.is_file() else None
+    what = f"{model.steps} steps in {model.seconds:.0f} s" + (" (stopped early)" if model.stopped_early else "")
+    st.markdown(f"**Patch size {p}**, {what}; accuracy on the {model.n_test:,} held-out test digits.")
+    if card is None:
+        st.caption(f"No shipped model for p = {p} (shipped: 14, 18, 22, 28): only yours is scored.")
+    table = pd.DataFrame(live.comparison_table(model.test, card, p))
+    st.dataframe(table, hide_index=True)
+    files = model.files()
+    left, right = st.columns(2)
+    left.download_button("Download the model (.keras)", files["keras"], f"{files['stem']}.keras",
+                         mime="application/octet-stream", on_click="ignore", icon=":material/download:")
+    right.download_button("Download its card (.json)", files["json"], f"{files['stem']}.json",
+                          mime="application/json", on_click="ignore", icon=":material/description:")
+    with details("How it was trained"):
+        st.code(model.card["training"]["command"], language="bash")
+        st.caption("The same loop as the command line (`patchlab.classification.train.train_classifier`); the "
+                   "page adds a time budget and a quick check every few seconds for the curves.")
+
+
+def test_area(model, rule):
+    st.subheader("Try it")
+    use_mine = st.toggle("Use my model", value=True, key="tr_use_mine",
+                         help="Off: only the shipped model answers.") if model is not None else False
+    source = st.radio("Digit", ("Draw", "Test digit gallery"), horizontal=True, key="tr_source")
+    x28, truth = None, None
+    if source == "Draw":
+        canvas = drawing(key="tr_test", width=280, height=280, background_color="#000000",
+                         stroke_color="#ffffff", stroke_width=26, drawing_mode="freedraw")
+        st.caption("Draw one digit, large, with your finger or the mouse.")
+        if canvas.rgba is not None:
+            try:
+                x28 = preprocess_canvas(canvas.rgba)
+            except ValueError as exc:
+                st.info(str(exc))
+    else:
+        images, labels = test_digits()
+        index = st.number_input("Test digit number", 0, len(images) - 1, key="tr_digit")
+        x28, truth = images[index].astype("float32") / 255.0, int(labels[index])
+        st.image(images[index], width=140, caption=f"test digit #{index}, a {truth}")
+    if x28 is None:
+        return
+    p = model[1].patch_size if model is not None else 18
+    shipped_p = live.shipped_patch_size(p)
+    cols = st.columns(2)
+    with interactive():  # a background training waits while this runs
+        if use_mine:
+            model_job, mine = model
+            mine_pred = mine.classifier.predict(x28, rule)
+            model_job.touch()
+            key_figure(f"Your model (p = {p})", str(mine_pred.label), container=cols[0],
+                       delta=f"{mine_pred.confidence:.0%} sure")
+        try:
+            shipped = shipped_classifier(shipped_p).predict(x28, rule)
+            key_figure(f"Shipped model (p = {shipped_p})", str(shipped.label), container=cols[1],
+                       delta=f"{shipped.confidence:.0%} sure")
+        except ModelUnavailable as exc:
+            cols[1].error(str(exc))
+    if truth is not None:
+        st.caption(f"The true label is {truth}.")
+
+
+def own_digits(model, rule):
+    st.subheader("Your own digits")
+    st.markdown("Draw a few examples of a digit, say which digit each is, and add them: the next training "
+                "includes them (kept in this session only).")
+    own = st.session_state.setdefault(OWN, [])
+    left, right = st.columns(2)
+    with left:
+        canvas = drawing(key="tr_own_canvas", width=200, height=200, background_color="#000000",
+                         stroke_color="#ffffff", stroke_width=20, drawing_mode="freedraw", controls=True)
+    with right:
+        label = st.selectbox("This digit is a…", list(range(10)), index=None, key="tr_own_label",
+                             placeholder="choose 0–9")
+        if st.button("Add this example", icon=":material/add:", key="tr_own_add"):
+            x28, problem = live.own_digit(canvas.rgba, label)
+            if problem:
+                st.warning(problem)
+            elif len(own) >= live.MAX_OWN_DIGITS:
+                st.warning(f"You have {live.MAX_OWN_DIGITS} examples already: that is the most a session keeps.")
+            else:
+                own.append((x28, int(label)))
+                st.success(f"Added a {label} ({len(own)} example(s)). Clear the canvas and draw the next one.")
+        if own and st.button("Remove all my examples", key="tr_own_clear"):
+            own.clear()
+            st.rerun()
+    if own:
+        st.image(live.thumbnails(own), caption=[str(label) for _, label in own], width=56)
+        st.toggle("Include my digits in the next training", value=True, key="tr_use_own")
+    if model is not None and model[1].request.own:
+        result = live.before_after(model[1].request.own, shipped_or_none(model[1].patch_size), model[1].classifier,
+                                   rule)
+        st.markdown(f"**Before and after**: the shipped model reads {result['shipped_right']} of "
+                    f"{result['n']} of your digits right, your model {result['mine_right']}. (Your model was "
+                    "trained on these very drawings: this shows it learnt them; try new ones above.)")
+        st.dataframe(pd.DataFrame(result["rows"]), hide_index=True)
+
+
+def shipped_or_none(patch_size):
+    try:
+        return shipped_classifier(live.shipped_patch_size(patch_size))
+    except ModelUnavailable:
+        return None
+
+
+def sweep_panel(jobs: JobRunner, me: str, settings, steps):
+    job = jobs.latest(me, SWEEP)
+    if job is None:
+        return
+    events = job.events()
+    rows = live.sweep_rows(events, settings.rule)
+    done = sum(1 for e in events if e.get("kind") == "sweep")
+    if job.status == "queued":
+        st.info(live.live_status("queued", job.place, 0, [], live.TrainRequest()).headline)
+    elif job.status == "running":
+        phases = [e for e in events if e.get("kind") == "phase"]
+        st.progress(done / len(live.SWEEP_SIZES), text=f"{done} of {len(live.SWEEP_SIZES)} runs done"
+                    + (f" · {phases[-1]['text']}" if phases else ""))
+    elif job.status == "failed":
+        st.error(job.error)
+    if rows:
+        st.vega_lite_chart(pd.DataFrame(rows), live.sweep_spec(), width="stretch")
+    if job.finished:
+        finished("sweep", job.id)
+
+
+def main():
+    ensure_router()
+    presenter_toggle()
+    st.title("Train a classifier")
+    st.markdown("Choose a patch size, press **Train** and watch the four-patch classifier learn: the loss falls, "
+                "each patch's accuracy and the fused answer's climb. Then test it on your own drawing, compare it "
+                "with the shipped model, and find out which patch sizes work.")
+    notice = follow_link()
+    if notice:
+        st.warning(notice)
+    settings = read_settings()
+    share_bar(DEFAULTS)
+    jobs, me = runner(), participant()
+    request, note = current_request()
+    if note:
+        st.caption(note)
+
+    left, right, _ = st.columns([1, 1, 3])
+    left.button("Train", type="primary", icon=":material/play_arrow:", key="tr_train", width="stretch",
+                on_click=start_training, args=(jobs, me))
+    right.button("Stop", icon=":material/stop:", key="tr_stop", width="stretch", on_click=stop,
+                 args=(jobs, me, DEMO), help="Ends the training; the model keeps what it learnt so far.")
+    show_message()
+    job = jobs.latest(me, DEMO)
+    poll(job is not None and not job.finished, lambda: live_panel(jobs, me))
+
+    found, notices = my_model(jobs, me)
+    for text in notices:
+        st.warning(text)
+    model = (found, found.result) if found is not None else None
+    if model is not None:
+        show_result(model[1], settings)
+    test_area(model, settings.rule)
+    own_digits(model, settings.rule)
+
+    st.subheader("Which patch size works?")
+    st.markdown(f"One click queues a short run ({live.SWEEP_SECONDS} s each"
+                f"{', ' + str(request.steps) + ' steps in this test setup' if request.steps else ''}) for each of "
+                f"p = {', '.join(map(str, live.SWEEP_SIZES))}, and draws test accuracy against patch size as the "
+                "runs finish: single patches and the fused answer.")
+    b1, b2, _ = st.columns([1, 1, 3])
+    b1.button("Run the sweep", icon=":material/stacked_line_chart:", key="tr_sweep", width="stretch",
+              on_click=start_sweep, args=(jobs, me))
+    b2.button("Stop the sweep", icon=":material/stop:", key="tr_sweep_stop", width="stretch", on_click=stop,
+              args=(jobs, me, SWEEP))
+    sweep_job = jobs.latest(me, SWEEP)
+    poll(sweep_job is not None and not sweep_job.finished,
+         lambda: sweep_panel(jobs, me, settings, request.steps))
+    show_code(train_classifier, JobRunner.submit, live.training_job)
+
+
+main()
