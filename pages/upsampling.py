@@ -21,7 +21,7 @@ from patchlab.upsampling.demo import (
     query_problems_notice,
     widget_defaults,
 )
-from patchlab.upsampling.figures import coloured_value_table
+from patchlab.upsampling.figures import coloured_value_table, strengths_table
 from patchlab.ui.code import show_code
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
@@ -137,7 +137,8 @@ def show_upsampled_pictures(r):
     for i, p in enumerate(r.pictures):
         with cols[i % 3]:
             st.image(p.picture, caption=p.label, clamp=True, alt=p.alt)
-    st.dataframe(r.strengths, hide_index=True, width="stretch")
+    st.table(strengths_table(r.strengths), hide_index=True,
+             alt="Checkerboard strength of each of the six upsampling methods")
     st.caption(
         "Checkerboard strength, computed live: upsample a constant grey image with each "
         f"method and measure (max − min) / max away from the border ({r.strength_margin} pixels at each "

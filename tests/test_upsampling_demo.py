@@ -335,3 +335,12 @@ def test_every_picture_has_a_description(default):
     assert "2 stamps and the columns have the same height everywhere" in default.stamps_alt
     assert all(p.alt.startswith("The photo astronaut, 48×48 pixels, enlarged 2 times by ") for p in default.pictures)
     assert all(p.alt.startswith("The photo astronaut after the stage ") for p in default.pipeline_pictures)
+
+
+def test_strengths_table_writes_four_decimals_without_an_index():
+    style = figures.strengths_table([{"method": "a", "checkerboard strength": 0.5}, {"method": "b", "checkerboard strength": 0.0}])
+    html = style.to_html()
+    assert "0.5000" in html and "0.0000" in html and "checkerboard strength" in html
+    assert list(style.data["method"]) == ["a", "b"]
+    with pytest.raises(ValueError, match="`rows`"):
+        figures.strengths_table([])

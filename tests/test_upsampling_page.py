@@ -44,7 +44,7 @@ def test_default_page_shows_the_figures_and_the_live_measurements(app):
     assert len(app.table) >= 3  # kernel, overlap count and summed weights as coloured tables
     assert float(_metric(app, "Interior: max")) < 1e-5
     assert _metric(app, "Divides evenly") == "yes"
-    table = app.dataframe[0].value
+    table = app.table[3].value  # the checkerboard strengths, after the three value tables
     strengths = dict(zip(table["method"], table["checkerboard strength"]))
     assert strengths["Bilinear (tf.image.resize)"] == 0
     assert max(v for k, v in strengths.items() if "random" in k and k.startswith("Transposed")) > 0.05
@@ -95,7 +95,7 @@ def test_extreme_kernel_sizes(app, factor, size):
     assert _metric(app, "Divides evenly") == ("yes" if size % factor == 0 else "no")
     assert _kernel_shape(app) == (size, size)
     assert app.table[1].value.shape == (12 // factor * factor,) * 2  # overlap count of a 12/f-pixel input
-    strengths = app.dataframe[0].value
+    strengths = app.table[3].value
     assert f"Transposed conv, your kernel (bilinear, {size}×{size})" in list(strengths["method"])
 
 
@@ -171,11 +171,14 @@ def test_one_bad_setting_keeps_the_good_ones():
 
 
 def test_value_tables_have_no_index_header_and_say_what_they_hold(app):
-    assert len(app.table) == 3
-    for table in app.table:
+    assert len(app.table) == 4
+    for table in app.table[:3]:  # kernel, overlap count, summed weights
         assert table.proto.hide_header and table.proto.hide_index  # no 0…n row or column
         assert table.proto.alt
     assert app.table[0].value.shape == (4, 4)
+    strengths = app.table[3]  # a header that names its columns, no index
+    assert list(strengths.value.columns) == ["method", "checkerboard strength"]
+    assert strengths.proto.hide_index and not strengths.proto.hide_header and strengths.proto.alt
 
 
 def test_every_image_has_a_text_alternative(app):
@@ -311,7 +314,7 @@ def test_nothing_is_cut_off_on_a_phone(app_url, browser):
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:
-        _open(pg, app_url + "/upsampling?up_factor=4&up_rec=false&up_k=12&up_input=Test+pattern")
+        _open(pg, app_url + "/upsampling?up_factor=4&up_rec=false&up_k=12&up_input=Test+pattern&up_pattern=Disc")
         pg.get_by_text("3 · Convolution → 2×2 max-pool").wait_for(timeout=120_000)
         widths = pg.evaluate("""() => [document.querySelector('[data-testid="stMain"]'),
                                        document.querySelector('[data-testid="stMainBlockContainer"]')]
@@ -327,7 +330,7 @@ def test_nothing_is_cut_off_on_a_phone(app_url, browser):
         assert labels.count() == 1
         assert labels.evaluate_all("ls => ls.every(l => l.scrollWidth <= l.clientWidth)")  # not cut short with …
         tables = _main(pg).locator('[data-testid="stTable"]')
-        assert tables.count() == 3
+        assert tables.count() == 4
         assert tables.evaluate_all("ts => ts.every(t => t.querySelector('table').scrollWidth <= t.clientWidth)")
         main = _main(pg)
         height = main.evaluate("m => m.scrollHeight")

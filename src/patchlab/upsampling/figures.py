@@ -17,6 +17,7 @@ from patchlab.visualize import figure_png  # noqa: F401 - one renderer for every
 __all__ = [
     "pixelate",
     "coloured_value_table",
+    "strengths_table",
     "annotated_heatmap_figure",
     "stamps_figure",
     "figure_png",
@@ -79,6 +80,30 @@ def coloured_value_table(values, fmt, cmap):
     # Cells shrink with a narrow screen (a 12-column table fits 390 px) and keep the usual size on a wide one.
     style = style.set_table_styles([{"selector": "td", "props": COMPACT_CELLS}])
     return style.hide(axis="index").hide(axis="columns")
+
+
+def strengths_table(rows):
+    """The checkerboard strength of each method as a two-column table, for ``st.table``.
+
+    Unlike an interactive data frame, a table wraps long method names, so
+    both columns fit a phone's width.
+
+    Parameters
+    ----------
+    rows : list of dict
+        ``{"method": str, "checkerboard strength": float}`` per method.
+
+    Returns
+    -------
+    table : pandas.io.formats.style.Styler
+        The strengths written with four decimals; no index.
+    """
+    import pandas as pd
+
+    table = pd.DataFrame(list(rows), columns=["method", "checkerboard strength"])
+    if table.empty:
+        raise ValueError("`rows` must name at least one method.")
+    return table.style.format({"checkerboard strength": "{:.4f}"}).hide(axis="index")
 
 
 def annotated_heatmap_figure(values, title, fmt="{:.2f}", annotate=None, size=3.2, cmap="viridis"):
