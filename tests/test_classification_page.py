@@ -40,6 +40,11 @@ def test_empty_canvas_shows_a_hint_not_an_error():
     assert not at.error
     assert any("Draw" in i.value or "draw" in i.value for i in at.info)
     assert not [m for m in at.metric if m.label == "Prediction"]
+    # a phone or tablet has no mouse: every instruction says finger or mouse
+    texts = [e.value for kind in (at.info, at.caption, at.markdown) for e in kind]
+    assert any("with your finger or the mouse" in t for t in at.info.values)
+    assert any("with your finger or the mouse" in t for t in at.caption.values)
+    assert not [t for t in texts if "with the mouse" in t]
 
 
 def test_blank_injected_drawing_is_a_hint():
@@ -47,6 +52,7 @@ def test_blank_injected_drawing_is_a_hint():
     at.session_state[inject_key(CANVAS)] = np.zeros((280, 280, 4), np.uint8)
     at = run(at)
     assert any("empty" in i.value for i in at.info)
+    assert any("with your finger or the mouse" in i.value for i in at.info)
 
 
 def test_injected_drawing_is_classified():
