@@ -3,11 +3,13 @@
 import streamlit as st
 
 from patchlab.ui.registry import DEMOS
+from patchlab.ui.room import presenter_toggle
 from patchlab.ui.router import ensure_router
 
 
 def main():
     ensure_router()
+    presenter_toggle()
     st.title("PatchLab")
     st.markdown(
         "Patch-based deep learning on images, hands on. Every demo here runs the "

@@ -117,3 +117,90 @@ def wait_for_app(pg, timeout=60_000):
 
 def assert_no_exception(pg):
     assert pg.locator('[data-testid="stException"]').count() == 0, "the page shows an exception"
+
+
+# ---------------------------------------------------------------- the room: sizes, pages, requests, axe
+
+ROOM_SIZES = {
+    # a 1080p projector, and a phone held upright (touch, mobile layout)
+    "1920x1080": {"viewport": {"width": 1920, "height": 1080}},
+    "390x844": {"viewport": {"width": 390, "height": 844}, "has_touch": True, "is_mobile": True,
+                "device_scale_factor": 2},
+}
+
+
+def room_pages():
+    """``(url name, heading)`` for the home page and every registered demo, in menu order."""
+    from patchlab.ui.registry import DEMOS
+
+    return [("home", "PatchLab")] + [(d.path.rsplit("/", 1)[-1].removesuffix(".py"), d.title) for d in DEMOS]
+
+
+def page_url(app_url, name, query=""):
+    """The URL of page ``name`` (``home`` is the root)."""
+    path = "" if name == "home" else name
+    return f"{app_url}/{path}" + (f"?{query}" if query else "")
+
+
+class RoomPage:
+    """A page in its own browser context at one size, with every request it makes logged."""
+
+    def __init__(self, browser, app_url, size):
+        self.origin = app_url
+        self.context = browser.new_context(**ROOM_SIZES[size])
+        self.page = self.context.new_page()
+        self.page.set_default_timeout(60_000)
+        self.requests = []
+        self.page.on("request", lambda r: self.requests.append(r.url))
+        self.page.on("websocket", lambda ws: self.requests.append(ws.url))
+
+    def foreign_requests(self):
+        """Requests to any host but the app's own (data: and blob: URLs never leave the page)."""
+        from urllib.parse import urlsplit
+
+        own = urlsplit(self.origin).netloc
+        return sorted({u for u in self.requests
+                       if urlsplit(u).scheme not in ("data", "blob") and urlsplit(u).netloc != own})
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def room(browser, app_url, request):
+    """``room(size)`` opens a :class:`RoomPage`; all are closed after the test (last screenshot kept)."""
+    opened = []
+
+    def open_page(size):
+        rp = RoomPage(browser, app_url, size)
+        opened.append(rp)
+        return rp
+
+    yield open_page
+    for i, rp in enumerate(opened):
+        try:
+            rp.page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{i}.png"))
+        except Exception:  # noqa: BLE001 - a screenshot is a bonus, not the test
+            pass
+        rp.close()
+
+
+AXE_JS = Path(__file__).resolve().parents[1] / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def axe_violations(pg):
+    """axe-core's WCAG 2 A and AA violations on the page: ``[(rule id, impact, selector, html, summary)]``."""
+    if not AXE_JS.exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{AXE_JS} is missing; `make test` installs it with npm ci")
+        pytest.skip("axe-core is not installed (run `npm ci`, or `make test`)")
+    pg.add_script_tag(path=str(AXE_JS))
+    found = pg.evaluate(
+        """async () => {
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']},
+                                               resultTypes: ['violations']});
+            return r.violations.flatMap(v => v.nodes.map(n => [v.id, v.impact, n.target.join(' '),
+                                                               n.html.slice(0, 200), n.failureSummary]));
+        }"""
+    )
+    return [tuple(v) for v in found]

@@ -31,15 +31,29 @@ def presenting() -> bool:
 
 
 def presenter_toggle() -> bool:
-    """The presenter-mode switches in the sidebar; returns :func:`presenting`."""
-    on = st.sidebar.toggle("Presenter mode", value=presenting(), key=PRESENT_KEY,
-                           help="Large type for the key figures; details folded away.")
+    """The presenter-mode switches in the sidebar; returns :func:`presenting`.
+
+    When presenting, it also draws the storyboard's bar where it is called
+    (the scene's talking point, *Previous* and *Next*, the arrow keys; see
+    :mod:`patchlab.ui.presenter`): call it near the top of the page.
+    """
+    from patchlab.ui.presenter import SCENE_KEY, STORY_KEY, scene_bar
+
+    if PRESENT_KEY not in st.session_state:
+        st.session_state[PRESENT_KEY] = presenting()  # a ?present=1 link starts in presenter mode
+    on = st.sidebar.toggle("Presenter mode", key=PRESENT_KEY, persist_state="session",
+                           help="Large type for the key figures; details folded away; a storyboard "
+                                "to step through with the arrow keys.")
     if on:
-        st.query_params[PRESENT_KEY] = "1"
-        st.sidebar.toggle("Predict, then reveal", key=HIDE_KEY,
+        if st.query_params.get(PRESENT_KEY) != "1":
+            st.query_params[PRESENT_KEY] = "1"
+        st.sidebar.toggle("Predict, then reveal", key=HIDE_KEY, persist_state="session",
                           help="Hide each answer until you click Reveal, so the room can guess first.")
-    elif PRESENT_KEY in st.query_params:
-        del st.query_params[PRESENT_KEY]
+        scene_bar()
+    else:
+        for key in (PRESENT_KEY, SCENE_KEY, STORY_KEY):
+            if key in st.query_params:
+                del st.query_params[key]
     return on
 
 
@@ -55,13 +69,13 @@ def share_bar(defaults: dict, *, container=None) -> None:
         Where to draw the two controls (default: the sidebar).
     """
     box = container if container is not None else st.sidebar
-    left, right = box.columns(2)
+    left, right = box.columns([1.6, 1])  # "Copy link" with its icon needs the wider half of a sidebar
     with left.popover("Copy link", icon=":material/link:", width="stretch"):
         url = (st.context.url or "").split("?")[0]
         query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
         st.caption("This page with its current settings:")
         st.code(f"{url}?{query}" if query else url, language=None, wrap_lines=True)
-    right.button("Reset", icon=":material/restart_alt:", key=f"reset_{next(iter(defaults), 'page')}",
+    right.button("Reset", key=f"reset_{next(iter(defaults), 'page')}",
                  width="stretch", help="Back to this page's default settings",
                  on_click=_reset, args=(dict(defaults),))
 

@@ -1,0 +1,80 @@
+"""The app in front of a room: every page at a projector's and a phone's size, and presenter mode.
+
+One app server for the whole session (``app_url``). Screenshots are kept as
+``tests/artifacts/room-<page>-<size>.png``; look at them.
+"""
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from apprunner import ARTIFACTS, ROOT
+from conftest import ROOM_SIZES, assert_no_exception, page_url, room_pages, wait_for_app
+from patchlab.storyboard import load_storyboard
+
+pytestmark = pytest.mark.browser
+
+MAIN = '[data-testid="stMainBlockContainer"]'
+PAGES = room_pages()
+TITLES = dict(PAGES)
+
+
+@pytest.mark.parametrize("size", list(ROOM_SIZES))
+@pytest.mark.parametrize("name", [name for name, _ in PAGES])
+def test_every_page_fits_and_stays_on_this_server(room, app_url, name, size):
+    rp = room(size)
+    pg = rp.page
+    pg.goto(page_url(app_url, name))
+    wait_for_app(pg, timeout=120_000)
+    pg.get_by_role("heading", name=TITLES[name]).first.wait_for()
+    assert_no_exception(pg)
+    pg.screenshot(path=str(ARTIFACTS / f"room-{name}-{size}.png"), full_page=True)
+    widths = pg.eval_on_selector(MAIN, "e => [e.scrollWidth, e.clientWidth]")
+    assert widths[0] <= widths[1] + 1, f"{name} at {size}: the main block is {widths[0]} px wide in {widths[1]} px"
+    assert rp.foreign_requests() == [], f"{name} at {size} asked another host"
+
+
+def _query(url):
+    return {k: v[-1] for k, v in parse_qs(urlsplit(url).query, keep_blank_values=True).items()}
+
+
+def _unfocus(pg):
+    """No widget has the keyboard (an arrow key in a slider moves the slider)."""
+    pg.evaluate("() => document.activeElement && document.activeElement.blur()")
+
+
+def _wait_for_scene(pg, number):
+    """Until the URL names scene ``number`` (a page switch changes the URL without loading a document)."""
+    pg.wait_for_function("n => new URLSearchParams(location.search).get('scene') === String(n)", arg=number,
+                         timeout=60_000)
+
+
+def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app_url):
+    board = load_storyboard(ROOT / "presentations" / "workshop.toml", pages=TITLES)
+    rp = room("1920x1080")
+    pg = rp.page
+    pg.goto(page_url(app_url, "home", "present=1"))
+    wait_for_app(pg)
+    bar = pg.locator(".st-key-scene_bar")
+    assert board.title in bar.inner_text()
+    for number, scene in enumerate(board.scenes, 1):
+        print(f"scene {number}: {scene.page}")
+        _unfocus(pg)
+        pg.keyboard.press("ArrowRight")
+        _wait_for_scene(pg, number)
+        wait_for_app(pg, timeout=120_000)
+        pg.get_by_role("heading", name=TITLES[scene.page]).first.wait_for()
+        assert_no_exception(pg)
+        assert f"Scene {number} of {len(board)}" in bar.inner_text()
+        assert scene.point in bar.inner_text()
+        assert _query(pg.url).get("present") == "1"
+    assert pg.get_by_role("button", name="Next").is_disabled()
+    pg.screenshot(path=str(ARTIFACTS / "room-presenter-last-scene.png"), full_page=True)
+    # and back: the left arrow key
+    _unfocus(pg)
+    pg.keyboard.press("ArrowLeft")
+    _wait_for_scene(pg, len(board) - 1)
+    wait_for_app(pg, timeout=120_000)
+    pg.get_by_role("heading", name=TITLES[board.scenes[-2].page]).first.wait_for()
+    assert_no_exception(pg)
+    assert rp.foreign_requests() == []
