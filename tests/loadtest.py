@@ -323,7 +323,7 @@ async def classification_action(page, url, k, wire):
     await page.locator('[data-testid="stSidebarNav"] a', has_text="Classification").click()
     await page.get_by_text("Classification with patches").first.wait_for(timeout=TIMEOUT_MS)
     await settle(page)
-    canvas = page.locator("canvas").last
+    canvas = page.locator("canvas.upper-canvas").first
     await canvas.wait_for(state="visible")
     # the sidebar link keeps the previous page's scroll position: bring the whole canvas into view
     await canvas.evaluate("el => el.scrollIntoView({block: 'center'})")
