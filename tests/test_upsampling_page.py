@@ -266,6 +266,11 @@ def test_a_shared_link_survives_going_home_and_back(app_url, browser):
         pg.get_by_text("Random kernel, 7×7").wait_for()
         assert _main(pg).get_by_role("combobox", name="Pattern").input_value() == "Disc"
         assert pg.locator('[data-testid="stAlert"]').count() == 0  # a good link: no notice
+        pg.get_by_text("3 · Convolution → 2×2 max-pool").wait_for(timeout=120_000)
+        images = _main(pg).locator("img")
+        assert images.count() >= 11
+        alts = images.evaluate_all("is => is.map(i => (i.getAttribute('alt') || '').trim())")
+        assert all(len(alt) > 20 for alt in alts), alts  # every image says what it shows
         _shot(pg, "1920-shared-link")
 
         _main(pg).get_by_text("Nearest-neighbour (box)", exact=True).click()
@@ -285,6 +290,13 @@ def test_a_shared_link_survives_going_home_and_back(app_url, browser):
                      "up_input=Test+pattern", "up_pattern=Disc"):
             assert part in query.split("&"), (part, pg.url)
         _shot(pg, "1920-after-home-and-back")
+
+        pg.locator('[data-testid="stSidebar"]').get_by_role("button", name="Reset").click()
+        wait_for_app(pg, timeout=120_000)
+        pg.get_by_text("Bilinear kernel, 4×4").wait_for()
+        assert _state_in_browser(pg) == {"factor": "2", "init": ["Bilinear"], "recommended": True, "size": None,
+                                         "input": ["Photo"]}
+        assert "up_" not in pg.url  # every setting at its default: a clean address
     finally:
         context.close()
 
