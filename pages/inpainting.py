@@ -214,16 +214,16 @@ def main():
     with side_column if wide else draw_column:
         source, sample, photo, photo_id = choose_photo()
         methods = choose_methods()
+        tool, brush = choose_tool()  # beside the canvas on a wide screen, so the canvas can be tall
+        st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
+                   "out; **Undo** and **Clear** are under the photo.")
+    settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
     with draw_column:
-        tool, brush = choose_tool()
-        settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
         if wide:
-            max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 430)
+            max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 350)
         else:
             max_width, max_height = space.width, max(300, int(space.height * 0.7))
         width, height = canvas_size(photo.shape, max_width=max_width, max_height=max_height)
-        st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
-                   "out; **Undo** and **Clear** are under the photo.")
         canvas_spot = st.container()
         row = st.container(horizontal=True, vertical_alignment="center")  # under the canvas
         with canvas_spot:
@@ -254,9 +254,9 @@ def main():
         if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
             st.info("Paint over part of the photo, then press **Fill**.")
         else:
-            st.subheader("Results")
             scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}",
                              block="nearest" if wide else "start")
+            st.subheader("Results")
             for message in result.errors:
                 st.error(message)
             if result.drawing_changed(mask_id(mask)):

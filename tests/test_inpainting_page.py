@@ -278,3 +278,204 @@ def test_drag_on_the_real_canvas_and_fill(app_url, page):
     table = page.locator('[data-testid="stTable"]').first.inner_text()
     assert "U-Net" in table and "PSNR" in table
     assert page.locator('[data-testid="stImage"] img').count() >= 4
+
+
+# ---------------------------------------------------------------- a phone and a projector, in Chromium
+
+PHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
+               "(KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1")
+
+
+def _context(browser, width, height, touch=False):
+    options = {"viewport": {"width": width, "height": height}}
+    if touch:
+        options.update(has_touch=True, is_mobile=True, user_agent=PHONE_AGENT)
+    context = browser.new_context(**options)
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    return context, pg
+
+
+def _open(pg, url):
+    pg.goto(url)
+    wait_for_app(pg, timeout=120_000)
+    pg.wait_for_timeout(800)  # the column width is measured in the browser, then the page reruns once
+    wait_for_app(pg)
+    upper = pg.locator("canvas.upper-canvas").first  # fabric.js's drawing layer
+    upper.wait_for(state="visible")
+    return upper
+
+
+def _stroke(box, start, end, n=15):
+    (fx0, fy0), (fx1, fy1) = start, end
+    return [(box["x"] + box["width"] * (fx0 + (fx1 - fx0) * k / (n - 1)),
+             box["y"] + box["height"] * (fy0 + (fy1 - fy0) * k / (n - 1))) for k in range(n)]
+
+
+def _finger(pg, cdp, points):
+    """Drag one finger along ``points`` (CDP touch events: Chromium turns them into pointer events)."""
+    (x, y), rest = points[0], points[1:]
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x, "y": y}]})
+    for x, y in rest:
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [{"x": x, "y": y}]})
+        pg.wait_for_timeout(15)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    pg.wait_for_timeout(1200)  # the canvas reports its drawing after a short debounce
+    wait_for_app(pg)
+
+
+def _mouse(pg, points):
+    pg.mouse.move(*points[0])
+    pg.mouse.down()
+    for x, y in points[1:]:
+        pg.mouse.move(x, y, steps=3)
+    pg.mouse.up()
+    pg.wait_for_timeout(1200)
+    wait_for_app(pg)
+
+
+def _painted_pixels(upper):
+    """How many pixels of the canvas's drawing layer carry the brush (magenta, green ~ 0)."""
+    return upper.evaluate("""el => {
+        const c = el.parentElement.querySelector('canvas.lower-canvas');
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i + 3] > 0 && d[i + 1] < 100 && d[i] > 150) n++;
+        return n;
+    }""")
+
+
+def _tool(pg, name):
+    """A tool's button in the segmented control."""
+    return pg.get_by_role("radiogroup", name="Tool").get_by_role("radio", name=name)
+
+
+def _fill(pg):
+    pg.get_by_role("button", name="Fill").click()
+    pg.wait_for_selector('[data-testid="stTable"]', timeout=120_000)
+    wait_for_app(pg, timeout=120_000)
+    pg.wait_for_timeout(800)  # the results are scrolled into view smoothly
+    assert_no_exception(pg)
+
+
+def _masked_fraction(pg):
+    text = pg.get_by_text("of the photo was masked").first.inner_text()
+    return float(re.search(r"([\d.]+)% of the photo was masked", text).group(1))
+
+
+def _in_viewport(pg, locator):
+    box = locator.bounding_box()
+    view = pg.viewport_size
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 40) <= view["height"]
+
+
+@pytest.mark.browser
+@needs_model
+def test_phone_draw_with_a_finger_erase_and_fill(app_url, browser):
+    from apprunner import ARTIFACTS
+
+    context, pg = _context(browser, 390, 844, touch=True)
+    try:
+        upper = _open(pg, f"{app_url}/inpainting")
+        # the canvas fits the phone: nothing cut off, no sideways scrolling
+        upper.scroll_into_view_if_needed()
+        box = upper.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 300, box
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        cdp = context.new_cdp_session(pg)
+        _finger(pg, cdp, _stroke(box, (0.15, 0.45), (0.85, 0.45)))  # across the whole width
+        assert _painted_pixels(upper) > 1000
+        _fill(pg)
+        assert _in_viewport(pg, pg.get_by_text("U-Net: PSNR in the hole").first)
+        whole = _masked_fraction(pg)
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-phone-filled.png"))
+
+        upper.scroll_into_view_if_needed()
+        _tool(pg, "Eraser").tap()
+        wait_for_app(pg)
+        upper.scroll_into_view_if_needed()
+        box = upper.bounding_box()
+        before = _painted_pixels(upper)
+        _finger(pg, cdp, _stroke(box, (0.55, 0.30), (0.55, 0.60), n=8))  # a vertical wipe across the stroke
+        _finger(pg, cdp, _stroke(box, (0.70, 0.30), (0.70, 0.60), n=8))
+        assert _painted_pixels(upper) < before
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-phone-erased.png"))
+        _fill(pg)
+        assert _in_viewport(pg, pg.get_by_text("U-Net: PSNR in the hole").first)
+        assert _masked_fraction(pg) < whole
+        assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-phone-refilled.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@needs_model
+def test_projector_shows_the_fill_and_its_result_without_scrolling(app_url, browser):
+    from apprunner import ARTIFACTS
+
+    context, pg = _context(browser, 1920, 1080)
+    try:
+        upper = _open(pg, f"{app_url}/inpainting")
+        box = upper.bounding_box()
+        assert box["width"] >= 580, box  # a large canvas, not the old 520 px
+        fill = pg.get_by_role("button", name="Fill")
+        assert _in_viewport(pg, fill) and _in_viewport(pg, pg.locator("[data-testid^=stBaseButton]").filter(has_text="Undo").first)
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-projector-open.png"))
+        _mouse(pg, _stroke(box, (0.3, 0.4), (0.6, 0.55)))
+        fill.click()
+        pg.wait_for_timeout(300)
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-projector-running.png"))
+        pg.wait_for_selector('[data-testid="stTable"]', timeout=120_000)
+        wait_for_app(pg, timeout=120_000)
+        assert pg.evaluate("window.scrollY") == 0
+        assert _in_viewport(pg, pg.get_by_text("Filled: the results are beside the photo."))
+        assert _in_viewport(pg, pg.get_by_text("U-Net: PSNR in the hole").first)
+        results = pg.locator('[data-testid="stImage"] img').first
+        assert _in_viewport(pg, results)
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-projector-filled.png"))
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+@needs_model
+def test_coming_back_keeps_the_drawing_the_result_and_the_settings(app_url, browser):
+    from apprunner import ARTIFACTS
+
+    context, pg = _context(browser, 1400, 1000)
+    try:
+        upper = _open(pg, f"{app_url}/inpainting?tool=Brush&brush=40&methods=ns")
+        assert pg.get_by_text("OpenCV Navier-Stokes").count() >= 1
+        box = upper.bounding_box()
+        _mouse(pg, _stroke(box, (0.3, 0.3), (0.6, 0.5)))
+        painted = _painted_pixels(upper)
+        _fill(pg)
+        _tool(pg, "Eraser").click()
+        wait_for_app(pg)
+        assert "tool=Eraser" in pg.url and "brush=40" in pg.url
+
+        nav = pg.get_by_test_id("stSidebarNavItems")
+        nav.get_by_role("link", name="Home").click()
+        wait_for_app(pg)
+        nav.get_by_role("link", name="Inpainting").click()
+        upper = pg.locator("canvas.upper-canvas").first
+        upper.wait_for(state="visible")
+        wait_for_app(pg)
+        pg.wait_for_timeout(1500)
+        assert abs(_painted_pixels(upper) - painted) <= painted * 0.05  # the drawing is back
+        assert pg.get_by_text("The drawing changed").count() == 0
+        assert pg.locator('[data-testid="stTable"]').count() >= 1
+        assert "tool=Eraser" in pg.url and "brush=40" in pg.url
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-came-back.png"), full_page=True)
+
+        # a shared link restores the settings in a new session
+        other = context.new_page()
+        other.set_default_timeout(60_000)
+        _open(other, pg.url)
+        assert _tool(other, "Eraser").get_attribute("aria-checked") == "true"
+        assert _tool(other, "Brush").get_attribute("aria-checked") == "false"
+        assert other.get_by_text("OpenCV Navier-Stokes").count() >= 1 and not other.get_by_test_id("stToast").count()
+        assert "brush=40" in other.url and "tool=Eraser" in other.url
+    finally:
+        context.close()

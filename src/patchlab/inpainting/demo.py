@@ -152,6 +152,8 @@ def settings_from_query(params, samples):
     params : mapping
         ``photo``, ``tool``, ``brush`` (str) and ``methods`` (str or list of
         str); anything missing keeps its default, other keys are ignored.
+        Photos and methods may be named by key or by the label the page
+        shows (:func:`sample_label`, :func:`method_label`).
     samples : sequence of str
         The sample photos on offer.
 
@@ -169,7 +171,7 @@ def settings_from_query(params, samples):
     (60, 'Eraser', ['The brush size 80 px was limited to 60 px.'])
     """
     default, notes = Settings(), []
-    sample = str(params.get("photo", default.sample))
+    sample = _unlabel(str(params.get("photo", default.sample)), {sample_label(s): s for s in samples})
     tool = str(params.get("tool", default.tool))
     if tool not in TOOLS:
         notes.append(f"There is no tool {tool[:40]!r}; using {default.tool!r}.")
@@ -183,8 +185,14 @@ def settings_from_query(params, samples):
                          f"using {default.brush} px.")
     methods = params.get("methods", default.methods)
     methods = (methods,) if isinstance(methods, str) else tuple(str(m) for m in methods)
+    methods = tuple(_unlabel(m, {method_label(k): k for k in METHODS}) for m in methods)
     settings, clamped = clamp_settings(Settings(SOURCES[0], sample, tool, brush, methods), samples)
     return settings, notes + clamped
+
+
+def _unlabel(value, keys):
+    """The key for ``value`` when it is a label the page shows (a bound widget writes its label to the URL)."""
+    return keys.get(value, value)
 
 
 def method_label(key):
