@@ -344,3 +344,19 @@ def test_strengths_table_writes_four_decimals_without_an_index():
     assert list(style.data["method"]) == ["a", "b"]
     with pytest.raises(ValueError, match="`rows`"):
         figures.strengths_table([])
+
+
+@pytest.mark.parametrize("cmap", ["viridis", "magma"])
+def test_coloured_value_table_text_contrasts_with_every_cell(cmap):
+    values = np.linspace(0.0, 1.0, 256).reshape(16, 16)
+    html = figures.coloured_value_table(values, "{:.2f}", cmap).to_html()
+    pairs = set(re.findall(r"background-color: (#[0-9a-f]{6});\s*color: (#[0-9a-f]{6})", html))
+    assert len(pairs) > 100
+
+    def luminance(colour):
+        rgb = np.array([int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+        linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+        return linear @ [0.2126, 0.7152, 0.0722]
+
+    ratios = [(max(luminance(b), luminance(t)) + 0.05) / (min(luminance(b), luminance(t)) + 0.05) for b, t in pairs]
+    assert min(ratios) >= 4.5  # WCAG AA for normal text

@@ -12,7 +12,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from apprunner import ARTIFACTS
-from conftest import assert_no_exception, wait_for_app
+from conftest import assert_no_exception, axe_violations, wait_for_app
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "upsampling.py")
 
@@ -297,6 +297,21 @@ def test_a_shared_link_survives_going_home_and_back(app_url, browser):
         assert _state_in_browser(pg) == {"factor": "2", "init": ["Bilinear"], "recommended": True, "size": None,
                                          "input": ["Photo"]}
         assert "up_" not in pg.url  # every setting at its default: a clean address
+    finally:
+        context.close()
+
+
+@pytest.mark.browser
+def test_value_tables_and_pictures_pass_axe_with_a_random_kernel(app_url, browser):
+    """The random kernel's mid-range cells are where light text on a green cell failed the contrast rule."""
+    context = browser.new_context(viewport={"width": 1920, "height": 1080})
+    pg = context.new_page()
+    pg.set_default_timeout(60_000)
+    try:
+        _open(pg, app_url + SHARED_LINK)
+        pg.get_by_text("3 · Convolution → 2×2 max-pool").wait_for(timeout=120_000)
+        found = [v for v in axe_violations(pg) if v[0] in ("color-contrast", "image-alt", "role-img-alt")]
+        assert not found, found
     finally:
         context.close()
 

@@ -51,11 +51,39 @@ def pixelate(image, scale):
 
 
 
+def _relative_luminance(rgb):
+    """WCAG 2 relative luminance of sRGB colours in [0, 1], shape (..., 3)."""
+    rgb = np.asarray(rgb, dtype=np.float64)
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    return linear @ np.array([0.2126, 0.7152, 0.0722])
+
+
+def _cell_colours(values, cmap):
+    """CSS per cell: the colour map's colour over the table's range, and black or white text.
+
+    The text colour is whichever contrasts more with the cell: black above a
+    relative luminance of 0.179, white below, which keeps every cell at a
+    contrast ratio of at least 4.58:1 (WCAG AA asks 4.5:1).
+    """
+    from matplotlib import colormaps
+
+    values = np.asarray(values, dtype=np.float64)
+    lo, hi = float(values.min()), float(values.max())
+    scaled = (values - lo) / (hi - lo) if hi > lo else np.zeros_like(values)
+    rgb = colormaps[cmap](scaled)[..., :3]
+    dark_text = _relative_luminance(rgb) > 0.179
+    hexes = np.vectorize(lambda r, g, b: f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}")(
+        rgb[..., 0], rgb[..., 1], rgb[..., 2])
+    return np.where(dark_text, "background-color: " + hexes + "; color: #000000",
+                    "background-color: " + hexes + "; color: #ffffff")
+
+
 def coloured_value_table(values, fmt, cmap):
     """A small 2-D array as a table of its values, each cell coloured by its value.
 
     A heat map that shows its numbers, for ``st.table``: one colour scale
-    over the whole table, no index or header.
+    over the whole table, no index or header, and black or white text,
+    whichever contrasts more with the cell (at least 4.5:1).
 
     Parameters
     ----------
@@ -76,7 +104,8 @@ def coloured_value_table(values, fmt, cmap):
         raise ValueError(f"`values` must be a non-empty 2-D array, got shape {values.shape}.")
     table = pd.DataFrame(values)
     table.columns = [str(c) for c in table.columns]
-    style = table.style.background_gradient(cmap=cmap, axis=None).format(fmt)
+    style = table.style.apply(lambda _: pd.DataFrame(_cell_colours(values, cmap), index=table.index,
+                                                     columns=table.columns), axis=None).format(fmt)
     # Cells shrink with a narrow screen (a 12-column table fits 390 px) and keep the usual size on a wide one.
     style = style.set_table_styles([{"selector": "td", "props": COMPACT_CELLS}])
     return style.hide(axis="index").hide(axis="columns")
