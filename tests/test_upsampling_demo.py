@@ -305,7 +305,8 @@ def test_parse_query_takes_the_last_of_repeated_values():
 def test_one_notice_for_all_problems():
     assert demo.query_problems_notice([]) is None
     one = demo.query_problems_notice(["up_k='0' (not a kernel size from 1 to 12)"])
-    assert one == "This link's up_k='0' (not a kernel size from 1 to 12) could not be used; the page shows the default instead."
+    assert one == ("This link's up_k='0' (not a kernel size from 1 to 12) could not be used; "
+                   "the page shows the default instead.")
     two = demo.query_problems_notice(["a", "b"])
     assert two.count("\n") == 0 and two.endswith("a; b.")
 
@@ -338,7 +339,8 @@ def test_every_picture_has_a_description(default):
 
 
 def test_strengths_table_writes_four_decimals_without_an_index():
-    style = figures.strengths_table([{"method": "a", "checkerboard strength": 0.5}, {"method": "b", "checkerboard strength": 0.0}])
+    style = figures.strengths_table([{"method": "a", "checkerboard strength": 0.5},
+                                     {"method": "b", "checkerboard strength": 0.0}])
     html = style.to_html()
     assert "0.5000" in html and "0.0000" in html and "checkerboard strength" in html
     assert list(style.data["method"]) == ["a", "b"]
