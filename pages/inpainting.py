@@ -148,7 +148,7 @@ def picture_rows(pictures, per_row):
     for start in range(0, len(pictures), per_row):
         cols = st.columns(per_row)
         for col, (label, img) in zip(cols, pictures[start:start + per_row]):
-            col.image(img, caption=label, width="stretch")
+            col.image(img, caption=label, alt=label, width="stretch")
 
 
 def best_highlighted(view):
@@ -179,7 +179,8 @@ def show_result(result):
     picture_rows(view.pictures, view.per_row)
     st.markdown("**Error against the original**")
     picture_rows(view.error_pictures, view.per_row)
-    st.image(error_colour_bar(view.vmax), width="stretch")
+    st.image(error_colour_bar(view.vmax), width="stretch",
+             alt=f"Colour bar of the error maps: black is exact, the brightest colour is {view.vmax:.0f} grey levels.")
     st.caption(view.scale_note)
     st.table(best_highlighted(view), hide_index=True)
     st.caption(view.summary + " The best value in each column is in bold on green.")

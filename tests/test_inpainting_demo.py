@@ -290,3 +290,103 @@ def test_retrain_note_names_the_shipped_recipe_its_time_and_the_shorter_one():
     assert note.startswith(f"Retrain the model: `{retrain_command('inpainting')}` — ")
     assert RECIPES["inpainting"].about in note and retrain_command("inpainting_quick") in note
     assert note.endswith(retrain_advice("inpainting").splitlines()[-1])
+
+
+# ---------------------------------------------------------------- issue 17: link, eraser, seed, best values
+
+def test_settings_from_query_reads_keys_or_labels_and_names_each_bad_value():
+    samples = ["astronaut", "coffee", HELD_OUT[0]]
+    s, notes = demo.settings_from_query(
+        {"photo": "coffee", "tool": "Eraser", "brush": "40", "methods": ["seed", "OpenCV Navier-Stokes"]}, samples)
+    assert (s.sample, s.tool, s.brush, s.methods, notes) == ("coffee", "Eraser", 40, ("seed", "ns"), [])
+    s, notes = demo.settings_from_query({"photo": sample_label("coffee")}, samples)
+    assert s.sample == "coffee" and notes == []
+    assert demo.settings_from_query({}, samples) == (Settings(), [])
+    s, notes = demo.settings_from_query({"photo": "x" * 500, "tool": "<b>", "brush": "1e9x", "methods": "telea"},
+                                        samples)
+    assert (s.sample, s.tool, s.brush, s.methods) == (HELD_OUT[0], "Brush", 24, ("telea",))
+    assert len(notes) == 3 and "tool '<b>'" in notes[0] and "'1e9x' is not a whole number" in notes[1]
+    assert "There is no sample photo" in notes[2]
+    s, notes = demo.settings_from_query({"brush": "-3"}, samples)
+    assert s.brush == 5 and notes == ["The brush size -3 px was limited to 5 px."]
+
+
+def test_the_eraser_is_a_brush_that_draws_free_hand():
+    eraser = Settings(tool="Eraser", brush=30)
+    assert (eraser.drawing_mode, eraser.stroke_width) == ("freedraw", 30)
+    assert (Settings(tool="Rectangle").drawing_mode, Settings(tool="Rectangle").stroke_width) == ("rect", 1)
+
+
+def test_drawing_mask_leaves_out_what_the_eraser_covers():
+    rgba = np.zeros((48, 64, 4), np.uint8)
+    rgba[10:22, 20:36] = (255, 0, 255, 179)  # the brush
+    rgba[10:22, 28:36] = (255, 174, 255, 225)  # semi-transparent white over it (the eraser)
+    mask = drawing_mask(rgba, None, (48, 64, 3))
+    assert mask.sum() == 12 * 8 and mask[10:22, 20:28].all()
+
+
+class FakeSeed:
+    def inpaint(self, image, mask):
+        out = image.copy()
+        out[mask] = 0
+        return out
+
+
+def test_run_fill_runs_the_tutorial_autoencoder_when_chosen():
+    result = run_fill(_photo(), _mask(), ["seed", "telea"], FakeUNet, load_seed=FakeSeed)
+    assert list(result.images) == ["unet", "seed", "telea"]
+    assert (result.images["seed"][_mask()] == 0).all()
+    assert result_view(result).table[1]["method"] == "Tutorial autoencoder"
+    with pytest.raises(ValueError, match="`load_seed`"):
+        run_fill(_photo(), _mask(), ["seed"], FakeUNet)
+
+
+def test_run_fill_without_the_seed_model_explains_and_runs_the_rest():
+    def missing():
+        raise ModelUnavailable("No inpainting model at models/inpainting_seed.keras.")
+
+    result = run_fill(_photo(), _mask(), ["seed", "telea"], FakeUNet, load_seed=missing)
+    assert list(result.images) == ["unet", "telea"]
+    assert result.errors == ["The tutorial autoencoder is not available: "
+                             "No inpainting model at models/inpainting_seed.keras."]
+
+
+def test_best_rows_marks_the_highest_scores_and_the_shortest_time():
+    metrics = {"unet": dict(psnr_masked=25.004, ssim_masked=0.8, psnr_whole=40.0, ssim_whole=0.99),
+               "telea": dict(psnr_masked=25.001, ssim_masked=0.9, psnr_whole=41.0, ssim_whole=0.99),
+               "ns": dict(psnr_masked=20.0, ssim_masked=0.7, psnr_whole=39.0, ssim_whole=0.98)}
+    best = demo.best_rows(metrics, {"unet": 0.2, "telea": 0.01, "ns": 0.01})
+    assert best == {"PSNR masked (dB)": [0, 1],  # 25.00 and 25.00 as printed: a tie
+                    "SSIM masked": [1], "PSNR whole (dB)": [1], "SSIM whole": [0, 1], "time (ms)": [1, 2]}
+    assert demo.best_rows({}, {}) == {}
+    result = run_fill(_photo(), _mask(), ["telea"], FakeUNet)
+    view = result_view(result)
+    assert view.best == demo.best_rows(result.metrics, result.seconds) and view.vmax == result.vmax
+    assert set(view.best) == set(view.table[0]) - {"method"}
+
+
+def test_result_view_before_shows_the_masked_input_in_place_of_each_result():
+    result = run_fill(_photo(), _mask(), ["telea"], FakeUNet)
+    after, before = result_view(result), result_view(result, before=True)
+    assert [c for c, _ in before.pictures] == ["Masked input", "U-Net (PatchLab) (before)", "OpenCV Telea (before)"]
+    for (_, masked), (_, shown) in zip(before.pictures[:1] * 3, before.pictures):
+        np.testing.assert_array_equal(shown, masked)
+    assert not np.array_equal(after.pictures[1][1], before.pictures[1][1])
+    assert after.table == before.table and len(after.error_pictures) == len(before.error_pictures)
+
+
+def test_fill_timings_name_every_method():
+    result = run_fill(_photo(), _mask(), ["telea"], FakeUNet)
+    lines = demo.fill_timings(result)
+    assert [line.split(":")[0] for line in lines] == ["U-Net (PatchLab)", "OpenCV Telea"]
+    assert all(line.endswith(" ms") for line in lines)
+
+
+def test_error_colour_bar_is_a_png_and_needs_a_scale():
+    from patchlab.inpainting.display import error_colour_bar
+
+    png = error_colour_bar(87.0)
+    image = Image.open(io.BytesIO(png))
+    assert image.format == "PNG" and image.width > 4 * image.height
+    with pytest.raises(ValueError, match="`vmax`"):
+        error_colour_bar(0)
