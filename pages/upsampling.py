@@ -1,6 +1,7 @@
 """Upsampling: a transposed convolution stamps its kernel; bilinear init, and checkerboards."""
 
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from patchlab import upsampling as up
 from patchlab.images import sample_names
@@ -53,6 +54,23 @@ def link_notice():
     notice = query_problems_notice(parse_query(params, sample_names())[1])
     if notice:
         st.info(notice, icon=":material/link_off:")
+
+
+def drop_hidden_settings_from_link(settings):
+    """Take out of the URL what no widget on screen holds (``up_k`` while the recommended size is on,
+    ``up_pattern`` while the input is a photo, …): a link carries only what it shows, and a bad value
+    there is not announced again on every run."""
+    q = QUERY_NAMES
+    shown = {q["factor"], q["init"], q["use_recommended"], q["source"],
+             q["photo"] if settings.source == "photo" else q["pattern"]}
+    if settings.custom_size is not None:
+        shown.add(q["custom_size"])
+    for name in set(q.values()) - shown:
+        if name in st.query_params:
+            try:
+                del st.query_params[name]
+            except StreamlitAPIException:  # still bound to last run's widget: Streamlit removes it itself
+                pass
 
 
 def controls():
@@ -189,6 +207,7 @@ def main():
     st.markdown(INTRO)
     link_notice()
     settings, _ = clamp_settings(controls())  # the widgets only offer what the page can show
+    drop_hidden_settings_from_link(settings)
 
     try:
         image = input_image(settings)

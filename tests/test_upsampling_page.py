@@ -170,6 +170,14 @@ def test_one_bad_setting_keeps_the_good_ones():
         "the page shows the default instead."]
 
 
+def test_settings_no_widget_shows_leave_the_link_and_their_notice_comes_once():
+    at = _opened_from({"up_k": "99", "up_pattern": "Disc", "other": "1"})  # recommended size on, input a photo
+    assert len(at.info) == 1 and "up_k='99'" in at.info[0].value
+    assert dict(at.query_params) == {"other": "1"}  # another page's or app's parameters stay
+    at.select_slider(key="up_factor").set_value(3).run()
+    assert not at.info  # said once
+
+
 def test_value_tables_have_no_index_header_and_say_what_they_hold(app):
     assert len(app.table) == 4
     for table in app.table[:3]:  # kernel, overlap count, summed weights
@@ -331,6 +339,15 @@ def test_a_malformed_link_shows_the_defaults_with_one_notice(app_url, browser):
         assert pg.locator('[data-testid="stMain"] img[src="x"]').count() == 0  # shown as text, not markup
         assert pg.url.endswith("/upsampling?up_rec=false")  # the unusable values left the address
         _shot(pg, "1920-malformed-link")
+
+        _open(pg, app_url + "/upsampling?up_k=99&up_pattern=Disc")  # settings for widgets not on screen
+        assert pg.locator('[data-testid="stAlert"]').count() == 1
+        assert pg.url.endswith("/upsampling")
+        _main(pg).get_by_text("Random", exact=True).click()
+        wait_for_app(pg, timeout=120_000)
+        pg.get_by_text("Random kernel, 4×4").wait_for()
+        assert pg.locator('[data-testid="stAlert"]').count() == 0  # the notice is said once
+        assert pg.url.endswith("/upsampling?up_init=Random")
     finally:
         context.close()
 
