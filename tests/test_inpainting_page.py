@@ -479,3 +479,61 @@ def test_coming_back_keeps_the_drawing_the_result_and_the_settings(app_url, brow
         assert "brush=40" in other.url and "tool=Eraser" in other.url
     finally:
         context.close()
+
+
+def _page_button(pg, name):
+    """One of the page's own buttons (the canvas's hover toolbar has an Undo of its own)."""
+    return pg.locator("[data-testid^=stBaseButton]:visible").filter(has_text=name).first
+
+
+@pytest.mark.browser
+@needs_model
+def test_undo_and_clear_with_a_finger_and_the_drawing_follows_a_resize(app_url, browser):
+    from apprunner import ARTIFACTS
+
+    context, pg = _context(browser, 390, 844, touch=True)
+    try:
+        upper = _open(pg, f"{app_url}/inpainting")
+        upper.scroll_into_view_if_needed()
+        box = upper.bounding_box()
+        cdp = context.new_cdp_session(pg)
+        _finger(pg, cdp, _stroke(box, (0.2, 0.3), (0.8, 0.3)))
+        one = _painted_pixels(upper)
+        _finger(pg, cdp, _stroke(box, (0.2, 0.7), (0.8, 0.7)))
+        two = _painted_pixels(upper)
+        assert two > 1.5 * one > 0
+        _page_button(pg, "Undo").tap()
+        wait_for_app(pg)
+        pg.wait_for_timeout(1000)  # the canvas is redrawn without the last stroke and reports it
+        wait_for_app(pg)
+        assert abs(_painted_pixels(upper) - one) <= 0.05 * one
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-phone-undone.png"))
+        _fill(pg)
+        assert _in_viewport(pg, pg.get_by_text("U-Net: PSNR in the hole").first)
+
+        # a wider window: the canvas grows and the stroke stays on the same part of the photo
+        upper.scroll_into_view_if_needed()
+        narrow = upper.bounding_box()
+        pg.set_viewport_size({"width": 1920, "height": 1080})
+        pg.wait_for_timeout(1500)
+        wait_for_app(pg)
+        pg.wait_for_timeout(1000)
+        wide = upper.bounding_box()
+        assert wide["width"] > 1.5 * narrow["width"]
+        ratio = (wide["width"] / narrow["width"]) ** 2
+        assert 0.7 * ratio * one < _painted_pixels(upper) < 1.3 * ratio * one
+        assert pg.get_by_text("The drawing changed").count() == 0  # same hole, same result
+        pg.screenshot(path=str(ARTIFACTS / "inpainting-resized.png"))
+
+        _page_button(pg, "Clear").click()
+        wait_for_app(pg)
+        pg.wait_for_timeout(1000)
+        wait_for_app(pg)
+        assert _painted_pixels(upper) == 0
+        assert pg.get_by_text("The drawing changed").count() == 1  # the result was for the cleared drawing
+        _page_button(pg, "Fill").click()
+        wait_for_app(pg)
+        warning = pg.get_by_text("Nothing is painted yet")
+        assert _in_viewport(pg, warning)  # beside the button, not somewhere below
+    finally:
+        context.close()

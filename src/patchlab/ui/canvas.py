@@ -101,6 +101,7 @@ class _State:
     size: tuple | None = None  # (width, height) the canvas was last drawn at
     layers: int | None = None  # tests: how many injected layers are in use
     injected: int | None = None  # tests: which injected drawing that count is for
+    redrawn: int | None = None  # object count of a drawing redrawn at another size: its image stays the old one
 
 
 _BACKGROUNDS: OrderedDict = OrderedDict()
@@ -213,6 +214,7 @@ def _clear(key: str) -> None:
 def _load(state: _State, objects: list) -> None:
     """Have the canvas drawn again with ``objects``; its image is stale until it reports them."""
     state.objects = list(objects)
+    state.redrawn = None
     state.base = {"objects": copy.deepcopy(state.objects), "_revision": state.base.get("_revision", 0) + 1}
     state.expect = len(state.objects)
     state.rgba = None
@@ -263,7 +265,10 @@ def drawing(
         objects = scaled_drawing({"objects": state.objects}, fx, fy)["objects"]
         rgba, fit = state.rgba, state.fit
         _load(state, objects)
-        state.rgba, state.fit = rgba, fit  # still true of the photo until the canvas reports again
+        if rgba is not None:
+            # The same strokes, drawn again (scaled): the image they were drawn as stays the truth, so
+            # the hole does not shift by a pixel of antialiasing, until a stroke is added or taken back.
+            state.rgba, state.fit, state.redrawn = rgba, fit, len(objects)
     state.size = size
 
     if isinstance(background_image, np.ndarray):
@@ -309,6 +314,9 @@ def _reported(state: _State, result) -> Drawing:
     if rgba is None:  # a freshly mounted canvas reports no image until it is drawn on
         return Drawing(state.rgba, state.fit, len(state.objects))
     state.objects = copy.deepcopy(list(reported))
+    if state.redrawn == len(reported):
+        return Drawing(state.rgba, state.fit, len(reported))
+    state.redrawn = None
     state.rgba, state.fit = np.asarray(rgba), fit
     return Drawing(state.rgba, fit, len(reported))
 
