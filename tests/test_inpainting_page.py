@@ -280,6 +280,31 @@ def test_drag_on_the_real_canvas_and_fill(app_url, page):
     assert page.locator('[data-testid="stImage"] img').count() >= 4
 
 
+def test_reset_puts_the_settings_back_to_the_defaults():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"photo": "coffee", "tool": "Eraser", "brush": "40", "methods": ["ns"]})
+    at.run()
+    at.button(key="reset_photo").click().run()
+    assert not at.exception
+    assert (at.selectbox(key="photo").value, at.get("button_group")[0].value, at.slider(key="brush").value,
+            at.multiselect(key="methods").value) == (HELD_OUT[0], "Brush", 24, ["telea"])
+
+
+@needs_model
+def test_predict_then_reveal_hides_the_fill_until_revealed():
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["present"] = "1"
+    at.run()
+    at.session_state["present_hide_answers"] = True
+    at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
+    at.button(key="fill").click().run()
+    assert not at.exception and len(at.table) == 0  # the answer is hidden
+    reveal = [b for b in at.button if b.label == "Reveal"]
+    assert len(reveal) == 1
+    reveal[0].click().run()
+    assert len(at.table) == 1
+
+
 # ---------------------------------------------------------------- a phone and a projector, in Chromium
 
 PHONE_AGENT = ("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 "
