@@ -56,7 +56,7 @@ def train_once(patch_size: int, seconds: float, clock) -> dict:
         "s_per_step": round(model.seconds / max(model.steps, 1), 4),
         "fused_mean": model.test["fused"]["mean"], "best_single": max(model.test["single_patch"]),
         "fused": model.test["fused"], "single_patch": model.test["single_patch"], "n_test": model.n_test,
-        "load_before": load(),
+        "load_after": load(),
     }
 
 

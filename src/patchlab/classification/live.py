@@ -390,7 +390,7 @@ def live_curves(events: list, rule: str = "mean", patch_size: int = 18) -> dict:
 
 #: Font sizes for a chart read on a projector from the back of the room.
 _BIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18}, "legend": {"labelFontSize": 16, "titleFontSize": 16,
-        "symbolStrokeWidth": 4, "orient": "bottom", "columns": 3}, "title": {"fontSize": 20}}
+        "symbolStrokeWidth": 4, "orient": "right"}, "title": {"fontSize": 20}}
 
 
 def curve_spec(kind: str, x_max: float | None = None) -> dict:
