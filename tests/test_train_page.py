@@ -164,3 +164,32 @@ def test_a_malformed_link_falls_back_with_one_notice(short_runs):
     assert len(at.warning) == 1
     assert "patch size, augmentation could not be read" in at.warning[0].value
     assert at.sidebar.slider(key="tr_patch").value == 18 and at.sidebar.radio(key="tr_budget").value == "2 min"
+
+
+@pytest.mark.browser
+def test_in_the_browser_the_curves_grow_and_the_answer_switches_to_my_model(browser):
+    """Train for 40 steps in a real server; the live chart appears, then the result and both answers."""
+    from patchlab.ui.registry import DEMOS
+
+    if "pages/train.py" not in [d.path for d in DEMOS]:
+        pytest.skip("pages/train.py is not registered in patchlab.ui.registry yet (the router does not serve /train)")
+    from apprunner import ARTIFACTS, start_app, stop_app
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    proc, url = start_app(env={"PATCHLAB_TRAIN_STEPS": "40"})
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    pg = context.new_page()
+    try:
+        pg.set_default_timeout(120_000)
+        pg.goto(f"{url}/train")
+        pg.wait_for_selector("h1:has-text('Train a classifier')")
+        pg.get_by_role("button", name="Train", exact=True).click()
+        pg.wait_for_selector('[data-testid="stVegaLiteChart"]')  # the live curves, drawn while training
+        pg.wait_for_selector("text=Your model against the shipped one", timeout=240_000)
+        pg.get_by_text("Test digit gallery").click()
+        pg.wait_for_selector("text=Your model (p = 18)")
+        assert pg.locator('[data-testid="stException"]').count() == 0
+        pg.screenshot(path=str(ARTIFACTS / "train_page.png"), full_page=True)
+    finally:
+        context.close()
+        stop_app(proc)
