@@ -45,4 +45,11 @@ DEMOS = [
         "Draw a digit: four overlapping corner patches go through one small CNN "
         "and their probabilities are fused into one answer, with measured accuracies.",
     ),
+    Demo(
+        "pages/train.py",
+        "Train a classifier",
+        ":material/model_training:",
+        "Train the four-patch classifier live: any patch size, watch the loss and each patch's "
+        "accuracy climb, compare with the shipped model, sweep the patch size, add your own digits.",
+    ),
 ]
