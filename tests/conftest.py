@@ -204,3 +204,22 @@ def axe_violations(pg):
         }"""
     )
     return [tuple(v) for v in found]
+
+
+def full_screenshot(pg, path, max_height=6000):
+    """A screenshot of the whole page, not just the viewport.
+
+    Streamlit scrolls inside its own container, so Playwright's ``full_page``
+    stops at the viewport: grow the viewport to the content's height for the
+    shot (at most ``max_height`` CSS px), then put it back.
+    """
+    size = pg.viewport_size
+    height = pg.evaluate(
+        """() => Math.max(...[...document.querySelectorAll('[data-testid="stMain"], [data-testid="stAppViewContainer"],'
+                          + ' [data-testid="stSidebarContent"]')].map(e => e.scrollHeight), innerHeight)""")
+    pg.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), max_height)})
+    try:
+        pg.wait_for_timeout(300)
+        pg.screenshot(path=str(path))
+    finally:
+        pg.set_viewport_size(size)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from apprunner import ARTIFACTS, ROOT
-from conftest import ROOM_SIZES, assert_no_exception, page_url, room_pages, wait_for_app
+from conftest import ROOM_SIZES, assert_no_exception, full_screenshot, page_url, room_pages, wait_for_app
 from patchlab.storyboard import load_storyboard
 
 pytestmark = pytest.mark.browser
@@ -28,8 +28,8 @@ def test_every_page_fits_and_stays_on_this_server(room, app_url, name, size):
     wait_for_app(pg, timeout=120_000)
     pg.get_by_role("heading", name=TITLES[name]).first.wait_for()
     assert_no_exception(pg)
-    pg.screenshot(path=str(ARTIFACTS / f"room-{name}-{size}.png"), full_page=True)
     widths = pg.eval_on_selector(MAIN, "e => [e.scrollWidth, e.clientWidth]")
+    full_screenshot(pg, ARTIFACTS / f"room-{name}-{size}.png")
     assert widths[0] <= widths[1] + 1, f"{name} at {size}: the main block is {widths[0]} px wide in {widths[1]} px"
     assert rp.foreign_requests() == [], f"{name} at {size} asked another host"
 
@@ -58,7 +58,6 @@ def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app
     bar = pg.locator(".st-key-scene_bar")
     assert board.title in bar.inner_text()
     for number, scene in enumerate(board.scenes, 1):
-        print(f"scene {number}: {scene.page}")
         _unfocus(pg)
         pg.keyboard.press("ArrowRight")
         _wait_for_scene(pg, number)
@@ -69,7 +68,7 @@ def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app
         assert scene.point in bar.inner_text()
         assert _query(pg.url).get("present") == "1"
     assert pg.get_by_role("button", name="Next").is_disabled()
-    pg.screenshot(path=str(ARTIFACTS / "room-presenter-last-scene.png"), full_page=True)
+    full_screenshot(pg, ARTIFACTS / "room-presenter-last-scene.png")
     # and back: the left arrow key
     _unfocus(pg)
     pg.keyboard.press("ArrowLeft")

@@ -12,6 +12,11 @@ and one line for the presenter to say::
     point = "Overlapping patches: every pixel is covered several times."
 
     [[scene]]
+    page = "inpainting"
+    settings = { methods = ["telea", "seed"] }   # a list: the parameter repeated
+    point = "A U-Net fills the hole; the tutorial's autoencoder and OpenCV beside it."
+
+    [[scene]]
     page = "upsampling"
     settings = "factor=2&init=bilinear"   # or a query string, as Copy link gives it
     point = "A transposed convolution stamps each input pixel."
@@ -58,14 +63,15 @@ class Scene:
     ----------
     page : str
         The page's name as in its URL (``"patches"``; ``"home"`` for the home page).
-    settings : dict of str to str
-        Query parameters for the page, as in a shared link.
+    settings : dict of str to str or tuple of str
+        Query parameters for the page, as in a shared link; a tuple is a
+        parameter given several times (a multiselect's choices; empty: none).
     point : str
         The talking point: one line.
     """
 
     page: str
-    settings: dict[str, str] = field(default_factory=dict)
+    settings: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     point: str = ""
 
 
@@ -86,12 +92,10 @@ def _setting_text(value, where: str) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float, str)):
         return str(value)
-    if isinstance(value, list):
-        raise StoryboardError(f"{where}: must be one value, not a list")
     raise StoryboardError(f"{where}: must be text, a number or true/false, not {type(value).__name__}")
 
 
-def _parse_settings(raw, where: str) -> dict[str, str]:
+def _parse_settings(raw, where: str) -> dict[str, str | tuple[str, ...]]:
     if isinstance(raw, str):
         text = raw.strip()
         if "?" in text or text.startswith(("http://", "https://", "/")):
@@ -101,12 +105,19 @@ def _parse_settings(raw, where: str) -> dict[str, str]:
         except ValueError:
             raise StoryboardError(f"{where}: {raw!r} is not a query string like 'p=48&s=16'") from None
         settings = {}
-        for key, value in pairs:
+        for key, value in pairs:  # a repeated key is a list (a multiselect's choices)
             if key in settings:
-                raise StoryboardError(f"{where}: parameter {key!r} is given twice")
-            settings[key] = value
+                old = settings[key]
+                settings[key] = (*old, value) if isinstance(old, tuple) else (old, value)
+            else:
+                settings[key] = value
     elif isinstance(raw, dict):
-        settings = {str(k): _setting_text(v, f"{where}, {k!r}") for k, v in raw.items()}
+        settings = {}
+        for k, v in raw.items():
+            if isinstance(v, list):
+                settings[str(k)] = tuple(_setting_text(x, f"{where}, {k!r}") for x in v)
+            else:
+                settings[str(k)] = _setting_text(v, f"{where}, {k!r}")
     else:
         raise StoryboardError(f"{where}: must be a table like {{ p = 48 }} or a query string like 'p=48&s=16'")
     for key in settings:

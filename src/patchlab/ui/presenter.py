@@ -99,13 +99,35 @@ def scene_link(board: Storyboard, number: int, default: str | None = None) -> di
     return params
 
 
+def _release_bound(keys) -> None:
+    """Let ``st.switch_page`` set ``keys`` although widgets of this page are bound to them.
+
+    Streamlit refuses to set a query parameter that a widget of the current
+    page is bound to (``bind="query-params"``), so two scenes on one page could
+    not follow each other. The widgets are about to be drawn again and bind
+    afresh; only the bookkeeping of this run is dropped. (Streamlit 1.67's
+    internal ``QueryParams.unbind_widget``; without it, nothing happens.)
+    """
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        with get_script_run_ctx().session_state.query_params() as qp:
+            for key in keys:
+                binding = qp.get_binding_for_param(key)
+                if binding is not None:
+                    qp.unbind_widget(binding.widget_id)
+    except (ImportError, AttributeError):  # pragma: no cover - another Streamlit
+        pass
+
+
 def _go(board: Storyboard, number: int, default: str) -> None:
     """Switch to scene ``number``: its page, with its settings taking effect."""
     scene = board.scenes[number - 1]
     for key in scene.settings:
-        # a setting the participant changed earlier in this session would win over
-        # the URL; forget it so the scene's value applies
+        # a value the participant chose earlier in this session would win over the
+        # URL; forget it so the scene's value applies
         st.session_state.pop(key, None)
+    _release_bound(scene.settings)
     st.session_state[_STATE_SCENE] = number
     st.session_state[_STATE_STORY] = board.name
     st.switch_page(page_path(scene.page), query_params=scene_link(board, number, default))
