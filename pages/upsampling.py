@@ -51,8 +51,8 @@ def link_notice():
     if not any(name in st.query_params for name in QUERY_NAMES.values()):
         return
     params = {name: st.query_params.get_all(name) for name in QUERY_NAMES.values() if name in st.query_params}
-    notice = query_problems_notice(parse_query(params, sample_names())[1])
-    if notice:
+    notice = query_problems_notice(parse_query(params, sample_names())[1], markdown=True)
+    if notice:  # the link's values in code spans: shown as typed, never as a link, HTML or formula
         st.info(notice, icon=":material/link_off:")
 
 

@@ -291,8 +291,8 @@ def test_parse_query_without_a_size_uses_the_sliders_first_value():
 ])
 def test_parse_query_ignores_anything_malformed_naming_it(name, raw):
     s, problems = demo.parse_query({name: raw, "up_rec": "false"} if name == "up_k" else {name: raw}, PHOTOS)
-    assert len(problems) == 1 and problems[0].startswith(f"{name}=")
-    assert len(problems[0]) < 120
+    assert len(problems) == 1 and str(problems[0]).startswith(f"{name}=") and problems[0].name == name
+    assert len(str(problems[0])) < 120
     assert s.factor == 2 and s.init == "bilinear" and s.source == "photo" and s.photo == "astronaut"
     assert s.size == (5 if name == "up_k" else 4)
 
@@ -304,11 +304,22 @@ def test_parse_query_takes_the_last_of_repeated_values():
 
 def test_one_notice_for_all_problems():
     assert demo.query_problems_notice([]) is None
-    one = demo.query_problems_notice(["up_k='0' (not a kernel size from 1 to 12)"])
+    one = demo.query_problems_notice([demo.LinkProblem("up_k", "0", "not a kernel size from 1 to 12")])
     assert one == ("This link's up_k='0' (not a kernel size from 1 to 12) could not be used; "
                    "the page shows the default instead.")
-    two = demo.query_problems_notice(["a", "b"])
-    assert two.count("\n") == 0 and two.endswith("a; b.")
+    two = demo.query_problems_notice([demo.LinkProblem("a", "1", "x"), demo.LinkProblem("b", "2", "y")])
+    assert two.count("\n") == 0 and two.endswith("a='1' (x); b='2' (y).")
+
+
+@pytest.mark.parametrize("value", ["[x](http://www.example.com)", "`a``b`", "$x^2$ **b**", "<img src=x>", " "])
+def test_notice_in_markdown_puts_each_value_in_a_code_span_that_holds_it(value):
+    notice = demo.query_problems_notice([demo.LinkProblem("up_init", value, "why")], markdown=True)
+    if not value.strip():
+        assert "up_init empty (why)" in notice
+        return
+    fence = re.search(r"up_init=(`+) ", notice).group(1)
+    assert f"up_init={fence} {value} {fence} (why)" in notice
+    assert "`" * len(fence) not in value  # no run of backticks in the value closes the span early
 
 
 def test_widget_defaults_are_the_default_settings():
@@ -362,3 +373,8 @@ def test_coloured_value_table_text_contrasts_with_every_cell(cmap):
 
     ratios = [(max(luminance(b), luminance(t)) + 0.05) / (min(luminance(b), luminance(t)) + 0.05) for b, t in pairs]
     assert min(ratios) >= 4.5  # WCAG AA for normal text
+
+
+def test_an_unknown_photo_is_named_briefly():
+    _, problems = demo.parse_query({"up_photo": "lena"}, PHOTOS)
+    assert [str(p) for p in problems] == ["up_photo='lena' (not one of the sample photos)"]

@@ -119,6 +119,11 @@ def _opened_from(query):
     return at
 
 
+def _notices(at):
+    """The info notices as a reader sees them (the page puts the link's values in code spans)."""
+    return [re.sub(r"=(`+) (.*?) \1 ", r"='\2' ", i.value) for i in at.info]
+
+
 def _settings_shown(at):
     widgets = [*at.select_slider, *at.radio, *at.checkbox, *at.slider, *at.selectbox]
     return {w.key: w.value for w in widgets if w.key and w.key.startswith("up_")}
@@ -155,7 +160,7 @@ def test_a_malformed_or_hostile_link_gives_the_defaults_and_one_plain_notice():
     assert _kernel_shape(at) == (4, 4)
     assert not at.error and not at.warning and not at.toast
     assert len(at.info) == 1
-    notice = at.info[0].value
+    notice = _notices(at)[0]
     assert notice.startswith("Some settings in this link could not be used, so the page shows their defaults")
     for name in ("up_factor", "up_init", "up_rec", "up_k", "up_input", "up_photo", "up_pattern"):
         assert name in notice
@@ -165,14 +170,14 @@ def test_a_malformed_or_hostile_link_gives_the_defaults_and_one_plain_notice():
 def test_one_bad_setting_keeps_the_good_ones():
     at = _opened_from({"up_factor": "3", "up_init": "cubic"})
     assert _settings_shown(at)["up_factor"] == 3 and _settings_shown(at)["up_init"] == "bilinear"
-    assert [i.value for i in at.info] == [
+    assert _notices(at) == [
         "This link's up_init='cubic' (not Bilinear, Random or Nearest-neighbour (box)) could not be used; "
         "the page shows the default instead."]
 
 
 def test_settings_no_widget_shows_leave_the_link_and_their_notice_comes_once():
     at = _opened_from({"up_k": "99", "up_pattern": "Disc", "other": "1"})  # recommended size on, input a photo
-    assert len(at.info) == 1 and "up_k='99'" in at.info[0].value
+    assert len(at.info) == 1 and "up_k='99'" in _notices(at)[0]
     assert dict(at.query_params) == {"other": "1"}  # another page's or app's parameters stay
     at.select_slider(key="up_factor").set_value(3).run()
     assert not at.info  # said once
@@ -330,13 +335,19 @@ def test_a_malformed_link_shows_the_defaults_with_one_notice(app_url, browser):
     pg = context.new_page()
     pg.set_default_timeout(60_000)
     try:
-        _open(pg, app_url + "/upsampling?up_factor=9&up_rec=false&up_k=99&up_init=%3Cimg%20src%3Dx%3E")
+        _open(pg, app_url + "/upsampling?up_factor=9&up_rec=false&up_k=99&up_init=%3Cimg%20src%3Dx%3E"
+                            "&up_input=%5Bclick%5D(http%3A%2F%2Fwww.example.com%2F)&up_photo=%24x%5E2%24"
+                            "&up_pattern=**b**")
         assert _state_in_browser(pg) == {"factor": "2", "init": ["Bilinear"], "recommended": False, "size": "5",
                                          "input": ["Photo"]}
         alerts = pg.locator('[data-testid="stAlert"]')
         assert alerts.count() == 1
-        assert "could not be used" in alerts.inner_text() and "up_k='99'" in alerts.inner_text()
+        text = alerts.inner_text()
+        assert "could not be used" in text and "up_k=99 (not a kernel size from 1 to 12)" in text
         assert pg.locator('[data-testid="stMain"] img[src="x"]').count() == 0  # shown as text, not markup
+        assert alerts.locator("a, strong, .katex").count() == 0  # no link, bold or formula from the URL
+        for shown in ("up_input=[click](http://www.examp (", "up_photo=$x^2$ (", "up_pattern=**b** ("):
+            assert shown in text  # shown as typed (shortened to 24 characters)
         assert pg.url.endswith("/upsampling?up_rec=false")  # the unusable values left the address
         _shot(pg, "1920-malformed-link")
 

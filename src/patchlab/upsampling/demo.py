@@ -18,7 +18,9 @@ when this module is imported.
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -34,7 +36,7 @@ from patchlab.upsampling.stamps import checkerboard_strength, interior, overlap_
 __all__ = [
     "FACTORS", "MAX_KERNEL_SIZE", "SOURCES", "INIT_LABELS", "PATTERN_LABELS", "SOURCE_LABELS",
     "QUERY_NAMES", "Settings", "recommended_kernel_size", "kernel_size_choice_label", "custom_size_default",
-    "clamp_settings", "parse_query", "query_problems_notice", "widget_defaults", "input_image",
+    "clamp_settings", "LinkProblem", "parse_query", "query_problems_notice", "widget_defaults", "input_image",
     "UpsampledPicture", "PipelinePicture", "UpsamplingResult", "analyse",
 ]
 
@@ -195,6 +197,25 @@ def widget_defaults():
     return {QUERY_NAMES[field]: value for field, value in values.items()}
 
 
+class LinkProblem(NamedTuple):
+    """One query parameter the page could not use: its name, its value (at most 24 characters), why."""
+
+    name: str
+    value: str
+    reason: str
+
+    def __str__(self):
+        return f"{self.name}={self.value!r} ({self.reason})"
+
+    def markdown(self):
+        """The same, with the value in a code span: whatever a URL holds shows as typed, never as a
+        link, emphasis, HTML or formula."""
+        if not self.value.strip():
+            return f"{self.name} empty ({self.reason})"
+        fence = "`" * (max((len(run) for run in re.findall("`+", self.value)), default=0) + 1)
+        return f"{self.name}={fence} {self.value} {fence} ({self.reason})"
+
+
 def _first(raw):
     """The value a widget reads from a query parameter given once or several times."""
     if isinstance(raw, (list, tuple)):
@@ -223,14 +244,14 @@ def parse_query(params, photos):
         What the link asks for; every parameter that is missing or cannot
         be used keeps its default, never a clamped guess (the page's
         widgets, bound to the URL, ignore such values the same way).
-    problems : list of str
-        One short phrase per ignored parameter, its value shortened to 24
-        characters, for :func:`query_problems_notice`.
+    problems : list of LinkProblem
+        One per ignored parameter, its value shortened to 24 characters,
+        for :func:`query_problems_notice`; ``str()`` gives a short phrase.
 
     Examples
     --------
     >>> s, problems = parse_query({"up_factor": "3", "up_rec": "false", "up_init": "<b>"}, ["astronaut"])
-    >>> s.factor, s.init, s.custom_size, problems
+    >>> s.factor, s.init, s.custom_size, [str(p) for p in problems]
     (3, 'bilinear', 6, ["up_init='<b>' (not Bilinear, Random or Nearest-neighbour (box))"])
     """
     photos = list(photos)
@@ -241,7 +262,7 @@ def parse_query(params, photos):
         words = list(labels.values())
         return ", ".join(words[:-1]) + " or " + words[-1]
 
-    def choice(field, labels):
+    def choice(field, labels, reason=None):
         name = QUERY_NAMES[field]
         if name not in params:
             return
@@ -250,7 +271,7 @@ def parse_query(params, photos):
         if raw in by_label:
             fields[field] = by_label[raw]
         else:
-            problems.append(f"{name}={raw[:24]!r} (not {one_of(labels)})")
+            problems.append(LinkProblem(name, raw[:24], reason or f"not {one_of(labels)}"))
 
     def number(field, allowed, what):
         name = QUERY_NAMES[field]
@@ -260,7 +281,7 @@ def parse_query(params, photos):
         value = int(raw) if raw in {str(v) for v in allowed} else None  # plain ASCII digits only
         if value is not None:
             return value
-        problems.append(f"{name}={raw[:24]!r} ({what})")
+        problems.append(LinkProblem(name, raw[:24], what))
         return None
 
     factor = number("factor", FACTORS, f"not a factor {', '.join(map(str, FACTORS[:-1]))} or {FACTORS[-1]}")
@@ -269,7 +290,7 @@ def parse_query(params, photos):
     choice("init", INIT_LABELS)
     choice("source", SOURCE_LABELS)
     choice("pattern", PATTERN_LABELS)
-    choice("photo", {name: name for name in photos})
+    choice("photo", {name: name for name in photos}, "not one of the sample photos")
     use_recommended = True
     name = QUERY_NAMES["use_recommended"]
     if name in params:
@@ -277,7 +298,7 @@ def parse_query(params, photos):
         if raw.strip().lower() in ("true", "false"):
             use_recommended = raw.strip().lower() == "true"
         else:
-            problems.append(f"{name}={raw[:24]!r} (not true or false)")
+            problems.append(LinkProblem(name, raw[:24], "not true or false"))
     size = number("custom_size", range(1, MAX_KERNEL_SIZE + 1), f"not a kernel size from 1 to {MAX_KERNEL_SIZE}")
     if not use_recommended:
         s = Settings(**{k: v for k, v in fields.items() if k in ("factor", "init")})
@@ -285,20 +306,31 @@ def parse_query(params, photos):
     return Settings(**fields), problems
 
 
-def query_problems_notice(problems):
-    """One plain sentence about the link's ignored settings, or ``None`` when there are none.
+def query_problems_notice(problems, markdown=False):
+    """One sentence about the link's ignored settings, or ``None`` when there are none.
+
+    Parameters
+    ----------
+    problems : list of LinkProblem
+        From :func:`parse_query`.
+    markdown : bool
+        Put each value in a code span (:meth:`LinkProblem.markdown`), for a
+        page that renders the sentence as Markdown; plain text otherwise.
 
     Examples
     --------
-    >>> query_problems_notice(["up_factor='9' (not a factor 2, 3 or 4)"])
+    >>> query_problems_notice([LinkProblem("up_factor", "9", "not a factor 2, 3 or 4")])
     "This link's up_factor='9' (not a factor 2, 3 or 4) could not be used; the page shows the default instead."
+    >>> query_problems_notice([LinkProblem("up_init", "**b**", "not Random")], markdown=True)
+    "This link's up_init=` **b** ` (not Random) could not be used; the page shows the default instead."
     """
     if not problems:
         return None
-    if len(problems) == 1:
-        return f"This link's {problems[0]} could not be used; the page shows the default instead."
+    phrases = [p.markdown() if markdown else str(p) for p in problems]
+    if len(phrases) == 1:
+        return f"This link's {phrases[0]} could not be used; the page shows the default instead."
     return ("Some settings in this link could not be used, so the page shows their defaults: "
-            + "; ".join(problems) + ".")
+            + "; ".join(phrases) + ".")
 
 
 def _read_only(array):
