@@ -204,7 +204,7 @@ def main():
         "classical methods fill it too. Because you masked a complete photo, the truth is known, so every "
         "result is scored against it."
     )
-    space = canvas_width("inpainting_space", default=900)
+    space = canvas_width("inpainting_space", default=1200)
     wide = space.width >= WIDE
     if wide:
         draw_column, side_column = st.columns([11, 9], gap="medium")

@@ -12,7 +12,9 @@ API
       under the canvas (the component's own toolbar only shows on mouse
       hover, so never on a touch screen); ``controls_container=`` draws
       them somewhere else than a row right under the canvas. Their keys are
-      ``f"{key}_undo"`` and ``f"{key}_clear"``.
+      ``f"{key}_undo"`` and ``f"{key}_clear"``; they are disabled while
+      the canvas is empty. Both work by redrawing the canvas from its stored
+      strokes (the component's ``initial_drawing``), minus the last / none.
     - ``keep=True``: the drawing survives navigating away and back (it is
       drawn again from the stored strokes) and a change of canvas size (the
       strokes are scaled with the canvas, so they stay on the same photo
@@ -24,7 +26,7 @@ API
     ``patchlab.inpainting.masks.canvas_to_mask(..., brush=(r, g, b))``,
     which counts a pixel only where the brush's colour is on top.
 
-``canvas_width(key, *, default=None) -> Space``
+``canvas_width(key, *, default=700) -> Space``
     The width (CSS px) of the column it is drawn in and the browser window's
     inner height, measured in the browser (a tiny component; the server
     cannot see the viewport). Until the browser has reported (first run, and
@@ -42,6 +44,13 @@ API
     sized, uint8) in ``st.session_state[inject_key(key)]``, or a *list* of
     such arrays, one layer per stroke (composited in order, see
     :func:`composite`; **Undo** drops the last layer, **Clear** all).
+
+Typical use (a canvas that fills its column, at the photo's aspect ratio)::
+
+    space = canvas_width("my_space")
+    width, height = canvas_size(photo.shape, max_width=space.width, max_height=space.height - 300)
+    drawn = drawing("my_canvas", width=width, height=height, background_image=photo,
+                    controls=True, keep=True)
 
 The component can only be imported inside a running Streamlit app (or
 ``AppTest``), so its import happens inside :func:`drawing`.
