@@ -66,7 +66,13 @@ def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app
         assert_no_exception(pg)
         assert f"Scene {number} of {len(board)}" in bar.inner_text()
         assert scene.point in bar.inner_text()
-        assert _query(pg.url).get("present") == "1"
+        query = _query(pg.url)
+        assert query.get("present") == "1"
+        for key, value in scene.settings.items():  # the scene's value, or absent where it is the default
+            if isinstance(value, str) and key in query:
+                assert query[key] == value, f"scene {number}: {key}={query[key]!r}, the scene says {value!r}"
+        if scene.page == "patches" and scene.settings.get("p") == "48" and scene.settings.get("s") == "16":
+            assert pg.get_by_text("900", exact=True).count() >= 1, "48-px patches every 16 px: 30 x 30"
     assert pg.get_by_role("button", name="Next").is_disabled()
     full_screenshot(pg, ARTIFACTS / "room-presenter-last-scene.png")
     # and back: the left arrow key
