@@ -125,3 +125,54 @@ def test_the_shipped_storyboards_are_valid_and_tell_the_whole_story():
     workshop = load_storyboard(ROOT / "presentations" / "workshop.toml", pages=stems)
     assert 8 <= len(workshop) <= 14
     assert {s.page for s in workshop.scenes} >= set(stems[1:]), "every demo page has a scene"
+
+
+# ---------------------------------------------------------------- the presenter bar on a page (AppTest, no browser)
+
+TWO_SCENES = '[[scene]]\npage = "home"\npoint = "First point."\n[[scene]]\npage = "patches"\npoint = "Second point."\n'
+
+
+def _home(monkeypatch, folder, **query):
+    from streamlit.testing.v1 import AppTest
+
+    import patchlab.ui.presenter as presenter
+
+    monkeypatch.setattr(presenter, "PRESENTATIONS", folder)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)  # the router: home is its default page
+    at.query_params.update(query)
+    return at.run()
+
+
+def _bar_text(at):
+    return " ".join(m.value for m in at.markdown)
+
+
+def test_the_bar_shows_the_scene_in_the_link_and_only_when_presenting(monkeypatch, tmp_path):
+    (tmp_path / "a.toml").write_text('title = "Story A"\n' + TWO_SCENES)
+    at = _home(monkeypatch, tmp_path, present="1", scene="2")
+    assert not at.exception
+    assert "Scene 2 of 2" in _bar_text(at) and "Second point." in _bar_text(at)
+    buttons = {b.label: b for b in at.button}
+    assert buttons["Previous"].disabled is False and buttons["Next"].disabled is True
+    assert not [s for s in at.sidebar.selectbox if s.label == "Storyboard"], "one storyboard: no selector"
+
+    at = _home(monkeypatch, tmp_path, present="1")
+    assert "Story A" in _bar_text(at) and "2 scenes" in _bar_text(at)
+    assert {b.label: b.disabled for b in at.button} == {"Previous": True, "Next": False}
+
+    at = _home(monkeypatch, tmp_path)
+    assert not [b for b in at.button if b.label in ("Previous", "Next")], "not presenting: no bar"
+
+
+def test_several_storyboards_get_a_selector_and_a_bad_one_is_named(monkeypatch, tmp_path):
+    (tmp_path / "a.toml").write_text('title = "Story A"\n' + TWO_SCENES)
+    (tmp_path / "b.toml").write_text('title = "Story B"\n' + TWO_SCENES.replace("First", "Other"))
+    (tmp_path / "broken.toml").write_text('[[scene]]\npage = "nowhere"\npoint = "x"\n')
+    at = _home(monkeypatch, tmp_path, present="1", story="b", scene="1")
+    assert not at.exception
+    (selector,) = [s for s in at.sidebar.selectbox if s.label == "Storyboard"]
+    assert selector.options == ["Story A", "Story B"] and selector.value == "b"
+    assert "Other point." in _bar_text(at)
+    assert any("broken.toml, scene 1: field 'page': no page 'nowhere'" in w.value for w in at.sidebar.warning)
+    at = selector.select("a").run()  # another storyboard starts from its beginning
+    assert "Story A" in _bar_text(at) and "Scene" not in _bar_text(at)

@@ -53,15 +53,15 @@ def page_path(name: str) -> str:
     raise ValueError(f"page must be one of {page_names()}, not {name!r}")
 
 
-def storyboards(folder: Path = PRESENTATIONS) -> tuple[list[Storyboard], list[str]]:
-    """The valid storyboards in ``folder`` and one message per invalid file.
+def storyboards(folder: Path | None = None) -> tuple[list[Storyboard], list[str]]:
+    """The valid storyboards in ``folder`` (default :data:`PRESENTATIONS`) and one message per invalid file.
 
     Files are read again only when they change, so an instructor can edit one
     while the app runs.
     """
     boards, problems = [], []
     names = page_names()
-    for path in find_storyboards(folder):
+    for path in find_storyboards(PRESENTATIONS if folder is None else folder):
         try:
             mtime = path.stat().st_mtime
         except OSError:
