@@ -151,14 +151,14 @@ def picture_rows(pictures, per_row):
             col.image(img, caption=label, alt=label, width="stretch")
 
 
-def best_highlighted(view):
-    """The score table with the best value of each column in bold on a light green."""
+def best_highlighted(rows, best_rows):
+    """A table of scores with the best value of each column in bold on a light green."""
     import pandas as pd  # Streamlit's own dependency
 
-    table = pd.DataFrame(view.table)
+    table = pd.DataFrame(rows)
 
     def mark(column):
-        best = set(view.best.get(column.name, ()))
+        best = set(best_rows.get(column.name, ()))
         return ["font-weight: bold; background-color: #d3f9d8" if i in best else "" for i in range(len(column))]
 
     return table.style.apply(mark, axis=0)
@@ -182,7 +182,7 @@ def show_result(result):
     st.image(error_colour_bar(view.vmax), width="stretch",
              alt=f"Colour bar of the error maps: black is exact, the brightest colour is {view.vmax:.0f} grey levels.")
     st.caption(view.scale_note)
-    st.table(best_highlighted(view), hide_index=True)
+    st.table(best_highlighted(view.table, view.best), hide_index=True)
     st.caption(view.summary + " The best value in each column is in bold on green.")
     download = st.columns(2)
     if "unet" in result.downloads:
@@ -271,7 +271,8 @@ def main():
     if summary is None:
         st.info("No evaluation has been run yet. Run `python -m patchlab.inpainting.evaluate --json`.")
     else:
-        st.markdown(summary.table)
+        st.markdown(summary.marked_table)
+        st.caption("The best value of each column within a mask family is in bold.")
         for note in summary.notes:
             st.caption(note)
 

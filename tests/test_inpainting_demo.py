@@ -390,3 +390,22 @@ def test_error_colour_bar_is_a_png_and_needs_a_scale():
     assert image.format == "PNG" and image.width > 4 * image.height
     with pytest.raises(ValueError, match="`vmax`"):
         error_colour_bar(0)
+
+
+def test_evaluation_summary_rows_match_the_table_and_mark_the_best_per_family():
+    report = _report()
+    report["families"]["square"]["telea"] = {"psnr_masked": 17.0, "ssim_masked": 0.6, "psnr_whole": 31.0,
+                                             "ssim_whole": 0.95, "seconds_per_image": 0.003}
+    summary = evaluation_summary(report)
+    assert summary.table == format_table(report)
+    assert [(r["masks"], r["method"]) for r in summary.rows] == [
+        ("square", "U-Net (PatchLab)"), ("square", "OpenCV Telea"), ("brush", "U-Net (PatchLab)")]
+    for row, line in zip(summary.rows, summary.table.splitlines()[2:]):
+        assert [c.strip() for c in line.strip("|").split("|")] == list(row.values())
+    assert summary.best == {"PSNR masked (dB)": [0, 2], "SSIM masked": [1, 2], "PSNR whole (dB)": [1, 2],
+                            "SSIM whole": [0, 1, 2], "s / image": [1, 2]}
+    marked = summary.marked_table.splitlines()
+    assert marked[0] == summary.table.splitlines()[0] and len(marked) == len(summary.table.splitlines())
+    assert marked[3] == "| square | OpenCV Telea | 17.00 | **0.600** | **31.00** | **0.9500** | **0.003** |"
+    assert "**19.59**" in marked[2] and "**19.59**" in marked[4]  # alone in its family: the best
+    assert "17.00" in marked[3] and "**17.00**" not in marked[3]

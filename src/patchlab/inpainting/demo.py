@@ -427,7 +427,7 @@ class ResultView:
     vmax: float = 1.0  # the error shown brightest (the colour bar's top)
 
 
-def best_rows(metrics, seconds):
+def best_rows(metrics, seconds, time_digits=None):
     """Which methods hold the best value of each column of the table (ties: all of them).
 
     Parameters
@@ -436,6 +436,9 @@ def best_rows(metrics, seconds):
         method -> ``region_metrics`` (PSNR and SSIM: higher is better).
     seconds : dict
         method -> seconds (lower is better).
+    time_digits : int, optional
+        Compare times rounded to this many decimals of a second (default:
+        whole milliseconds, as the Fill's table prints them).
 
     Returns
     -------
@@ -458,7 +461,8 @@ def best_rows(metrics, seconds):
         "SSIM masked": ([round(metrics[k]["ssim_masked"], 3) for k in keys], max),
         "PSNR whole (dB)": ([round(metrics[k]["psnr_whole"], 2) for k in keys], max),
         "SSIM whole": ([round(metrics[k]["ssim_whole"], 4) for k in keys], max),
-        "time (ms)": ([round(seconds[k] * 1000) for k in keys], min),
+        "time (ms)": ([round(seconds[k] * 1000) if time_digits is None else round(seconds[k], time_digits)
+                       for k in keys], min),
     }
     return {name: [i for i, v in enumerate(values) if v == pick(values)] for name, (values, pick) in columns.items()}
 
@@ -521,6 +525,20 @@ class EvaluationSummary:
 
     table: str  # Markdown: every method and mask family
     notes: list  # one sentence per mask family (the target), then what was measured
+    rows: list = field(default_factory=list)  # the same table, one dict per row, formatted
+    best: dict = field(default_factory=dict)  # column -> rows holding the best value within their mask family
+
+    @property
+    def marked_table(self):
+        """Markdown of :attr:`rows` with each family's best value of each column in bold."""
+        if not self.rows:
+            return self.table
+        columns = list(self.rows[0])
+        lines = ["| " + " | ".join(columns) + " |", "|---|---|" + "---:|" * (len(columns) - 2)]
+        for i, row in enumerate(self.rows):
+            cells = [f"**{v}**" if i in self.best.get(c, ()) else v for c, v in row.items()]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines)
 
 
 def evaluation_summary(report):
@@ -546,7 +564,19 @@ def evaluation_summary(report):
     notes.append(f"Held-out photos (never used in training): {', '.join(report['held_out_photos'])}; "
                  f"{len(report['views'])} views x {report['masks_per_view']} seeded masks per family, "
                  f"{report['view_size']}x{report['view_size']} pixels. Times are medians on this server.")
-    return EvaluationSummary(format_table(report), notes)
+    rows, best = [], {}
+    for family, methods in report["families"].items():
+        first = len(rows)
+        for method, r in methods.items():
+            rows.append({"masks": family, "method": LABELS.get(method, method),
+                         "PSNR masked (dB)": f"{r['psnr_masked']:.2f}", "SSIM masked": f"{r['ssim_masked']:.3f}",
+                         "PSNR whole (dB)": f"{r['psnr_whole']:.2f}", "SSIM whole": f"{r['ssim_whole']:.4f}",
+                         "s / image": f"{r['seconds_per_image']:.3f}"})
+        family_best = best_rows(methods, {m: r["seconds_per_image"] for m, r in methods.items()}, time_digits=3)
+        for column, indices in family_best.items():
+            column = "s / image" if column == "time (ms)" else column
+            best.setdefault(column, []).extend(first + i for i in indices)
+    return EvaluationSummary(format_table(report), notes, rows, best)
 
 
 def shipped_first_guess():
