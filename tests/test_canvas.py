@@ -100,3 +100,19 @@ def test_scaled_drawing_keeps_strokes_on_the_same_spot():
     assert out["objects"][0]["scaleX"] == 2 and out["objects"][0]["scaleY"] == 0.5
     assert drawing["objects"][0]["left"] == 10  # the input is left alone
     assert scaled_drawing({}, 2, 2) == {}
+
+
+def test_phones_are_told_apart_by_their_user_agent():
+    from patchlab.ui.canvas import _PHONE
+
+    assert _PHONE.search("Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 Mobile/15E148")
+    assert _PHONE.search("Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 Chrome/126.0 Mobile Safari")
+    assert not _PHONE.search("Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0")
+    assert not _PHONE.search("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/126.0 Safari")
+
+
+def test_scroll_into_view_checks_where_to_land():
+    from patchlab.ui.canvas import scroll_into_view
+
+    with pytest.raises(ValueError, match="`block`"):
+        scroll_into_view("results", "token", block="somewhere")
