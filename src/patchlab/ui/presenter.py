@@ -184,16 +184,17 @@ def scene_bar() -> None:
         elif st.query_params.get(key) != value:
             st.query_params[key] = value
 
-    with st.container(border=True, key="scene_bar"):
-        back, point, forward = st.columns([1, 6, 1], vertical_alignment="center")
+    # one row that stays a row on a phone (columns would stack the buttons above and below the text)
+    with st.container(border=True, key="scene_bar", horizontal=True, vertical_alignment="center", wrap=False):
+        back = st.button("Previous", key="scene_previous", shortcut="Left", disabled=number <= 1,
+                         help="The previous scene (left arrow key)")
         if number:
-            point.markdown(f"**Scene {number} of {len(board)}** · {board.scenes[number - 1].point}")
+            st.markdown(f"**Scene {number} of {len(board)}** · {board.scenes[number - 1].point}", width="stretch")
         else:
-            point.markdown(f"**{board.title}** · {len(board)} scenes. Press *Next* (→) to start.")
-        if back.button("Previous", key="scene_previous", shortcut="Left",
-                       disabled=number <= 1, width="stretch", help="The previous scene (left arrow key)"):
-            _go(board, number - 1, default)
-        if forward.button("Next", key="scene_next", shortcut="Right",
-                          disabled=number >= len(board), width="stretch",
-                          help="The next scene (right arrow key)"):
-            _go(board, number + 1, default)
+            st.markdown(f"**{board.title}** · {len(board)} scenes. Press *Next* (→) to start.", width="stretch")
+        forward = st.button("Next", key="scene_next", shortcut="Right", disabled=number >= len(board),
+                            help="The next scene (right arrow key)")
+    if back:
+        _go(board, number - 1, default)
+    if forward:
+        _go(board, number + 1, default)
