@@ -12,7 +12,7 @@ import re
 
 import pytest
 
-from conftest import assert_no_exception, axe_violations, page_url, room_pages, wait_for_app
+from conftest import ROOM_SIZES, assert_no_exception, axe_violations, page_url, room_pages, wait_for_app
 
 pytestmark = pytest.mark.browser
 
@@ -22,7 +22,10 @@ ALLOWED: list[tuple[str, str, str]] = []
 
 PAGES = room_pages()
 TITLES = dict(PAGES)
-CASES = [(name, "") for name, _ in PAGES] + [("home", "present=1")]  # presenter mode's storyboard bar too
+# every page at both sizes (a phone scrolls what does not fit, which has rules of its own), and
+# presenter mode's storyboard bar with a key figure in large type
+CASES = ([(name, "", size) for name, _ in PAGES for size in ROOM_SIZES]
+         + [("patches", "present=1&scene=3", "1920x1080")])
 
 
 def allowed(rule, selector):
@@ -38,9 +41,10 @@ def test_the_allow_list_is_explained():
         assert rule_id and re.compile(pattern) and len(reason) > 20
 
 
-@pytest.mark.parametrize(("name", "query"), CASES, ids=[f"{n}{'-' + q if q else ''}" for n, q in CASES])
-def test_no_accessibility_violation_the_app_causes(room, app_url, name, query):
-    rp = room("1920x1080")
+@pytest.mark.parametrize(("name", "query", "size"), CASES,
+                         ids=[f"{n}-{size}{'-presenting' if q else ''}" for n, q, size in CASES])
+def test_no_accessibility_violation_the_app_causes(room, app_url, name, query, size):
+    rp = room(size)
     pg = rp.page
     pg.goto(page_url(app_url, name, query))
     wait_for_app(pg, timeout=120_000)
@@ -50,4 +54,4 @@ def test_no_accessibility_violation_the_app_causes(room, app_url, name, query):
     left = [v for v in found if allowed(v[0], v[2]) is None]
     report = "\n".join(f"- {rule} ({impact}) {selector}\n    {html}\n    {' '.join(summary.split())[:300]}"
                        for rule, impact, selector, html, summary in left)
-    assert not left, f"{len(left)} accessibility violation(s) on {name} (axe-core, WCAG 2 A/AA):\n{report}"
+    assert not left, f"{len(left)} accessibility violation(s) on {name} at {size} (axe-core, WCAG 2 A/AA):\n{report}"
