@@ -37,7 +37,7 @@ WIDGET_DEFAULTS = {
     "pt_hi": DEFAULTS.highlight,
 }
 QUERY_KEYS = tuple(to_query(DEFAULTS))  # img, p, s, win, edge, hi
-WRITTEN = "pt_written"  # the query this page last wrote to the URL
+WRITTEN = "pt_written"  # the queries this page wrote to the URL lately (newest last)
 PHOTO = "pt_photo"  # the photo choice, kept when the participant goes to another page
 EDGE_LABELS = {
     "valid": "valid — drop the remainder (a true view)",
@@ -61,7 +61,9 @@ def follow_link():
     or None.
     """
     link = {k: st.query_params[k] for k in QUERY_KEYS if k in st.query_params}
-    if not link or link == st.session_state.get(WRITTEN):
+    if not link or link in st.session_state.get(WRITTEN, []):
+        # Ours: coming back, or a rerun that raced the browser's update of its address
+        # bar (a slider moved quickly); only a link the page did not write is followed.
         return None
     settings, problems = parse_query(link, SAMPLES)
     state = st.session_state
@@ -130,7 +132,8 @@ def write_link(settings, name):
     for key, value in query.items():
         if st.query_params.get(key) != value:
             st.query_params[key] = value
-    st.session_state[WRITTEN] = query
+    written = [q for q in st.session_state.get(WRITTEN, []) if q != query]
+    st.session_state[WRITTEN] = (written + [query])[-32:]
 
 
 def show_metrics(r):
