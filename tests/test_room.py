@@ -12,13 +12,24 @@ from apprunner import ARTIFACTS, ROOT
 from conftest import ROOM_SIZES, assert_no_exception, full_screenshot, page_url, room_pages, wait_for_app
 from patchlab.storyboard import load_storyboard
 
-pytestmark = pytest.mark.browser
-
 MAIN = '[data-testid="stMainBlockContainer"]'
 PAGES = room_pages()
 TITLES = dict(PAGES)
 
 
+def test_a_shared_link_is_percent_encoded_and_keeps_repeated_parameters():
+    from patchlab.ui.room import share_link
+
+    link = share_link("http://10.0.0.5:8501/inpainting?old=1#top",
+                      {"photo": "coffee (never seen in training)", "methods": ["Tutorial autoencoder", "OpenCV Telea"],
+                       "brush": "30", "evil": "a&b=c"})
+    assert link == ("http://10.0.0.5:8501/inpainting?photo=coffee+%28never+seen+in+training%29"
+                    "&methods=Tutorial+autoencoder&methods=OpenCV+Telea&brush=30&evil=a%26b%3Dc")
+    assert parse_qs(urlsplit(link).query)["methods"] == ["Tutorial autoencoder", "OpenCV Telea"]
+    assert share_link("http://h:1/patches", {}) == "http://h:1/patches"
+
+
+@pytest.mark.browser
 @pytest.mark.parametrize("size", list(ROOM_SIZES))
 @pytest.mark.parametrize("name", [name for name, _ in PAGES])
 def test_every_page_fits_and_stays_on_this_server(room, app_url, name, size):
@@ -49,6 +60,7 @@ def _wait_for_scene(pg, number):
                          timeout=60_000)
 
 
+@pytest.mark.browser
 def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app_url):
     board = load_storyboard(ROOT / "presentations" / "workshop.toml", pages=TITLES)
     rp = room("1920x1080")
@@ -83,3 +95,19 @@ def test_presenter_mode_steps_through_the_workshop_with_the_arrow_keys(room, app
     pg.get_by_role("heading", name=TITLES[board.scenes[-2].page]).first.wait_for()
     assert_no_exception(pg)
     assert rp.foreign_requests() == []
+
+
+@pytest.mark.browser
+def test_copy_link_gives_this_page_with_its_settings(room, app_url):
+    rp = room("1920x1080")
+    pg = rp.page
+    link = f"{app_url}/inpainting?methods=Tutorial+autoencoder&methods=OpenCV+Telea&tool=Eraser&brush=40"
+    pg.goto(link)
+    wait_for_app(pg, timeout=120_000)
+    pg.get_by_role("button", name="Copy link").click()
+    shown = pg.locator('[data-testid="stPopoverBody"] code').first
+    shown.wait_for()
+    copied = shown.inner_text().strip()
+    assert urlsplit(copied).path == "/inpainting"
+    assert parse_qs(urlsplit(copied).query) == parse_qs(urlsplit(link).query)
+    assert_no_exception(pg)

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import streamlit as st
 
 __all__ = ["presenting", "presenter_toggle", "share_bar", "key_figure", "details", "revealed"]
@@ -71,13 +73,27 @@ def share_bar(defaults: dict, *, container=None) -> None:
     box = container if container is not None else st.sidebar
     left, right = box.columns([1.6, 1])  # "Copy link" with its icon needs the wider half of a sidebar
     with left.popover("Copy link", icon=":material/link:", width="stretch"):
-        url = (st.context.url or "").split("?")[0]
-        query = "&".join(f"{k}={v}" for k, v in st.query_params.items())
         st.caption("This page with its current settings:")
-        st.code(f"{url}?{query}" if query else url, language=None, wrap_lines=True)
+        st.code(share_link(st.context.url or "", {k: st.query_params.get_all(k) for k in st.query_params}),
+                language=None, wrap_lines=True)
     right.button("Reset", key=f"reset_{next(iter(defaults), 'page')}",
                  width="stretch", help="Back to this page's default settings",
                  on_click=_reset, args=(dict(defaults),))
+
+
+def share_link(url: str, params: dict) -> str:
+    """``url`` (its own query dropped) with ``params`` as its query, each value percent-encoded.
+
+    ``params`` maps a name to a value or a list of values (a parameter given
+    several times, as a multiselect's choices are).
+
+    >>> share_link("http://host:8501/inpainting?x=1", {"photo": "coffee (held out)", "methods": ["a", "b"]})
+    'http://host:8501/inpainting?photo=coffee+%28held+out%29&methods=a&methods=b'
+    """
+    base = url.split("?")[0].split("#")[0]
+    query = urlencode([(k, v) for k, values in params.items()
+                       for v in (values if isinstance(values, (list, tuple)) else [values])])
+    return f"{base}?{query}" if query else base
 
 
 def _reset(defaults: dict) -> None:
