@@ -91,10 +91,18 @@ def fit_to_photo(name, image_shape):
     raw = Settings(name, (ph, ph if linked else value("pt_pw")), (sh, sh if linked else value("pt_sw")),
                    value("pt_window"), value("pt_edge"), value("pt_hi"))
     settings, notes = clamp_settings(raw, image_shape, square=linked)
-    state.pt_linked = linked
-    state.pt_ph, state.pt_pw = settings.patch
-    state.pt_sh, state.pt_sw = settings.stride
-    state.pt_window, state.pt_edge, state.pt_hi = settings.window, settings.edge, settings.highlight
+    fitted = {"pt_linked": linked, "pt_ph": settings.patch[0], "pt_pw": settings.patch[1],
+              "pt_sh": settings.stride[0], "pt_sw": settings.stride[1], "pt_window": settings.window,
+              "pt_edge": settings.edge, "pt_hi": settings.highlight}
+    limits = (image_shape[:2], slider_limits(settings.patch, image_shape, square=linked))
+    new_sliders = state.get("pt_limits") != limits  # a slider with another range is a new widget
+    state["pt_limits"] = limits
+    for key, fitted_value in fitted.items():
+        # Write what changed, and every value when the sliders' ranges change (a new widget
+        # takes its value from here). Writing a widget's own value back on every run would
+        # send it to the browser again and undo slider steps made while the run was going.
+        if new_sliders or key not in state or state[key] != fitted_value:
+            state[key] = fitted_value
     return settings, notes
 
 
