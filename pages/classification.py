@@ -120,9 +120,10 @@ def draw_canvas(settings):
 def show_input(digit):
     """The gallery digit and its followers, or the hint when there is nothing to classify."""
     if digit.gallery is not None:
-        st.image(digit.gallery.image, width=280)
+        st.image(digit.gallery.image, width=280, alt=f"Held-out test digit: {digit.gallery.caption}")
         st.caption(digit.gallery.caption)
-        st.image(digit.gallery.thumbnails, caption=digit.gallery.thumbnail_captions, width=44)
+        st.image(digit.gallery.thumbnails, caption=digit.gallery.thumbnail_captions, width=44,
+                 alt=[f"The next test digit, {c}" for c in digit.gallery.thumbnail_captions])
     if digit.hint:
         st.info(digit.hint)
 
@@ -135,7 +136,8 @@ def show_error(view):
 
 def show_answer(view):
     """What the network sees and answers, beside the canvas (under it on a phone); False while hidden."""
-    st.image(view.outlined, width=280, caption=view.outlined_caption)
+    st.image(view.outlined, width=280, caption=view.outlined_caption,
+             alt="The 28×28 digit the network receives, with its four overlapping corner patches outlined")
     if not revealed(demo.question_name(view)):
         st.caption("What will the network answer? Guess, then reveal.")
         return False
@@ -154,7 +156,7 @@ def show_prediction(view, input_column):
     if view.tiles:
         st.markdown("**The four patches, as the CNN sees them** (each patch's own answer below it)")
         for (tile, caption), col in zip(view.tiles, st.columns(len(view.tiles))):
-            col.image(tile, width=160, caption=caption)
+            col.image(tile, width=160, caption=caption, alt=f"One corner patch as the network sees it: {caption}")
     if view.model_caption:
         with details("The model card"):
             st.caption(view.model_caption)
@@ -185,7 +187,8 @@ def show_tables(patch_size):
     sizes = pd.DataFrame(tables.sizes)
     st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
     if tables.has_chart:
-        st.image(accuracy_png(mtime), width="stretch")
+        st.image(accuracy_png(mtime), width="stretch",
+                 alt="Accuracy against patch size for single patches and the fused answer (table below)")
     if tables.patches:
         st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**")
         table = pd.DataFrame(tables.patches)

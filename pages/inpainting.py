@@ -70,12 +70,30 @@ def load_query_once():
     params = {k: (st.query_params.get_all(k) if k == "methods" else st.query_params[k])
               for k in DEFAULTS if k in st.query_params}
     settings, problems = settings_from_query(params, sample_names())
-    if problems:
-        st.toast("This link's settings were partly unusable: " + " ".join(problems), icon=":material/info:")
     st.session_state.photo = settings.sample
     st.session_state.tool = settings.tool
     st.session_state.brush = settings.brush
     st.session_state.methods = list(settings.methods)
+    if problems:  # shown until the participant changes a setting (see link_notice)
+        st.session_state.inp_link_notice = ("This link's settings were partly unusable, so the defaults are "
+                                            "used for them: " + " ".join(problems), _link_state())
+
+
+def _link_state():
+    state = st.session_state
+    return (state.get("photo"), state.get("tool"), state.get("brush"), tuple(state.get("methods", ())))
+
+
+def link_notice():
+    """The one plain notice about a malformed link, until a setting changes (reruns keep it)."""
+    notice = st.session_state.get("inp_link_notice")
+    if notice is None:
+        return
+    text, seeded = notice
+    if _link_state() != seeded:
+        del st.session_state.inp_link_notice
+        return
+    st.warning(text, icon=":material/link_off:")
 
 
 @contextlib.contextmanager
@@ -198,6 +216,7 @@ def main():
     share_bar(DEFAULTS)
     load_query_once()
     st.title("Inpainting")
+    link_notice()
     st.markdown(
         "Paint over the part of the photo you want to remove, with your finger or the mouse, then press "
         "**Fill**. A U-Net trained on other photos fills the hole; the tutorial's autoencoder and the "
@@ -271,8 +290,9 @@ def main():
     if summary is None:
         st.info("No evaluation has been run yet. Run `python -m patchlab.inpainting.evaluate --json`.")
     else:
-        st.markdown(summary.marked_table)
-        st.caption("The best value of each column within a mask family is in bold.")
+        # A data frame scrolls inside its own box: seven columns fit a phone's width this way.
+        st.dataframe(best_highlighted(summary.rows, summary.best), hide_index=True, width="stretch")
+        st.caption("The best value of each column within a mask family is in bold on green.")
         for note in summary.notes:
             st.caption(note)
 

@@ -188,7 +188,7 @@ def show_pipeline(r):
         st.error(f"Could not run the pipeline: {r.pipeline_error}")
         return
     with details("Tensor shapes"):
-        st.code(r.pipeline_shapes, language="text")
+        st.code(r.pipeline_shapes, language="text", wrap_lines=True)
     for col, p in zip(st.columns(len(r.pipeline_pictures)), r.pipeline_pictures):
         with col:
             st.image(p.picture, width=p.width, caption=p.caption, clamp=True, alt=p.alt)
