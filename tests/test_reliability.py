@@ -152,7 +152,7 @@ def test_runs_do_not_reset_keras_or_drop_the_shared_model(monkeypatch):
     monkeypatch.setattr(keras.backend, "clear_session", lambda *a, **k: resets.append(1))
     at = AppTest.from_file(str(ROOT / "pages" / "classification.py"), default_timeout=120)
     at.run()
-    at.sidebar.radio(key="cl_source").set_value("Test digit gallery").run()
+    at.sidebar.radio(key="input").set_value("Test digit gallery").run()
     at.run()
     assert script_runner._clean_problem_modules is _close_pyplot_figures
     assert not at.exception and resets == []
