@@ -222,7 +222,7 @@ class Job:
             self._events.append(dict(data))
             self._n_events += 1
 
-    def _set(self, status: str, *, result=None, error: str | None = None) -> None:
+    def _set(self, status: str, *, result=None, error: str | None = None, signal: bool = True) -> None:
         with self._lock:
             self._status = status
             self._result = result
@@ -230,7 +230,7 @@ class Job:
             if status in FINISHED:
                 self.ended = time.time()
                 self._fn = None  # the closure may hold data; nothing runs it again
-        if status in FINISHED:
+        if status in FINISHED and signal:
             self._finished.set()
 
     def _drop(self, notice: str | None) -> None:
@@ -387,9 +387,14 @@ class JobRunner:
             job._set("failed", error=f"“{job.name}” failed ({type(exc).__name__}: {str(exc)[:200]}). "
                                      "Nothing was kept; you can try again.")
             return
-        job._set("stopped" if should_stop() else "done", result=result)
-        if result is not None:
-            self._keep(job)
+        # Whoever waits on the job sees it finished only once its result has replaced the
+        # owner's previous one (and the server-wide cap is applied), never in between.
+        job._set("stopped" if should_stop() else "done", result=result, signal=False)
+        try:
+            if result is not None:
+                self._keep(job)
+        finally:
+            job._finished.set()
 
     def _keep(self, job: Job) -> None:
         """One result per owner and demo; at most ``keep`` models server-wide (LRU dropped)."""
