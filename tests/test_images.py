@@ -48,6 +48,14 @@ def test_la_and_palette_with_transparency():
     assert tuple(read_image(encode(pal, "PNG"))[0, 0]) == (10, 20, 30)
 
 
+def test_palette_transparency_is_composited_on_white():
+    pal = Image.new("P", (2, 1), 0)
+    pal.putpalette([10, 20, 30, 200, 100, 50] + [0, 0, 0] * 254)
+    pal.putpixel((1, 0), 1)
+    out = read_image(encode(pal, "PNG", transparency=0))  # palette entry 0 is see-through
+    assert tuple(out[0, 0]) == (255, 255, 255) and tuple(out[0, 1]) == (200, 100, 50)
+
+
 def test_16_bit_png_is_scaled_to_8_bits():
     arr = np.array([[0, 65535], [32768, 1000]], dtype=np.uint16)
     out = read_image(encode(Image.fromarray(arr), "PNG"))
@@ -64,7 +72,7 @@ def read_gray16(values):
     """Read a 16-bit grayscale PNG holding ``values``; return its first channel."""
     arr = np.asarray(values, dtype=np.uint16)
     out = read_image(encode(Image.fromarray(arr), "PNG"))
-    assert out.shape == arr.shape + (3,) and (out == out[..., :1]).all()
+    assert out.shape == arr.shape + (3,) and out.dtype == np.uint8 and (out == out[..., :1]).all()
     return out[..., 0].astype(int).tolist()
 
 
@@ -190,7 +198,7 @@ def test_non_images_raise_a_human_message(data):
 def test_truncated_jpeg_and_png():
     for fmt in ("JPEG", "PNG"):
         data = encode(Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), np.uint8)), fmt)
-        with pytest.raises(ImageError):
+        with pytest.raises(ImageError, match="damaged or truncated"):
             read_image(data[: len(data) // 2])
 
 
@@ -278,6 +286,14 @@ def test_limit_size_keeps_an_image_that_fits_exactly_and_allows_one_pixel():
     assert tiny.shape == (1, 1, 3) and scale == 1 / 40
     with pytest.raises(ValueError, match="max_side"):
         limit_size(image, 0)
+
+
+def test_limit_size_downscales_with_lanczos():
+    rng = np.random.default_rng(3)
+    image = rng.integers(0, 256, (64, 48, 3), np.uint8)
+    small, _ = limit_size(image, 16)
+    expected = np.asarray(Image.fromarray(image).resize((12, 16), Image.Resampling.LANCZOS))
+    np.testing.assert_array_equal(small, expected)
 
 
 def test_every_sample_loads():
