@@ -105,18 +105,22 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "mutation.json")
     parser.add_argument("--keep", action="store_true", help="reuse ./mutants (resume a run)")
+    parser.add_argument("--report-only", action="store_true",
+                        help="no new run: report what ./mutants holds (mutants not run yet count as 'not run')")
     args = parser.parse_args(argv)
 
-    if not args.keep:
-        shutil.rmtree(ROOT / "mutants", ignore_errors=True)
-    started = time.monotonic()
-    run = subprocess.run(MUTMUT + ["run", *[pattern for _, pattern in TARGETS]], cwd=ROOT,
-                         capture_output=True, text=True)
-    seconds = time.monotonic() - started
-    if run.returncode != 0:
-        print(run.stdout[-3000:], run.stderr[-3000:], sep="\n")
-        print(f"mutmut run failed (exit {run.returncode})")
-        return 1
+    seconds = 0.0
+    if not args.report_only:
+        if not args.keep:
+            shutil.rmtree(ROOT / "mutants", ignore_errors=True)
+        started = time.monotonic()
+        run = subprocess.run(MUTMUT + ["run", *[pattern for _, pattern in TARGETS]], cwd=ROOT,
+                             capture_output=True, text=True)
+        seconds = time.monotonic() - started
+        if run.returncode != 0:
+            print(run.stdout[-3000:], run.stderr[-3000:], sep="\n")
+            print(f"mutmut run failed (exit {run.returncode})")
+            return 1
 
     statuses = results()
     reasons = explained_mutants()
@@ -126,9 +130,13 @@ def main(argv=None) -> int:
         group = next((g for g, pattern in TARGETS if fnmatch.fnmatchcase(name, pattern)), None)
         if group is None:
             continue
-        counts = groups.setdefault(group, {"killed": 0, "survived": 0, "other": 0})
+        counts = groups.setdefault(group, {"killed": 0, "survived": 0, "timeout": 0, "not run": 0, "other": 0})
         if status == "killed":
             counts["killed"] += 1
+        elif status == "timeout":  # ran past its CPU limit: an endless loop, or undetermined
+            counts["timeout"] += 1
+        elif status == "not checked":
+            counts["not run"] += 1
         elif status == "survived":
             counts["survived"] += 1
             diff = subprocess.run(MUTMUT + ["show", name], cwd=ROOT, capture_output=True, text=True).stdout
@@ -138,16 +146,19 @@ def main(argv=None) -> int:
             survivors.append({"mutant": name, "group": group, "kind": kind, "was": minus, "now": plus,
                               "reason": reasons.get(name, "")})
         else:
-            counts["other"] += 1  # timeouts, segfaults (caught), not covered
+            counts["other"] += 1  # segfaults, no covering test
 
     print(f"\nmutmut over {len(groups)} groups, {seconds / 60:.1f} min\n")
-    print(f"{'group':<26}{'mutants':>8}{'killed':>8}{'survived':>9}{'msg only':>9}{'unexpl.':>8}")
+    print(f"{'group':<26}{'mutants':>8}{'killed':>8}{'survived':>9}{'msg only':>9}{'explained':>10}"
+          f"{'unexpl.':>8}{'timeout':>8}{'not run':>8}{'other':>6}")
     for group, counts in groups.items():
         mine = [s for s in survivors if s["group"] == group]
-        total = counts["killed"] + counts["survived"] + counts["other"]
+        total = sum(counts.values())
         print(f"{group:<26}{total:>8}{counts['killed']:>8}{counts['survived']:>9}"
               f"{sum(s['kind'] == 'message wording' for s in mine):>9}"
-              f"{sum(s['kind'] == 'unexplained' for s in mine):>8}")
+              f"{sum(s['kind'] == 'explained' for s in mine):>10}"
+              f"{sum(s['kind'] == 'unexplained' for s in mine):>8}"
+              f"{counts['timeout']:>8}{counts['not run']:>8}{counts['other']:>6}")
     unexplained = [s for s in survivors if s["kind"] == "unexplained"]
     for s in unexplained:
         print(f"\nUNEXPLAINED {s['mutant']}\n  - {' / '.join(x.strip() for x in s['was'])}"
