@@ -514,3 +514,18 @@ def test_one_model_serves_threads_at_once(tiny):
         together = list(pool.map(lambda job: tiny.inpaint(*job), jobs))
     for a, b in zip(alone, together):
         np.testing.assert_array_equal(a, b)
+
+
+def test_canvas_mapping_works_down_to_one_pixel():
+    from patchlab.inpainting.masks import canvas_to_mask
+
+    painted = np.zeros((1, 1, 4), np.uint8)
+    painted[..., 3] = 255
+    assert canvas_to_mask(painted, (1, 1)).tolist() == [[True]]
+    assert canvas_to_mask(painted, (1, 5)).tolist() == [[True] * 5]  # a 1-pixel canvas over a 1x5 photo
+    strip = np.zeros((1, 6, 4), np.uint8)
+    strip[0, :3, 3] = 255  # the left half of a 1x6 canvas
+    assert canvas_to_mask(strip, (1, 2)).tolist() == [[True, False]]
+    tall = np.zeros((6, 1, 4), np.uint8)
+    tall[3:, 0, 3] = 255  # the lower half of a 6x1 canvas
+    assert canvas_to_mask(tall, (2, 1)).tolist() == [[False], [True]]
