@@ -17,7 +17,7 @@ help:
 	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
 	@echo "make train     retrain every shipped model (seeded)"
 	@echo "make loadtest  20 simultaneous browser sessions against one server"
-	@echo "make mutate    mutation testing of the engine, fusion, canvas mappings, image reading (~20 min)"
+	@echo "make mutate    mutation testing of the engine, fusion, canvas mappings, image reading (over an hour)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -79,7 +79,7 @@ loadtest: $(STAMP) chromium
 	@mkdir -p bench
 	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
 
-# Mutation testing (mutmut, pinned in requirements-mutate.txt; not part of `make test`: about 20 min)
+# Mutation testing (mutmut, pinned in requirements-mutate.txt; not part of `make test`: over an hour on 2 cores)
 mutate: $(STAMP)
 	$(PY) -m pip install --disable-pip-version-check -q -r requirements-mutate.txt
 	@mkdir -p bench

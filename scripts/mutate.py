@@ -13,7 +13,7 @@ tests did not catch ("survived") into three kinds:
   to add to the docs.
 
 Prints a table and writes ``bench/mutation.json``. Not part of ``make test``:
-it runs the selected tests once per mutant (about 20 minutes on 2 cores).
+it runs the selected tests once per mutant (1 h 40 min for 1,560 mutants on 2 busy cores).
 """
 
 from __future__ import annotations
