@@ -11,7 +11,8 @@ kernels and of the thread count (``_merge``). :mod:`patchlab.patches.demo`
 is what the Patches page computes.
 """
 
-from patchlab.patches.api import (
+from patchlab.patches import api
+from patchlab.patches.api import (  # noqa: F401 - re-exported
     EDGES,
     WINDOWS,
     coverage,
@@ -25,16 +26,4 @@ from patchlab.patches.api import (
     window_1d,
 )
 
-__all__ = [
-    "EDGES",
-    "WINDOWS",
-    "patchify",
-    "unpatchify",
-    "unpatchify_reference",
-    "coverage",
-    "weight_map",
-    "patch_origins",
-    "window_1d",
-    "tent",
-    "grid_shape",
-]
+__all__ = list(api.__all__)  # the API module names what is public; nothing is listed twice
