@@ -673,3 +673,64 @@ def test_training_reports_progress_and_stops_on_request_saving_what_it_learnt(tm
     assert budget["steps_done"] == 1 and "--seconds 1e-6" in budget["command"]
     with pytest.raises(ValueError, match="`config`"):
         train_inpainter({"steps": 1})
+
+
+@pytest.mark.slow
+def test_training_on_photos_held_in_memory(tmp_path, monkeypatch):
+    import keras
+
+    from patchlab.inpainting import data as _data
+    from patchlab.inpainting.config import TrainConfig
+    from patchlab.inpainting.train import fine_tune_config, train_inpainter
+
+    def no_disk(*args, **kwargs):
+        raise AssertionError("photos given in memory must not be read from the config's sources")
+
+    monkeypatch.setattr(_data, "training_photos", no_disk)
+    monkeypatch.setattr(_data, "load_folder", no_disk)
+    rng = np.random.default_rng(1)
+    photos = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((40, 60, 3), (24, 24, 3), (50, 30, 3))]
+    held = [rng.integers(0, 256, (30, 30, 3), dtype=np.uint8)]
+    seen = []
+    out = tmp_path / "m" / "domain.keras"
+    quiet = {"size": 32, "batch": 1, "progress_bar": False, "evaluate": True}
+    card = train_inpainter(TrainConfig("unet", steps=2, out=out, **quiet),
+                           progress=lambda step, loss, seconds: seen.append(step),
+                           photos=photos, held_out_photos=held)
+    assert seen == [1, 2] and card["steps_done"] == 2 and card["status"] == "trained"
+    assert [(p["name"], p["source"], p["size"]) for p in card["training_photos"]] == [
+        ("photo 1", "in memory", [40, 60]), ("photo 2", "in memory", [24, 24]), ("photo 3", "in memory", [50, 30])]
+    assert [p["name"] for p in card["held_out_photos"]] == ["photo 1"] and card["data_dir"] is None
+    assert "evaluation" not in card  # the caller scores its own held-out photos
+    assert sorted(p.name for p in out.parent.iterdir()) == ["domain.json", "domain.keras"]
+    keras.models.load_model(out, safe_mode=True)
+
+    # fine-tuning takes the network from the card of the model it starts from
+    wide = train_inpainter(TrainConfig("unet", steps=1, out=tmp_path / "m" / "wide.keras", context_blocks=1,
+                                       square_share=1.0, **quiet), photos=photos[:1])
+    tuned = fine_tune_config(tmp_path / "m" / "wide.keras", tmp_path / "m" / "tuned.keras", steps=3, stop_at=1,
+                             batch=1)
+    assert (tuned.context_blocks, tuned.square_share, tuned.size, tuned.init) == (
+        1, 1.0, 32, str(tmp_path / "m" / "wide.keras"))
+    again = train_inpainter(tuned, photos=[_data.Photo("mine", "upload a.png", photos[0])])
+    assert again["new_layers_at_init"] is None and again["initialised_from"]["steps_done"] == wide["steps_done"]
+    assert again["training_photos"] == [{"name": "mine", "source": "upload a.png", "size": [40, 60]}]
+    # the tutorial's network from scratch
+    seed = train_inpainter(TrainConfig("seed", steps=1, size=36, batch=1, progress_bar=False,
+                                       out=tmp_path / "m" / "seed.keras"), photos=photos)
+    assert seed["arch"] == "seed" and seed["steps_done"] == 1
+
+    bad = TrainConfig("unet", steps=1, out=tmp_path / "m" / "bad.keras", **quiet)
+    for kwargs, match in [({"photos": []}, "`photos`"),
+                          ({"photos": [photos[0].astype(np.float32)]}, "photo 1 must be an"),
+                          ({"photos": [photos[0][..., :2]]}, "photo 1 must be an"),
+                          ({"photos": photos, "held_out_photos": [np.zeros((4, 4), np.uint8)]},
+                           "`held_out_photos`"),
+                          ({"held_out_photos": held}, "go with `photos`")]:
+        with pytest.raises(ValueError, match=match):
+            train_inpainter(bad, **kwargs)
+    with pytest.raises(ValueError, match="replace the config's photos"):
+        train_inpainter(TrainConfig("unet", steps=1, out=tmp_path / "m" / "bad.keras", opencv_photos=True,
+                                    **quiet), photos=photos)
+    with pytest.raises(ValueError, match="does not record"):
+        fine_tune_config(tmp_path / "nothing.keras", tmp_path / "m" / "x.keras")

@@ -25,6 +25,7 @@ import argparse
 import datetime as _dt
 import json
 import platform
+import shlex
 import time
 from pathlib import Path
 
@@ -33,12 +34,12 @@ import numpy as np
 from patchlab import runtime
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.card import HOLE_WEIGHT, TrainingRun, model_card, previous_card
-from patchlab.inpainting.config import LOSS_AVERAGES, LOSSES, TRAIN_SIZE, TrainConfig
+from patchlab.inpainting.config import LOSS_AVERAGES, LOSSES, TRAIN_MODULE, TRAIN_SIZE, TrainConfig
 from patchlab.inpainting.masks import random_mask
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
 
-__all__ = ["make_batch", "hole_weighted_l1", "unet_loss", "copy_weights_by_name", "train_inpainter",
-           "build_parser", "config_from_args", "main"]
+__all__ = ["make_batch", "hole_weighted_l1", "unet_loss", "copy_weights_by_name", "given_photos", "train_inpainter",
+           "build_parser", "config_from_args", "fine_tune_config", "main"]
 
 
 def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill="harmonic",
@@ -145,8 +146,57 @@ def unet_loss(target, output, mask, loss="l1", per_sample=False):
     return value
 
 
-def _training_photos(config):
-    """The photos ``config`` trains on, and those held out (none with ``data_dir``)."""
+def given_photos(photos, argument="photos"):
+    """Photos handed over in memory, as :class:`~patchlab.inpainting.data.Photo` objects.
+
+    Parameters
+    ----------
+    photos : sequence of ndarray or Photo
+        Each an (H, W, 3) uint8 array (named ``photo 1``, ``photo 2``, ...
+        on the model card, source ``in memory``) or a ``Photo`` (its own
+        name and source are kept).
+    argument : str
+        The argument's name in error messages.
+
+    Returns
+    -------
+    photos : list of Photo
+
+    Raises
+    ------
+    ValueError
+        Naming ``argument``, if it is empty or a photo is not (H, W, 3) uint8.
+    """
+    if isinstance(photos, np.ndarray) or not len(photos):
+        raise ValueError(f"`{argument}` must be a non-empty list of (H, W, 3) uint8 photos.")
+    checked = []
+    for k, photo in enumerate(photos, start=1):
+        if isinstance(photo, _data.Photo):
+            name, source, image = photo.name, photo.source, photo.image
+        else:
+            name, source, image = f"photo {k}", "in memory", photo
+        image = np.asarray(image)
+        if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3 or min(image.shape[:2]) < 1:
+            raise ValueError(f"`{argument}`: photo {k} must be an (H, W, 3) uint8 array, got "
+                             f"{image.dtype} of shape {image.shape}.")
+        checked.append(_data.Photo(str(name), str(source), image))
+    return checked
+
+
+def _training_photos(config, photos=None, held_out_photos=None):
+    """The photos ``config`` trains on, and those held out (none with ``data_dir``).
+
+    ``photos`` given in memory replace the ones the config names (then
+    ``held_out_photos``, if any, are the held-out ones).
+    """
+    if photos is not None:
+        if config.data_dir or config.opencv_photos or config.debian_photos:
+            raise ValueError("`photos` replace the config's photos: leave `data_dir`, `opencv_photos` "
+                             "and `debian_photos` unset when giving them.")
+        held_out = [] if held_out_photos is None else given_photos(held_out_photos, "held_out_photos")
+        return given_photos(photos), held_out
+    if held_out_photos is not None:
+        raise ValueError("`held_out_photos` go with `photos`: give the training photos too.")
     photos = _data.load_folder(config.data_dir) if config.data_dir else _data.training_photos()
     if config.opencv_photos:
         from patchlab.inpainting import opencv_photos as _opencv
@@ -160,7 +210,7 @@ def _training_photos(config):
     return photos, held_out
 
 
-def train_inpainter(config, progress=None, should_stop=None):
+def train_inpainter(config, progress=None, should_stop=None, *, photos=None, held_out_photos=None):
     """Train the network ``config`` describes and save it with its model card.
 
     Parameters
@@ -176,6 +226,19 @@ def train_inpainter(config, progress=None, should_stop=None):
         (as it does when ``config.seconds`` runs out), and the model learnt
         so far is saved with a card saying so (``stopped at step n of
         steps``; ``--stop-at n`` reproduces it).
+    photos : sequence of ndarray or Photo, optional
+        Train on these photos, held in memory (nothing is read from or
+        written to disk for them): (H, W, 3) uint8 arrays or
+        :class:`~patchlab.inpainting.data.Photo` objects, each at least
+        one pixel (smaller than the crop size is upscaled). They replace
+        the photos the config names; ``data_dir``, ``opencv_photos`` and
+        ``debian_photos`` must then be unset. The card lists them by name
+        and size.
+    held_out_photos : sequence of ndarray or Photo, optional
+        With ``photos``: the photos kept out of training, listed as such
+        on the card. The loop does not score them (``config.evaluate``
+        scores only the bundled held-out photos, and only when training on
+        the bundled photos); the caller evaluates.
 
     Returns
     -------
@@ -194,6 +257,8 @@ def train_inpainter(config, progress=None, should_stop=None):
     """
     if not isinstance(config, TrainConfig):
         raise ValueError(f"`config` must be a TrainConfig, got {type(config).__name__}.")
+    given = photos is not None
+    photos, held_out = _training_photos(config, photos, held_out_photos)
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tf = runtime.tensorflow(threads=config.threads)
@@ -204,7 +269,6 @@ def train_inpainter(config, progress=None, should_stop=None):
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    photos, held_out = _training_photos(config)
     arch_kwargs = {"context_blocks": int(config.context_blocks)} if config.arch == "unet" else {}
 
     def build(policy):
@@ -277,7 +341,7 @@ def train_inpainter(config, progress=None, should_stop=None):
     run.file_bytes = out.stat().st_size
     runtime.write_card(out, model_card(config, run))
 
-    if config.evaluate and held_out:
+    if config.evaluate and held_out and not given:
         from patchlab.inpainting.evaluate import evaluate_model
 
         run.evaluation = evaluate_model(out, arch=config.arch)
@@ -358,6 +422,54 @@ def config_from_args(args) -> TrainConfig:
         context_blocks=args.context_blocks, square_share=args.square_share,
         debian_photos=args.debian_photos, bfloat16=args.bfloat16, seconds=args.seconds,
     )
+
+
+#: What a fine-tuning run takes from the command that trained the model it starts from.
+_NETWORK_OPTIONS = ("arch", "context_blocks", "prefill", "loss", "loss_average", "square_share", "size")
+
+
+def fine_tune_config(init, out, **options) -> TrainConfig:
+    """A run that continues from the saved model ``init``, with that model's network and loss.
+
+    The network's shape (``context_blocks`` and any other added blocks),
+    its first guess, loss and masks are read from the command on ``init``'s
+    model card, so the new run builds the same network and the weights
+    carry over; everything else is a fresh run: no photo downloads, no
+    ``--stop-at``, no evaluation, no progress bar.
+
+    Parameters
+    ----------
+    init : str or Path
+        The ``.keras`` model to continue from (its card must name its command).
+    out : str or Path
+        Where the fine-tuned model goes.
+    **options
+        Any other :class:`TrainConfig` field (``steps``, ``seconds``,
+        ``batch``, ``lr``, ``bfloat16``, ...); they win over the card's.
+
+    Returns
+    -------
+    config : TrainConfig
+
+    Raises
+    ------
+    ValueError
+        If ``init``'s card does not record the command that trained it.
+
+    Examples
+    --------
+    >>> fine_tune_config("models/inpainting.keras", "/tmp/mine.keras", seconds=120, lr=1e-4)
+    ... # doctest: +SKIP
+    """
+    command = runtime.read_card(init).get("command")
+    if not isinstance(command, str) or f"-m {TRAIN_MODULE}" not in command:
+        raise ValueError(f"`init`: the model card of {str(init)!r} does not record the command that "
+                         f"trained it, so its network is unknown.")
+    words = shlex.split(command)
+    trained = config_from_args(build_parser().parse_args(words[words.index(TRAIN_MODULE) + 1:]))
+    network = {name: getattr(trained, name) for name in _NETWORK_OPTIONS}
+    fresh = {"init": str(init), "out": str(out), "evaluate": False, "progress_bar": False}
+    return TrainConfig(**{**network, **fresh, **options})
 
 
 def main(argv=None):
