@@ -55,6 +55,7 @@ def train_once(patch_size: int, seconds: float, clock) -> dict:
         "loop_s": round(model.seconds, 1), "job_s": round(time.perf_counter() - began, 1),
         "s_per_step": round(model.seconds / max(model.steps, 1), 4),
         "fused_mean": model.test["fused"]["mean"], "best_single": max(model.test["single_patch"]),
+        "val_fused_mean": model.card["evaluation"]["val"]["fused"]["mean"],
         "fused": model.test["fused"], "single_patch": model.test["single_patch"], "n_test": model.n_test,
         "load_after": load(),
     }

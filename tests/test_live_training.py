@@ -38,13 +38,14 @@ def test_request_checks_every_choice():
             live.TrainRequest(**bad)
 
 
-def test_budgeted_config_plans_its_decay_over_the_steps_that_fit():
+def test_budgeted_config_decays_over_its_budget_and_plans_epochs_beyond_it():
     clock = live.StepClock()
     config, check_every = live.training_config(live.TrainRequest(18, seconds=60), clock)
     per_step = clock.seconds_per_step(18)
     assert config.seconds == 60 and config.augment and config.redrawn == 0.3
-    assert config.decay_steps == int((60 - live.SETUP_S) / (per_step * 1.08))
-    assert config.epochs * 125 >= 2 * config.decay_steps  # the run never ends before the budget
+    assert config.decay_steps is None  # the learning rate follows the budget's clock
+    expected = int((60 - live.SETUP_S) / (per_step * 1.08))
+    assert config.epochs * 125 >= 2 * expected  # the run never ends before the budget
     assert check_every == round(live.CHECK_INTERVAL_S / per_step)
     plain, _ = live.training_config(live.TrainRequest(18, seconds=60, augment=False), clock)
     assert plain.augment is False and plain.redrawn == 0.0
@@ -247,3 +248,20 @@ def test_new_settings_keep_the_shipped_command_and_parse_back():
         with pytest.raises(ValueError, match=next(iter(bad))):
             TrainConfig(18, **bad)
     assert math.isfinite(live.StepClock().estimate(8))
+
+
+def test_learning_rate_follows_steps_or_the_budget_whichever_is_further():
+    from patchlab.classification.train import learning_rate_at
+
+    config = TrainConfig(18, learning_rate=1e-3)
+    assert learning_rate_at(config, 0, 100) == pytest.approx(1e-3)
+    assert learning_rate_at(config, 50, 100) == pytest.approx(1e-3 * (0.02 + 0.98 * 0.5))
+    assert learning_rate_at(config, 100, 100) == pytest.approx(2e-5)
+    assert learning_rate_at(config, 500, 100) == pytest.approx(2e-5)  # stays at its floor
+    # a budgeted run: half the budget spent after 10 of 100 steps -> half-way down
+    assert learning_rate_at(config, 10, 100, elapsed_s=15, budget_s=30) == pytest.approx(1e-3 * 0.51)
+    assert learning_rate_at(config, 10, 100, elapsed_s=45, budget_s=30) == pytest.approx(2e-5)
+    # explicit decay_steps win over the planned steps
+    assert learning_rate_at(TrainConfig(18, learning_rate=1e-3, decay_steps=10), 10, 100) == pytest.approx(2e-5)
+    rates = [learning_rate_at(config, s, 100, elapsed_s=s * 0.2, budget_s=30) for s in range(120)]
+    assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rises

@@ -65,9 +65,9 @@ class TrainConfig:
         (``patchlab.classification.augment``); False trains on the digits as they are.
     decay_steps : int or None
         Steps over which the learning rate decays (then it stays at 2 %);
-        None: every planned step (``epochs`` passes). A time-budgeted run
-        sets it to the steps it expects to take, so the rate has decayed when
-        the budget ends.
+        None: every planned step (``epochs`` passes). With ``seconds`` set,
+        the rate also decays over the time budget, whichever is further
+        along, so it has decayed when the budget ends.
     """
 
     patch_size: int

@@ -154,15 +154,16 @@ def request_from_env(request: TrainRequest, environ=None) -> tuple[TrainRequest,
 class StepClock:
     """Seconds per training step for each patch size: measured here when possible, else estimated.
 
-    The learning rate of a time-budgeted run decays over the steps it
-    expects to take, so the run needs a forecast of its own speed. The
+    A run's forecast of its own speed sizes its epochs and how often it
+    checks the model (its learning rate follows the clock, not this). The
     first run of a patch size uses :meth:`estimate` (measured on a quiet
     2-core CPU, scaled by the pixels a step sees); every finished run
     records its measured speed, which the next run of that size uses.
     """
 
-    #: seconds per step of 64 digits at p = 18 on a quiet 2-core CPU (shipped model's card: 464 s / 2,500 steps)
-    REFERENCE_S = 0.186
+    #: seconds per step of 64 digits at p = 18 on a quiet 2-core CPU, checks included
+    #: (benchmarks/bench_live_training.py: 625 steps in a 60-s run, 0.065 s/step)
+    REFERENCE_S = 0.07
     REFERENCE_PIXELS = 4 * 18 * 18
 
     def __init__(self):
@@ -192,8 +193,10 @@ SETUP_S = 4.0
 def training_config(request: TrainRequest, clock: StepClock = STEP_CLOCK) -> tuple[TrainConfig, int]:
     """The :class:`TrainConfig` of a request, and how often to check the model (steps).
 
-    A budgeted run plans its learning-rate decay over the steps it expects
-    to fit in the budget, and may go on at the final rate if it is faster.
+    A budgeted run's learning rate decays over its time budget
+    (:func:`~patchlab.classification.train.learning_rate_at`); the steps it
+    expects to take only size the epochs (twice as many as expected, so the
+    budget, not the epochs, ends the run) and the checks.
     """
     augment = dict(augment=request.augment, redrawn=0.3 if request.augment else 0.0)
     if request.steps:
@@ -205,7 +208,7 @@ def training_config(request: TrainRequest, clock: StepClock = STEP_CLOCK) -> tup
     per_epoch = math.ceil((8000 + OWN_REPEATS * len(request.own)) / 64)
     epochs = max(1, math.ceil(2 * expected / per_epoch))
     config = TrainConfig(request.patch_size, epochs=epochs, seed=request.seed, seconds=float(request.seconds),
-                         decay_steps=expected, **augment)
+                         **augment)
     return config, max(1, round(CHECK_INTERVAL_S / per_step))
 
 

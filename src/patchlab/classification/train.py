@@ -22,6 +22,7 @@ Three pieces, read top to bottom:
 
 from __future__ import annotations
 
+import math
 import os
 import platform
 import time
@@ -39,7 +40,7 @@ from patchlab.classification.data import MNIST_PATH, dataset_info, load_split
 from patchlab.classification.model import build_patch_classifier
 from patchlab.runtime import save_model, tensorflow, write_card
 
-__all__ = ["TrainConfig", "TrainingProgress", "TrainingRun", "train_classifier", "model_card",
+__all__ = ["TrainConfig", "TrainingProgress", "TrainingRun", "train_classifier", "learning_rate_at", "model_card",
            "save_classifier", "main"]
 
 #: Intra-op threads of every training run (the shipped models were trained so).
@@ -104,24 +105,49 @@ def load_digits(config: TrainConfig) -> dict:
     return {"train": (x_train, y_train), "val": (x_val, y_val), "test": (x_test, y_test)}
 
 
-def make_train_step(model, config: TrainConfig, total_steps: int):
-    """One compiled optimisation step on a batch of digits, returning the batch's loss.
+def learning_rate_at(config: TrainConfig, step: int, total_steps: int, elapsed_s: float = 0.0,
+                     budget_s: float | None = None) -> float:
+    """Adam's learning rate for the step after ``step``: cosine-decayed from ``config.learning_rate`` to 2 % of it.
+
+    The decay follows whichever is further along: the steps (``step`` of
+    ``config.decay_steps``, or of ``total_steps`` when that is None) or, for
+    a time-budgeted run, the training time (``elapsed_s`` of ``budget_s``,
+    the seconds the budget leaves for training steps). A budgeted run thus
+    reaches its final rate as its budget ends, however fast the machine.
+
+    Examples
+    --------
+    >>> config = TrainConfig(18, learning_rate=1e-3)
+    >>> learning_rate_at(config, 0, 100), round(learning_rate_at(config, 100, 100), 6)
+    (0.001, 2e-05)
+    >>> round(learning_rate_at(config, 10, 100, elapsed_s=30.0, budget_s=30.0), 6)  # the budget is spent
+    2e-05
+    """
+    decay_steps = max(config.decay_steps if config.decay_steps is not None else total_steps, 1)
+    done = step / decay_steps
+    if budget_s is not None and budget_s > 0:
+        done = max(done, elapsed_s / budget_s)
+    done = min(max(done, 0.0), 1.0)
+    alpha = 0.02
+    return config.learning_rate * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * done)))
+
+
+def make_train_step(model, config: TrainConfig):
+    """One compiled optimisation step on a batch of digits and a learning rate, returning the batch's loss.
 
     Every patch's cross-entropy against its digit's label, averaged over the
-    patches; Adam with a cosine-decayed learning rate.
+    patches; Adam at the rate given (see :func:`learning_rate_at`).
     """
     import keras
 
     tf = tensorflow()
     n = n_patches(config.patch_size)
-    decay_steps = config.decay_steps if config.decay_steps is not None else total_steps
-    schedule = keras.optimizers.schedules.CosineDecay(config.learning_rate, decay_steps=max(decay_steps, 1),
-                                                      alpha=0.02)
-    optimizer = keras.optimizers.Adam(schedule)
+    optimizer = keras.optimizers.Adam(config.learning_rate)
     loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
 
     @tf.function
-    def train_step(images, labels):
+    def train_step(images, labels, learning_rate):
+        optimizer.learning_rate.assign(learning_rate)
         patches = extract_patches(images, config.patch_size)  # (B * n, p, p, 1)
         targets = tf.one_hot(tf.repeat(labels, n), 10)  # each patch gets its digit's label
         with tf.GradientTape() as tape:
@@ -245,7 +271,7 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
     n_train = len(x_train) + (len(extra[1]) if extra is not None else 0)
     steps_per_epoch = int(np.ceil(n_train / config.batch_size))
     total_steps = config.epochs * steps_per_epoch
-    train_step = make_train_step(model, config, total_steps)
+    train_step = make_train_step(model, config)
 
     prepared = time.perf_counter()
     if config.redrawn > 0 and redrawn_pools is not None:
@@ -273,6 +299,8 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
         run.used["extra"] = len(extra[1])
     best_val, best_weights = -1.0, None
     started = time.perf_counter()
+    # what the budget leaves for training steps once the setting-up is done
+    training_budget = None if config.seconds is None else max(config.seconds - (started - begun), 1e-3)
     for epoch in range(1, config.epochs + 1):
         x_epoch, y_epoch = epoch_digits(x_train_f, y_train, pools, config, rng)
         losses = []
@@ -281,7 +309,8 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
                 run.stopped_early = True
                 break
             end = start + config.batch_size
-            losses.append(float(train_step(x_epoch[start:end], y_epoch[start:end])))
+            rate = learning_rate_at(config, run.steps, total_steps, time.perf_counter() - started, training_budget)
+            losses.append(float(train_step(x_epoch[start:end], y_epoch[start:end], np.float32(rate))))
             run.steps += 1
             if progress:
                 progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun))
@@ -324,7 +353,8 @@ def model_card(config: TrainConfig, run: TrainingRun, path: Path | str) -> dict:
         "steps": run.steps,
         "batch_size_digits": config.batch_size,
         "batch_size_patches": config.batch_size * n,
-        "optimizer": f"Adam, cosine-decayed learning rate from {config.learning_rate}",
+        "optimizer": f"Adam, cosine-decayed learning rate from {config.learning_rate}"
+                     + (" (decayed over the time budget)" if config.seconds is not None else ""),
         "loss": f"cross-entropy (label smoothing {config.label_smoothing}) of every patch against the digit's "
                 "label, averaged over the patches",
         "augmentation": ("random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
