@@ -7,16 +7,18 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed
 CHROMIUM := /usr/bin/chromium
 PORT    ?= 8501
+REPLICAS ?= 2
 
-.PHONY: run test test-fast bench evaluate train loadtest mutate chromium clean help
+.PHONY: run room test test-fast bench evaluate train loadtest mutate chromium haproxy clean help
 
 help:
 	@echo "make run       start the app at http://localhost:$(PORT)"
+	@echo "make room      REPLICAS=N app processes behind haproxy at http://localhost:$(PORT) (docs/scaling.md)"
 	@echo "make test      the whole test suite (unit, property, page, browser)"
 	@echo "make bench     speed benchmarks (tables + JSON under bench/)"
 	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
 	@echo "make train     retrain every shipped model (seeded)"
-	@echo "make loadtest  20 simultaneous browser sessions against one server"
+	@echo "make loadtest  20 simultaneous browser sessions against one server (ROOM=N: through a room of N)"
 	@echo "make mutate    mutation testing of the engine, fusion, canvas mappings, image reading (over an hour)"
 
 $(STAMP): requirements.txt pyproject.toml
@@ -29,6 +31,21 @@ $(STAMP): requirements.txt pyproject.toml
 # MALLOC_ARENA_MAX: one server process, a thread per participant; see src/patchlab/memory.py
 run: $(STAMP)
 	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# A bigger room: REPLICAS app processes on loopback behind haproxy on PORT, with cookie affinity
+# (scripts/room.py, deploy/haproxy.cfg.in, docs/scaling.md). Ctrl-C stops everything it started.
+room: $(STAMP) haproxy
+	$(PY) scripts/room.py --replicas $(REPLICAS) --port $(PORT)
+
+# Debian's haproxy for `make room` and its test (installed when missing and root, like Chromium).
+haproxy:
+	@if command -v haproxy >/dev/null || [ -x /usr/sbin/haproxy ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's haproxy for make room..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
+	else \
+	  echo "haproxy is missing: install Debian's 'haproxy' package (make room needs it; its test is skipped)."; \
+	fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
 chromium:
@@ -46,7 +63,7 @@ $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $(AXE); \
 	else echo "npm is missing: install Node.js and npm for the accessibility test (it is skipped, or fails in CI)."; fi
 
-test: $(STAMP) chromium $(AXE)
+test: $(STAMP) chromium haproxy $(AXE)
 	$(PY) -m pytest -q --timeout=600
 
 test-fast: $(STAMP)
@@ -74,10 +91,16 @@ train: $(STAMP)
 	$(PY) -m patchlab.inpainting.recipe inpainting
 	$(PY) -m patchlab.inpainting.recipe inpainting_seed
 
-# 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py)
-loadtest: $(STAMP) chromium
+# 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py).
+# ROOM=N: the same workshop through a room of N replicas behind haproxy (docs/scaling.md).
+loadtest: $(STAMP) chromium $(if $(ROOM),haproxy)
 	@mkdir -p bench
+ifeq ($(ROOM),)
 	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
+else
+	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-loadtest --warm -- \
+	  $(PY) tests/loadtest.py --url {url} --sessions $${SESSIONS:-20} --json bench/loadtest-room$(ROOM).json
+endif
 
 # Mutation testing (mutmut, pinned in requirements-mutate.txt; not part of `make test`: over an hour on 2 cores)
 mutate: $(STAMP)
@@ -86,4 +109,4 @@ mutate: $(STAMP)
 	$(PY) scripts/mutate.py --json bench/mutation.json
 
 clean:
-	rm -rf mutants $(VENV) .pytest_cache .hypothesis tests/artifacts bench node_modules
+	rm -rf mutants $(VENV) .pytest_cache .hypothesis tests/artifacts bench node_modules run
