@@ -1,7 +1,10 @@
 """Classification: four overlapping patches, one CNN, fused probabilities."""
 
+import time
+
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from patchlab.classification import DigitClassifier, fuse, fused_label, preprocess_canvas
 from patchlab.classification import demo
@@ -11,8 +14,10 @@ from patchlab.classification.figures import accuracy_figure, figure_png
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import EVAL_PATH, read_classification_report, size_table
+from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
+from patchlab.ui.jobs import participant, runner
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -23,6 +28,8 @@ DEFAULT = demo.Settings()
 DEFAULTS = {"patch": DEFAULT.patch_size, "rule": DEFAULT.rule, "input": DEFAULT.source,
             "digit": DEFAULT.digit, "cl_brush": DEFAULT.brush}
 NOTICE_KEY = "cl_link_notice"  # (notice, the settings it was shown with)
+MODEL_KEY, MODEL_OF = "cl_model", "cl_model_of"  # the Model choice; the job number of the model it was made for
+TRAIN_PAGE = "pages/train.py"
 
 
 @st.cache_resource(show_spinner="Loading the classifier…")
@@ -77,13 +84,46 @@ def random_digit(n_digits):
     st.session_state.digit = demo.random_digit(n_digits)
 
 
-def read_settings(n_digits):
+def own_model():
+    """The participant's latest model trained on the Train page (any tab of this browser), or why it is gone."""
+    return demo.own_model(runner().jobs(participant(record=False), demo.TRAINING_DEMO))
+
+
+def train_link():
+    """A link to the Train page (a plain Markdown link where the router is not running, e.g. in AppTest)."""
+    try:
+        st.sidebar.page_link(TRAIN_PAGE, label="Train your own model", icon=":material/model_training:")
+    except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
+        st.sidebar.markdown("[Train your own model](train)")
+
+
+def read_model(status):
+    """The *Model* choice when the participant has trained one ("mine" or "shipped"); else "shipped"."""
+    own = status.model
+    if own is None:
+        st.sidebar.caption("The **shipped** model answers. Train one yourself and it answers here.")
+        train_link()
+        return "shipped"
+    if st.session_state.get(MODEL_OF) != own.job_id:  # a new model of theirs: it answers first
+        st.session_state[MODEL_OF] = own.job_id
+        st.session_state[MODEL_KEY] = "mine"
+    captions = demo.model_captions(own, st.session_state.get("patch", DEFAULT.patch_size), time.time())
+    return st.sidebar.radio("Model", demo.MODELS, key=MODEL_KEY, persist_state="session",
+                            captions=[captions[m] for m in demo.MODELS],
+                            help="Your model (trained on the Train page) or the one shipped with the app.")
+
+
+def read_settings(n_digits, status):
     """The sidebar's widgets, as demo settings (in the URL, and kept when you leave the page and come back)."""
     st.sidebar.header("Classifier")
+    model = read_model(status)
+    mine = model == "mine"
     patch_size = st.sidebar.select_slider(
         "Patch size", PATCH_SIZES, value=DEFAULT.patch_size, key="patch", bind=URL, persist_state="session",
-        help="Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch.",
+        help="Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch.", disabled=mine,
     )
+    if mine:
+        st.sidebar.caption(demo.own_patch_note(status.model))
     rule = st.sidebar.radio("Fusion rule", RULES, key="rule", bind=URL, persist_state="session",
                             captions=[RULE_NAMES[r] for r in RULES])
     st.sidebar.header("Input")
@@ -91,11 +131,11 @@ def read_settings(n_digits):
     if source == "Draw":
         low, high = demo.BRUSH_WIDTHS
         brush = st.sidebar.slider("Brush width", low, high, DEFAULT.brush, key="cl_brush", persist_state="session")
-        return demo.Settings(patch_size, rule, source, brush=brush)
+        return demo.Settings(patch_size, rule, source, brush=brush, model=model)
     st.sidebar.button("Random test digit", on_click=random_digit, args=(n_digits,))
     index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="digit", bind=URL,
                                     persist_state="session")
-    return demo.Settings(patch_size, rule, source, digit=index)
+    return demo.Settings(patch_size, rule, source, digit=index, model=model)
 
 
 def canvas_side():
@@ -142,6 +182,7 @@ def show_answer(view):
         st.caption("What will the network answer? Guess, then reveal.")
         return False
     key_figure("Prediction", view.metric, delta=view.metric_delta)
+    st.caption(view.answered_by)
     if view.truth_correct is not None:
         (st.success if view.truth_correct else st.error)(view.truth_message)
     kind, text = view.agreement
@@ -211,14 +252,20 @@ def main():
     n_digits = len(test_digits()[0])
     check_link(n_digits)
     notice_box = st.container()
-    settings = read_settings(n_digits)
+    status = own_model()
+    settings = read_settings(n_digits, status)
     show_link_notice(notice_box, settings)
+    if status.notice:
+        st.info(status.notice, icon=":material/delete_sweep:")
     drawn = settings.source == "Draw"
     canvas_column, input_column = st.columns(2)
     with canvas_column:
         rgba = draw_canvas(settings) if drawn else None
-    view = demo.analyse_digit(settings, drawing=rgba, gallery=None if drawn else test_digits(),
-                              load_classifier=load_classifier)
+    with interactive():  # a training running in the background waits while this digit is classified
+        view = demo.analyse_digit(settings, drawing=rgba, gallery=None if drawn else test_digits(),
+                                  load_classifier=load_classifier, own=status.model, now=time.time())
+    if view.model == "mine":
+        status.job.touch()  # used: the server drops the least recently used models first
     with canvas_column:
         show_input(view.input)
     if view.error:

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
+from patchlab.classification import demo as classification_demo
 from patchlab.classification import live
 from patchlab.classification.config import default_model_path
 from patchlab.classification.data import gallery_digits
@@ -18,11 +19,17 @@ from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
-DEMO, SWEEP = "classification", "classification-sweep"
-KEYS = {"patch_size": "tr_patch", "rule": "tr_rule", "budget": "tr_budget", "augment": "tr_augment"}
-DEFAULTS = {KEYS[k]: getattr(live.PanelSettings(), k) for k in KEYS}
+DEMO, SWEEP = classification_demo.TRAINING_DEMO, "classification-sweep"  # the Classification page reads DEMO's model
+URL = "query-params"  # a widget with bind=URL is initialised from the link and writes its value to it
+KEYS = live.QUERY  # each setting's widget key is its parameter in the link: tp, trule, tbudget, taug
+DEFAULT = live.PanelSettings()
+DEFAULTS = {KEYS[k]: getattr(DEFAULT, k) for k in KEYS}
+#: The bound widgets write a budget as "2 min" and augmentation as true/false; links made before the
+#: widgets were bound say "2min" and 1/0 (what live.settings_from_query reads). Both are understood.
+LINK_FORMS = {"tbudget": lambda v: v.replace(" ", ""), "taug": lambda v: {"true": "1", "false": "0"}.get(v.lower(), v)}
 OWN = "tr_own_digits"  # the participant's own digits: [(x28, label)], this session only
 MESSAGE = "tr_message"  # a message from the last button, shown once
+NOTICE_KEY = "tr_link_notice"  # (notice about a malformed link, the settings it was shown with)
 
 
 @st.cache_resource(show_spinner="Loading the shipped classifier…")
@@ -36,31 +43,54 @@ def test_digits():
 
 
 def follow_link():
-    """Once per session: settings from the link (a malformed one falls back, with one notice)."""
+    """Once per session: check the link's settings; a malformed one falls back to the defaults, with one notice.
+
+    The widgets are bound to the URL (``bind``): a good value in the link sets
+    its widget, and Streamlit drops one it cannot use, so that widget keeps
+    its default. Only the older link forms the bound widgets cannot read
+    ("2min", 1/0) are put into the widgets here.
+    """
     if "tr_link_read" in st.session_state:
-        return None
+        return
     st.session_state.tr_link_read = True
-    settings, notice = live.settings_from_query(dict(st.query_params))
+    raw = st.query_params.to_dict()
+    query = {k: LINK_FORMS.get(k, str)(v) for k, v in raw.items()}
+    settings, notice = live.settings_from_query(query)
     for name, key in KEYS.items():
-        st.session_state[key] = getattr(settings, name)
-    return notice
+        if key in LINK_FORMS and key in raw and query[key] == raw[key]:  # not the widget's own form
+            st.session_state[key] = getattr(settings, name)
+    if notice:
+        st.session_state[NOTICE_KEY] = (notice, None)
+
+
+def show_link_notice(box, settings):
+    """The link's notice, in ``box``, until a setting changes (a rerun that changes nothing keeps it)."""
+    notice, shown_with = st.session_state.get(NOTICE_KEY, (None, None))
+    if notice is None:
+        return
+    if shown_with is not None and shown_with != settings:
+        del st.session_state[NOTICE_KEY]
+        return
+    st.session_state[NOTICE_KEY] = (notice, settings)
+    box.warning(notice, icon=":material/link_off:")
 
 
 def read_settings():
+    """The sidebar's widgets (in the link, and kept when you leave the page and come back)."""
     st.sidebar.header("Training")
-    patch_size = st.sidebar.slider("Patch size", 8, 28, key=KEYS["patch_size"],
+    patch_size = st.sidebar.slider("Patch size", 8, 28, DEFAULT.patch_size, key=KEYS["patch_size"], bind=URL,
+                                   persist_state="session",
                                    help="Side of the four corner patches (stride 28 − p); 28 = the whole image.")
-    rule = st.sidebar.radio("Fusion rule", RULES, format_func=RULE_NAMES.get, key=KEYS["rule"],
+    rule = st.sidebar.radio("Fusion rule", RULES, key=KEYS["rule"], bind=URL, persist_state="session",
+                            captions=[RULE_NAMES[r] for r in RULES],
                             help="How the four patches' answers are combined (every rule is scored).")
-    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True)
-    augment = st.sidebar.toggle("Augmentation", key=KEYS["augment"],
+    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), tuple(live.BUDGETS).index(DEFAULT.budget),
+                              key=KEYS["budget"], horizontal=True, bind=URL, persist_state="session")
+    augment = st.sidebar.toggle("Augmentation", DEFAULT.augment, key=KEYS["augment"], bind=URL,
+                                persist_state="session",
                                 help="Random rotation, slant, zoom, shift and stroke width, and 30 % of the "
                                      "digits redrawn like mouse drawings (the shipped recipe).")
-    settings = live.PanelSettings(patch_size, rule, budget, augment)
-    for key, value in live.settings_to_query(settings).items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-    return settings
+    return live.PanelSettings(patch_size, rule, budget, augment)
 
 
 def current_request():
@@ -130,6 +160,7 @@ def live_panel(jobs: JobRunner, me: str):
         return
     if job.status == "running":
         st.progress(status.fraction, text=status.headline)
+        st.caption("Every tab of this browser shows this same training; it goes on if you change page.")
     elif job.status == "failed":
         st.error(job.error)
     elif job.status == "stopped" and job.result is not None:
@@ -248,8 +279,9 @@ def own_digits(model, rule):
         st.image(live.thumbnails(own), caption=[str(label) for _, label in own], width=56)
         st.toggle("Include my digits in the next training", value=True, key="tr_use_own")
     if model is not None and model[1].request.own:
-        result = live.before_after(model[1].request.own, shipped_or_none(model[1].patch_size), model[1].classifier,
-                                   rule)
+        shipped = shipped_or_none(model[1].patch_size)
+        with interactive():  # a background training waits while these are classified
+            result = live.before_after(model[1].request.own, shipped, model[1].classifier, rule)
         st.markdown(f"**Before and after**: the shipped model reads {result['shipped_right']} of "
                     f"{result['n']} of your digits right, your model {result['mine_right']}. (Your model was "
                     "trained on these very drawings: this shows it learnt them; try new ones above.)")
@@ -291,10 +323,10 @@ def main():
     st.markdown("Choose a patch size, press **Train** and watch the four-patch classifier learn: the loss falls, "
                 "each patch's accuracy and the fused answer's climb. Then test it on your own drawing, compare it "
                 "with the shipped model, and find out which patch sizes work.")
-    notice = follow_link()
-    if notice:
-        st.warning(notice)
+    follow_link()
+    notice_box = st.container()
     settings = read_settings()
+    show_link_notice(notice_box, settings)
     share_bar(DEFAULTS)
     jobs, me = runner(), participant()
     request, note = current_request()

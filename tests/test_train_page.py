@@ -70,7 +70,7 @@ def short_runs(monkeypatch):
 def test_page_opens_with_the_settings_and_says_what_to_do(short_runs):
     at = run(AppTest.from_file(PAGE, default_timeout=120))
     assert at.title[0].value == "Train a classifier"
-    assert at.sidebar.slider(key="tr_patch").value == 18 and at.sidebar.radio(key="tr_budget").value == "1 min"
+    assert at.sidebar.slider(key="tp").value == 18 and at.sidebar.radio(key="tbudget").value == "1 min"
     assert "PATCHLAB_TRAIN_STEPS=2" in texts(at.caption)  # the short test runs are said on the page
     assert "Press **Train** to start" in texts(at.caption)
     assert not at.error and not at.warning
@@ -78,7 +78,7 @@ def test_page_opens_with_the_settings_and_says_what_to_do(short_runs):
 
 def test_train_shows_the_result_the_table_downloads_and_both_answers(short_runs):
     at = run(AppTest.from_file(PAGE, default_timeout=120))
-    at.sidebar.slider(key="tr_patch").set_value(10)  # a patch size without a shipped model
+    at.sidebar.slider(key="tp").set_value(10)  # a patch size without a shipped model
     at.button(key="tr_train").click()
     at = until(run(at), has_result)
     table = at.dataframe[0].value
@@ -127,7 +127,7 @@ def test_a_budget_that_ends_before_the_first_step_is_explained(monkeypatch):
     monkeypatch.delenv("PATCHLAB_TRAIN_STEPS", raising=False)
     monkeypatch.setenv("PATCHLAB_TRAIN_SECONDS", "0.000001")
     at = run(AppTest.from_file(PAGE, default_timeout=120))
-    at.sidebar.toggle(key="tr_augment").set_value(False)  # no synthetic drawings to prepare
+    at.sidebar.toggle(key="taug").set_value(False)  # no synthetic drawings to prepare
     at.button(key="tr_train").click()
     at = until(run(at), lambda at: bool(at.error))
     assert "ended before the first training step" in texts(at.error) and "longer budget" in texts(at.error)
@@ -163,7 +163,7 @@ def test_a_malformed_link_falls_back_with_one_notice(short_runs):
     run(at)
     assert len(at.warning) == 1
     assert "patch size, augmentation could not be read" in at.warning[0].value
-    assert at.sidebar.slider(key="tr_patch").value == 18 and at.sidebar.radio(key="tr_budget").value == "2 min"
+    assert at.sidebar.slider(key="tp").value == 18 and at.sidebar.radio(key="tbudget").value == "2 min"
 
 
 @pytest.mark.browser

@@ -3,7 +3,10 @@
 :class:`Settings` holds the page's choices (patch size, fusion rule, where the
 digit comes from); :func:`analyse_digit` turns them and the current drawing
 or gallery digit into a :class:`DigitView` holding everything the page shows
-(pictures, texts, the probability chart, the every-rule table);
+(pictures, texts, the probability chart, the every-rule table), answered by
+the shipped model or by the participant's own one (:func:`own_model` finds it
+among their training jobs, :func:`model_captions` and :func:`trained_ago`
+word the choice);
 :func:`accuracy_tables` turns the saved evaluation report into the measured
 tables; :func:`parse_query` checks a shared link's settings. No Streamlit
 here: the page only reads widgets and renders.
@@ -12,8 +15,9 @@ here: the page only reads widgets and renders.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass, field, replace
-from typing import Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 
@@ -29,7 +33,8 @@ from patchlab.runtime import ModelUnavailable
 
 __all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings", "parse_query", "link_notice",
            "random_digit", "DigitInput", "GalleryView", "digit_input", "rule_table", "DigitView", "analyse_digit",
-           "question_name", "AccuracyTables", "accuracy_tables"]
+           "question_name", "AccuracyTables", "accuracy_tables", "MODELS", "TRAINING_DEMO", "OwnModel",
+           "OwnModelStatus", "own_model", "trained_ago", "model_captions", "own_patch_note"]
 
 #: Where the digit comes from (the page's radio options).
 SOURCES = ("Draw", "Test digit gallery")
@@ -43,6 +48,10 @@ GALLERY_SCALE, THUMBNAIL_SCALE, N_FOLLOWING = 10, 2, 6
 NOTHING_DRAWN = "Draw a digit (0–9) on the black square with your finger or the mouse."
 #: The page's settings in a link, ``URL parameter -> Settings field`` (each parameter is a widget's key).
 QUERY_KEYS = {"patch": "patch_size", "rule": "rule", "input": "source", "digit": "digit"}
+#: Who answers: the participant's own model (trained on the *Train a classifier* page) or the shipped one.
+MODELS = ("mine", "shipped")
+#: The job runner's demo under which the Train page trains a participant's classifier (one model kept).
+TRAINING_DEMO = "classification"
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,9 @@ class Settings:
     source : one of :data:`SOURCES`
     digit : the gallery digit's number (clamped to the gallery by :func:`clamp_settings`)
     brush : the brush width, px on a canvas of side :data:`CANVAS_SIDE` (the page scales it with its canvas)
+    model : one of :data:`MODELS`; ``"mine"`` answers with the participant's own model when
+        :func:`analyse_digit` is given one (its own patch size, not ``patch_size``), else the shipped
+        model answers. Not part of a link: a shared link cannot carry someone's model.
     """
 
     patch_size: int = 18
@@ -61,6 +73,7 @@ class Settings:
     source: str = "Draw"
     digit: int = 0
     brush: int = DEFAULT_BRUSH
+    model: str = "shipped"
 
     def __post_init__(self):
         if self.patch_size not in PATCH_SIZES or isinstance(self.patch_size, bool):
@@ -69,6 +82,8 @@ class Settings:
             raise ValueError(f"rule must be one of {RULES}, got {self.rule!r}")
         if self.source not in SOURCES:
             raise ValueError(f"source must be one of {SOURCES}, got {self.source!r}")
+        if self.model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {self.model!r}")
         for name in ("digit", "brush"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
@@ -226,6 +241,98 @@ def rule_table(patch_probs: np.ndarray) -> list[dict]:
     return rows
 
 
+# --- the participant's own model ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnModel:
+    """The participant's latest trained classifier (from the *Train a classifier* page).
+
+    classifier : DigitClassifier (any patch size 8..28)
+    job_id : the training job's number (a new model is a new question for *predict, then reveal*)
+    trained_at : when its training ended, seconds since the epoch (``time.time()``)
+    steps, seconds : how long it trained
+    """
+
+    classifier: DigitClassifier
+    job_id: int
+    trained_at: float
+    steps: int
+    seconds: float
+
+    @property
+    def patch_size(self) -> int:
+        return self.classifier.patch_size
+
+
+@dataclass(frozen=True)
+class OwnModelStatus:
+    """What :func:`own_model` found: the model (or None), the job holding it, and why one is gone."""
+
+    model: OwnModel | None = None
+    job: Any = None  # the job whose result is the model (the page marks it used)
+    notice: str | None = None  # the model was dropped to make room (the server's cap), in a sentence
+
+
+def own_model(jobs: Iterable) -> OwnModelStatus:
+    """The participant's latest trained model among their training jobs.
+
+    Parameters
+    ----------
+    jobs : iterable of :class:`patchlab.jobs.Job`
+        The participant's jobs of :data:`TRAINING_DEMO`, oldest first
+        (``JobRunner.jobs(owner, TRAINING_DEMO)``). A finished job's
+        ``result`` is a :class:`patchlab.classification.live.LiveModel`; a
+        model dropped by the server-wide cap leaves ``result`` None and a
+        ``notice``.
+
+    Returns
+    -------
+    OwnModelStatus
+        ``model`` None when there is none (never trained, still training,
+        failed, or dropped); ``notice`` says, when it was dropped, that it
+        is gone and that the shipped model answers meanwhile.
+    """
+    notice = None
+    for job in reversed(list(jobs)):
+        result = job.result
+        if result is not None:
+            ended = job.ended if job.ended is not None else job.submitted
+            own = OwnModel(result.classifier, int(job.id), float(ended), int(result.steps), float(result.seconds))
+            return OwnModelStatus(own, job, None)
+        if notice is None and job.notice:
+            notice = f"{job.notice} Until then the shipped model answers here."
+    return OwnModelStatus(notice=notice)
+
+
+def trained_ago(seconds: float) -> str:
+    """``seconds`` since training ended, in words: "just now", "40 s ago", "2 min ago", "1 h ago"."""
+    if not seconds == seconds or seconds < 10:  # NaN (a clock that went back) counts as now
+        return "just now"
+    if seconds < 60:
+        return f"{int(seconds)} s ago"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min ago"
+    return f"{int(seconds // 3600)} h ago"
+
+
+def model_captions(own: OwnModel, shipped_patch_size: int, now: float | None = None) -> dict[str, str]:
+    """The captions of the page's *Model* choice, ``{"mine": ..., "shipped": ...}``.
+
+    >>> model_captions(own, 18, now=own.trained_at + 130)["mine"]    # doctest: +SKIP
+    'yours: p = 14, trained 2 min ago'
+    """
+    now = time.time() if now is None else now
+    return {"mine": f"yours: p = {own.patch_size}, trained {trained_ago(now - own.trained_at)}",
+            "shipped": f"trained for this app: p = {shipped_patch_size}"}
+
+
+def own_patch_note(own: OwnModel) -> str:
+    """Why the patch-size slider does not apply while the participant's model answers."""
+    return (f"Your model answers with its own patch size, p = {own.patch_size}. The slider chooses among the "
+            "shipped models: switch *Model* to *shipped* to use it.")
+
+
 @dataclass
 class DigitView:
     """Everything the page shows about one digit (``prediction`` None: see ``input.hint`` or ``error``)."""
@@ -248,10 +355,14 @@ class DigitView:
     chart_spec: dict = field(default_factory=dict)
     chart_panels: list = field(default_factory=list)  # the same chart, one Vega-Lite spec per panel
     rules: list = field(default_factory=list)  # rule_table rows (only with 4 patches)
+    model: str = "shipped"  # who answered: "mine" (the participant's own model) or "shipped"
+    answered_by: str = ""  # that, in a sentence, with the model's patch size
+    own_id: int | None = None  # the participant's model's job number when it answered
 
 
 def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gallery=None,
-                  load_classifier: Callable[[int], DigitClassifier] = DigitClassifier.load) -> DigitView:
+                  load_classifier: Callable[[int], DigitClassifier] = DigitClassifier.load,
+                  own: OwnModel | None = None, now: float | None = None) -> DigitView:
     """Classify the current digit and prepare everything the page shows.
 
     Parameters
@@ -260,18 +371,31 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
     drawing, gallery : see :func:`digit_input`
     load_classifier : callable
         ``patch_size -> DigitClassifier`` (the page passes a cached loader).
-        It is only called when there is a digit to classify;
-        :class:`~patchlab.runtime.ModelUnavailable` becomes ``error``.
+        It is only called when there is a digit to classify and the shipped
+        model answers; :class:`~patchlab.runtime.ModelUnavailable` becomes ``error``.
+    own : OwnModel, optional
+        The participant's own model. It answers when ``settings.model`` is
+        ``"mine"``, with its own patch size (``settings.patch_size`` then
+        only names the shipped model); without it the shipped model answers.
+    now : float, optional
+        The time for "trained 2 min ago" (default: ``time.time()``).
     """
     view = DigitView(settings, digit_input(settings, drawing, gallery))
     x28, truth = view.input.x28, view.input.truth
     if x28 is None:
         return view
+    use_own = settings.model == "mine" and own is not None
     try:
-        clf = load_classifier(settings.patch_size)
+        clf = own.classifier if use_own else load_classifier(settings.patch_size)
     except ModelUnavailable as err:
         view.error = str(err)
         return view
+    if use_own:
+        ago = trained_ago((time.time() if now is None else now) - own.trained_at)
+        view.model, view.own_id = "mine", own.job_id
+        view.answered_by = f"Answered by your model (p = {clf.patch_size}, trained {ago} on the Train page)."
+    else:
+        view.answered_by = f"Answered by the shipped model (p = {clf.patch_size})."
     pred = view.prediction = clf.predict(x28, rule=settings.rule)
     p, n = clf.patch_size, len(pred.patch_probs)
     names = view.patch_names = list(PATCH_NAMES) if n == 4 else ["whole image"]
@@ -296,7 +420,13 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
     else:
         view.agreement = ("info", "Patch size 28 is the whole-image baseline: one patch, nothing to fuse.")
     training = clf.card.get("training", {})
-    if training:
+    if use_own:
+        view.model_caption = (
+            f"Your model `my_classifier_p{p}.keras`: {clf.model.count_params():,} weights, {own.steps} steps in "
+            f"{own.seconds:.0f} s on this server, trained on the *Train a classifier* page (download it there "
+            "with its card)."
+        )
+    elif training:
         view.model_caption = (
             f"Model `classifier_p{p}.keras`: {clf.model.count_params():,} weights, "
             f"{training.get('epochs')} epochs ({training.get('steps')} steps, {training.get('wall_time_s')} s on "
@@ -311,9 +441,10 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
 def question_name(view: DigitView) -> str:
     """A name for the question "what does the network answer?" on this digit with these settings.
 
-    It changes with the patch size, the rule and the digit (a drawing is
-    named by a hash of its 28x28 input), so *predict, then reveal* hides the
-    answer again for a new question.
+    It changes with the model (the shipped one's patch size, or the
+    participant's model), the rule and the digit (a drawing is named by a
+    hash of its 28x28 input), so *predict, then reveal* hides the answer
+    again for a new question.
     """
     s = view.settings
     if view.input.x28 is None:
@@ -322,7 +453,8 @@ def question_name(view: DigitView) -> str:
         what = f"gallery{s.digit}"
     else:
         what = "drawing" + hashlib.blake2b(np.ascontiguousarray(view.input.x28).tobytes(), digest_size=8).hexdigest()
-    return f"classification-p{s.patch_size}-{s.rule}-{what}"
+    model = f"mine{view.own_id}" if view.model == "mine" else f"p{s.patch_size}"
+    return f"classification-{model}-{s.rule}-{what}"
 
 
 @dataclass

@@ -4,9 +4,13 @@
   (``st.cache_resource``), with its janitor started.
 - :func:`participant` names the participant a job belongs to: the same in
   every tab of one browser, so a second tab sees (and cannot duplicate)
-  the first tab's training. It is a hash of the browser's XSRF cookie,
-  which Streamlit sets once per browser and sends with every session;
-  without that cookie (AppTest, XSRF protection off) it is the session id,
+  the first tab's training. It is a hash of the secret token in the
+  browser's XSRF cookie, which Streamlit creates once per browser and sends
+  with every session. The cookie's text is not the same in every tab:
+  Streamlit writes it anew, with a fresh random mask over the same token
+  (``2|mask|masked token|time``), on each health check, i.e. whenever a tab
+  connects, so the token is unmasked first (:func:`browser_token`).
+  Without that cookie (AppTest, XSRF protection off) it is the session id,
   i.e. one tab.
 - :func:`poll` draws a function as a fragment that reruns every second
   while a job is active (``st.fragment(run_every=...)``), and once more,
@@ -37,7 +41,7 @@ import streamlit as st
 
 from patchlab.jobs import JobRunner
 
-__all__ = ["runner", "participant", "poll", "finished", "JANITOR_EVERY_S", "GRACE_S"]
+__all__ = ["runner", "participant", "browser_token", "poll", "finished", "JANITOR_EVERY_S", "GRACE_S"]
 
 JANITOR_EVERY_S = 10.0
 GRACE_S = 30.0
@@ -87,19 +91,48 @@ def _session_id() -> str | None:
     return ctx.session_id if ctx is not None else None
 
 
-def participant() -> str:
-    """This browser's participant id (see the module docstring); records the session for clean-up."""
+def browser_token(cookie: str) -> str:
+    """The secret token of Streamlit's XSRF cookie, the same in every tab of one browser.
+
+    A version-2 cookie reads ``2|<mask>|<token XOR mask>|<timestamp>`` (hex;
+    the 4-byte mask repeats over the token); the mask is new each time the
+    server writes the cookie, the token is not. Any other text is returned
+    as it is.
+
+    >>> browser_token("2|01020304|6060606062|1700000000") == browser_token("2|00000000|6162636463|1700000000")
+    True
+    """
+    parts = cookie.strip("\"'").split("|")
+    if len(parts) == 4 and parts[0] == "2":
+        try:
+            mask, masked = bytes.fromhex(parts[1]), bytes.fromhex(parts[2])
+        except ValueError:
+            return cookie
+        if mask and masked:
+            return bytes(b ^ mask[i % len(mask)] for i, b in enumerate(masked)).hex()
+    return cookie
+
+
+def participant(record: bool = True) -> str:
+    """This browser's participant id (see the module docstring).
+
+    ``record``: note this session under the participant, so that the
+    janitor knows when they have left (pages that start jobs must; a page
+    that only reads a participant's results need not).
+    """
     session = _session_id() or "no-session"
     try:
         cookie = st.context.cookies.get("_streamlit_xsrf")
     except Exception:  # noqa: BLE001 - no request (bare mode)
         cookie = None
     if isinstance(cookie, str) and cookie:
-        owner = "browser-" + hashlib.blake2b((_salt + cookie).encode(), digest_size=12).hexdigest()
+        secret = browser_token(cookie)
+        owner = "browser-" + hashlib.blake2b((_salt + secret).encode(), digest_size=12).hexdigest()
     else:
         owner = "session-" + session
-    with _sessions_lock:
-        _sessions.setdefault(owner, set()).add(session)
+    if record:
+        with _sessions_lock:
+            _sessions.setdefault(owner, set()).add(session)
     return owner
 
 
