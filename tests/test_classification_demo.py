@@ -71,7 +71,8 @@ def test_settings_defaults_are_the_pages():
 
 
 @pytest.mark.parametrize("name, value", [("patch_size", 20), ("patch_size", True), ("rule", "median"),
-                                         ("source", "Upload"), ("digit", "3"), ("brush", 2.5)])
+                                         ("source", "Upload"), ("digit", "3"), ("brush", 2.5),
+                                         ("model", "theirs")])
 def test_bad_settings_name_the_argument(name, value):
     with pytest.raises(ValueError, match=name):
         demo.Settings(**{name: value})
@@ -223,6 +224,92 @@ def test_missing_model_becomes_the_error_and_no_digit_loads_nothing():
     calls = []
     view = demo.analyse_digit(demo.Settings(), load_classifier=calls.append)
     assert calls == [] and view.input.hint == demo.NOTHING_DRAWN and view.error is None
+
+
+# --- the participant's own model -----------------------------------------------------------
+
+def job(job_id, result=None, notice=None, ended=1000.0):
+    """A finished (or running: ended None) job of the runner as the page sees it."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(id=job_id, result=result, notice=notice, ended=ended, submitted=900.0)
+
+
+def live_model(patch_size=10, steps=40, seconds=12.3):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(classifier=FixedClassifier(one_hot_ish([7] * 4), patch_size), steps=steps,
+                           seconds=seconds, patch_size=patch_size)
+
+
+def test_own_model_is_the_latest_trained_one_or_says_why_it_is_gone():
+    assert demo.own_model([]) == demo.OwnModelStatus()
+    first, second = live_model(14), live_model(10)
+    status = demo.own_model([job(1, first), job(2, second, ended=1500.0), job(3, ended=None)])  # 3: running
+    assert status.job.id == 2 and status.notice is None
+    assert status.model == demo.OwnModel(second.classifier, 2, 1500.0, 40, 12.3) and status.model.patch_size == 10
+    dropped = "Your model from “train p=14, 1 min” was removed to make room: ... Train again to get one back."
+    status = demo.own_model([job(4, notice=dropped), job(5, ended=None)])
+    assert status.model is None and status.job is None
+    assert status.notice == dropped + " Until then the shipped model answers here."
+    assert demo.own_model([job(6, ended=None)]) == demo.OwnModelStatus()  # still training: nothing yet
+
+
+@pytest.mark.parametrize("seconds, words", [(0, "just now"), (9.9, "just now"), (-5, "just now"),
+                                            (float("nan"), "just now"), (45.7, "45 s ago"), (60, "1 min ago"),
+                                            (130, "2 min ago"), (3599, "59 min ago"), (7300, "2 h ago")])
+def test_trained_ago_in_words(seconds, words):
+    assert demo.trained_ago(seconds) == words
+
+
+def test_model_captions_and_the_patch_size_note():
+    own = demo.OwnModel(FixedClassifier(one_hot_ish([7] * 4), 14), 3, 1000.0, 40, 12.3)
+    assert demo.model_captions(own, 22, now=1130.0) == {"mine": "yours: p = 14, trained 2 min ago",
+                                                        "shipped": "trained for this app: p = 22"}
+    assert demo.own_patch_note(own).startswith("Your model answers with its own patch size, p = 14.")
+
+
+def test_my_model_answers_with_its_own_patch_size_and_says_so():
+    images, labels = gallery_digits()
+    own = demo.OwnModel(FixedClassifier(one_hot_ish([7, 7, 1, 7]), 10), 3, 1000.0, 40, 12.3)
+    loaded = []
+
+    def shipped(p):
+        loaded.append(p)
+        return FixedClassifier(one_hot_ish([2] * 4), p, CARD)
+
+    settings = demo.Settings(source="Test digit gallery", digit=5, model="mine")
+    view = demo.analyse_digit(settings, gallery=(images, labels), load_classifier=shipped, own=own, now=1130.0)
+    assert loaded == [] and view.model == "mine" and view.metric == "7"
+    assert view.answered_by == "Answered by your model (p = 10, trained 2 min ago on the Train page)."
+    assert view.outlined_caption == "What the network gets: 28×28, 4 patches of 10×10"
+    assert view.tiles[0][0].shape == (10 * 8 + 8, 10 * 8 + 8, 3)  # the tiles are the model's 10 x 10 patches
+    assert view.model_caption.startswith("Your model `my_classifier_p10.keras`: 160,298 weights, 40 steps in 12 s")
+    # the switch back: the shipped model for the slider's patch size answers
+    view = demo.analyse_digit(replace(settings, model="shipped"), gallery=(images, labels), load_classifier=shipped,
+                              own=own)
+    assert loaded == [18] and view.model == "shipped" and view.metric == "2"
+    assert view.answered_by == "Answered by the shipped model (p = 18)."
+    assert view.model_caption.startswith("Model `classifier_p18.keras`")
+    # "mine" without a model of theirs (never trained, or dropped): the shipped model answers, and says so
+    view = demo.analyse_digit(settings, gallery=(images, labels), load_classifier=shipped, own=None)
+    assert view.model == "shipped" and view.answered_by == "Answered by the shipped model (p = 18)."
+
+
+def test_a_new_model_of_mine_is_a_new_question():
+    images, labels = gallery_digits()
+    load = lambda p: FixedClassifier(one_hot_ish([1] * 4), p)  # noqa: E731
+    settings = demo.Settings(source="Test digit gallery", digit=3)
+
+    def name(own, model="mine"):
+        return demo.question_name(demo.analyse_digit(replace(settings, model=model), gallery=(images, labels),
+                                                     load_classifier=load, own=own))
+
+    first = demo.OwnModel(load(14), 3, 1000.0, 40, 12.3)
+    second = demo.OwnModel(load(14), 4, 1900.0, 40, 12.3)
+    assert name(first) == "classification-mine3-mean-gallery3"
+    assert len({name(first), name(second), name(first, "shipped")}) == 3
+    assert name(first, "shipped") == "classification-p18-mean-gallery3"  # the shipped model's name as before
 
 
 # --- the measured tables ------------------------------------------------------------------

@@ -384,3 +384,109 @@ def test_a_shared_link_on_a_projector_survives_a_trip_home(app_url, browser):
         page.screenshot(path=str(ARTIFACTS / "classification-projector-canvas.png"))
     finally:
         context.close()
+
+
+# --- the participant's own model (trained on the Train page) ------------------------------
+
+ME = "session-test session id"  # AppTest's one session (no browser cookie): the participant of these tests
+
+
+@pytest.fixture
+def fresh_participant():
+    from patchlab.ui.jobs import runner
+
+    runner().cleanup(ME, wait_s=60)
+    yield runner()
+    runner().cleanup(ME, wait_s=60)
+
+
+def always_three(patch_size=10):
+    """A finished Train-page model that answers 3 for every patch (dense weights zero, bias on 3)."""
+    from patchlab.classification import DigitClassifier
+    from patchlab.classification.fusion import RULES
+    from patchlab.classification.live import LiveModel, TrainRequest
+    from patchlab.classification.model import build_patch_classifier
+
+    model = build_patch_classifier(patch_size)
+    dense = model.get_layer("probabilities")
+    kernel, bias = dense.get_weights()
+    bias[:] = 0
+    bias[3] = 10
+    dense.set_weights([np.zeros_like(kernel), bias])
+    request = TrainRequest(patch_size, steps=2, augment=False)
+    card = {"training": {"steps": 2}}
+    return LiveModel(request, DigitClassifier(model, patch_size, card), card,
+                     {"single_patch": [0.1] * 4, "fused": {r: 0.1 for r in RULES}}, n_test=100, steps=2,
+                     seconds=1.5, stopped_early=False)
+
+
+def give_me(jobs, model, owner=ME):
+    job = jobs.submit(owner, model.request.name, lambda progress, should_stop: model, demo="classification")
+    assert job.wait(30) and job.result is model
+    return job
+
+
+def captions(at):
+    return " ".join(c.value for c in at.caption)
+
+
+def test_without_a_model_of_mine_the_shipped_model_answers_and_train_is_linked(fresh_participant):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.session_state[inject_key(CANVAS)] = seven()
+    at = run(at)
+    assert not [r for r in at.sidebar.radio if r.label == "Model"]  # nothing to choose
+    assert "The **shipped** model answers" in " ".join(c.value for c in at.sidebar.caption)
+    assert "[Train your own model](train)" in [m.value for m in at.sidebar.markdown]  # no router in AppTest
+    assert metric(at, "Prediction").value == "7"
+    assert "Answered by the shipped model (p = 18)." in captions(at)
+
+
+def test_my_trained_model_answers_until_i_switch_back(fresh_participant):
+    from patchlab.classification.data import gallery_digits
+
+    truth = str(int(gallery_digits()[1][0]))
+    assert truth != "3"
+    job = give_me(fresh_participant, always_three(10))
+    used_before = job.last_used
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params["input"] = GALLERY
+    at = run(at)
+    model = at.sidebar.radio(key="cl_model")
+    assert model.label == "Model" and model.value == "mine"  # a new model of theirs answers first
+    assert at.sidebar.select_slider(key="patch").disabled  # p = 10 is not one of the shipped sizes
+    assert "its own patch size, p = 10" in " ".join(c.value for c in at.sidebar.caption)
+    assert metric(at, "Prediction").value == "3"
+    assert "Answered by your model (p = 10, trained just now on the Train page)." in captions(at)
+    assert job.last_used > used_before  # used: not the first to be dropped when the server is full
+    at.sidebar.radio(key="cl_model").set_value("shipped")
+    at = run(at)
+    assert not at.sidebar.select_slider(key="patch").disabled
+    assert metric(at, "Prediction").value == truth
+    assert "Answered by the shipped model (p = 18)." in captions(at)
+    at = run(at)  # the choice stays on a rerun
+    assert at.sidebar.radio(key="cl_model").value == "shipped"
+    # a newer model of theirs answers first again
+    give_me(fresh_participant, always_three(14))
+    at = run(at)
+    assert at.sidebar.radio(key="cl_model").value == "mine"
+    assert "Answered by your model (p = 14, trained just now on the Train page)." in captions(at)
+
+
+def test_a_model_the_server_dropped_is_said_and_the_shipped_model_answers(fresh_participant):
+    jobs = fresh_participant
+    give_me(jobs, always_three(10))
+    others = [f"other-participant-{k}" for k in range(jobs.keep)]
+    try:
+        for owner in others:  # the server's cap: the least recently used model (ours) makes room
+            give_me(jobs, always_three(10), owner=owner)
+        at = AppTest.from_file(PAGE, default_timeout=120)
+        at.session_state[inject_key(CANVAS)] = seven()
+        at = run(at)
+        notices = [i.value for i in at.info if "removed to make room" in i.value]
+        assert len(notices) == 1 and notices[0].endswith("Until then the shipped model answers here.")
+        assert not [r for r in at.sidebar.radio if r.label == "Model"]
+        assert metric(at, "Prediction").value == "7"
+        assert "Answered by the shipped model (p = 18)." in captions(at)
+    finally:
+        for owner in others:
+            jobs.cleanup(owner)
