@@ -78,7 +78,7 @@ def test_clamp_settings_brings_each_field_into_range():
         Settings(sample="nope", brush=1, methods=("biharmonic", "magic", "telea", "biharmonic")), samples)
     assert (s.sample, s.brush, s.methods) == (HELD_OUT[0], 5, ("biharmonic", "telea"))
     assert notes == ["The brush size 1 px was limited to 5 px.",
-                     "Unknown methods were left out: magic (known: seed, telea, ns, biharmonic, harmonic).",
+                     "Unknown methods were left out: magic (known: seed, telea, ns, biharmonic, harmonic, exemplar).",
                      f"There is no sample photo 'nope'; showing {HELD_OUT[0]!r}."]
     assert clamp_settings(Settings(brush=61), samples)[0].brush == 60
     kept = Settings(source="Upload your own", sample="coffee", tool="Rectangle", brush=33, methods=("ns",), zoom=False)

@@ -197,7 +197,7 @@ def _unlabel(value, keys):
 
 def method_label(key):
     """How the page names a method it compares with the U-Net (slow ones say so)."""
-    return LABELS[key] + (" (slow)" if key == "biharmonic" else "")
+    return LABELS[key] + (" (slow)" if key in ("biharmonic", "exemplar") else "")
 
 
 def sample_photo(name):
