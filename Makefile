@@ -92,14 +92,19 @@ train: $(STAMP)
 	$(PY) -m patchlab.inpainting.recipe inpainting_seed
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py).
-# ROOM=N: the same workshop through a room of N replicas behind haproxy (docs/scaling.md).
+# ROOM=N: the same workshop through a room of N replicas behind haproxy (docs/scaling.md);
+# ROOM=N FAULT=1: replica r1 is killed half-way through (tests/room_fault.py).
 loadtest: $(STAMP) chromium $(if $(ROOM),haproxy)
 	@mkdir -p bench
 ifeq ($(ROOM),)
 	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
-else
+else ifeq ($(FAULT),)
 	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-loadtest --warm -- \
 	  $(PY) tests/loadtest.py --url {url} --sessions $${SESSIONS:-20} --json bench/loadtest-room$(ROOM).json
+else
+	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-fault --warm -- \
+	  $(PY) tests/room_fault.py --url {url} --state run/room-fault --sessions $${SESSIONS:-20} \
+	  --json bench/room-fault$(ROOM).json
 endif
 
 # Mutation testing (mutmut, pinned in requirements-mutate.txt; not part of `make test`: over an hour on 2 cores)
