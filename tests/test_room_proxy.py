@@ -238,6 +238,7 @@ def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, brows
             s.context.close()
 
 
+@pytest.mark.browser  # starts the room's servers: left out of `make test-fast`
 def test_bad_input_is_refused_at_the_proxy_without_internals(room):
     cap = room["upload_cap_mb"] * 1024 * 1024
     upload = "/_stcore/upload_file/no-such-session/no-such-file"
@@ -265,6 +266,7 @@ def test_bad_input_is_refused_at_the_proxy_without_internals(room):
         assert not any(word in body.lower() for word in INTERNALS), f"{path}: {body[:200]}"
 
 
+@pytest.mark.browser  # starts the room's servers: left out of `make test-fast`
 def test_the_replicas_share_one_cookie_secret(room):
     secret = (room["state_dir"] / "cookie_secret").read_text().strip()
     for replica in _status(room)["replicas"]:
@@ -310,6 +312,7 @@ def test_a_killed_replica_is_taken_out_its_participant_reconnects_and_it_comes_b
         participant.context.close()
 
 
+@pytest.mark.browser  # starts the room's servers: left out of `make test-fast`
 def test_ctrl_c_stops_everything_the_room_started(room):
     pids = [r["pid"] for r in _status(room)["replicas"]] + [_status(room)["proxy"]["pid"]]
     assert all(pids)
