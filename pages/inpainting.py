@@ -17,10 +17,13 @@ from patchlab.inpainting.demo import (BRUSH_COLOUR, BRUSH_SIZES, METHODS, PHOTO_
 from patchlab.inpainting.display import canvas_size, error_colour_bar
 from patchlab.inpainting.evaluate import read_inpainting_report
 from patchlab.inpainting.infer import DEFAULT_MODEL
+from patchlab.inpainting.live import DEMO as DOMAIN_DEMO
 from patchlab.inpainting.masks import canvas_to_mask
+from patchlab.jobs import interactive
 from patchlab.runtime import read_card
 from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into_view
 from patchlab.ui.code import show_code
+from patchlab.ui.jobs import participant, runner
 from patchlab.ui.picker import decode_upload
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
@@ -34,6 +37,9 @@ DEFAULTS = {"photo": Settings().sample, "tool": Settings().tool, "brush": Settin
 #: From this column width (CSS px) on, the results sit beside the canvas.
 WIDE = 1000
 BRUSH = "rgba({}, {}, {}, 0.7)".format(*BRUSH_COLOUR)
+#: The switch between the participant's domain model (page "Train an inpainter") and the shipped U-Net.
+FILL_WITH = ("My domain model", "Shipped U-Net")
+FILLED_WITH = "inpainting_filled_with"  # which model filled the last result: None (shipped) or a description
 
 
 @st.cache_resource(show_spinner="Loading the inpainting model...")
@@ -150,6 +156,40 @@ def choose_methods():
              "a tenth of that), so it is off until you add it.")
 
 
+def domain_model():
+    """The participant's domain model from the Train an inpainter page (any tab of this browser), or None."""
+    for job in reversed(runner().jobs(participant(), DOMAIN_DEMO)):
+        if job.result is not None:
+            return job
+    return None
+
+
+def choose_fill_model():
+    """``(load, described)``: what Fill uses for the U-Net's place, and a description when it is the domain model.
+
+    Only a participant who has trained a domain model sees the switch; everybody else fills with the shipped U-Net.
+    """
+    job = domain_model()
+    if job is None:
+        return load_inpainter, None
+    choice = st.segmented_control(
+        "Fill with", FILL_WITH, default=FILL_WITH[0], key="inp_fill_with", required=True,
+        help="Your model from the Train an inpainter page, or the shipped U-Net (switch back any time).")
+    model = job.result
+    described = f"your domain model ({model.request.photos.name}, {model.steps} steps)"
+    if choice != FILL_WITH[0]:
+        st.caption("Filling with the shipped U-Net. Switch to **My domain model** to use "
+                   f"{described}.")
+        return load_inpainter, None
+    st.caption(f"Filling with {described}: its results appear where the U-Net's would.")
+
+    def load():
+        job.touch()  # recently used: the server keeps it longer
+        return model.inpainter
+
+    return load, described
+
+
 def choose_tool():
     """The drawing tool and the brush (and eraser) width, in one row."""
     left, right = st.columns([3, 2], vertical_alignment="bottom")
@@ -234,6 +274,7 @@ def main():
     with side_column if wide else draw_column:
         source, sample, photo, photo_id = choose_photo()
         methods = choose_methods()
+        load_unet, filled_with = choose_fill_model()
         tool, brush = choose_tool()  # beside the canvas on a wide screen, so the canvas can be tall
         st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
                    "out; **Undo** and **Clear** are under the photo.")
@@ -262,10 +303,12 @@ def main():
         if problem:
             slot.warning(problem)
         else:
-            st.session_state[RESULT_KEY] = run_fill(
-                photo, mask, settings.methods, load_inpainter, photo_id=photo_id, gate=fill_gate(),
-                on_wait=lambda ahead: slot.info(queue_message(ahead)), on_start=slot.empty,
-                working=lambda method, message: working(slot, method, message), load_seed=load_seed)
+            with interactive():  # a training running in the background waits while this Fill runs
+                st.session_state[RESULT_KEY] = run_fill(
+                    photo, mask, settings.methods, load_unet, photo_id=photo_id, gate=fill_gate(),
+                    on_wait=lambda ahead: slot.info(queue_message(ahead)), on_start=slot.empty,
+                    working=lambda method, message: working(slot, method, message), load_seed=load_seed)
+            st.session_state[FILLED_WITH] = filled_with
             slot.success("Filled: the results are " + ("beside the photo." if wide else "below."))
 
     # ------------------------------------------------------------ the results
@@ -279,6 +322,8 @@ def main():
             st.subheader("Results")
             for message in result.errors:
                 st.error(message)
+            if st.session_state.get(FILLED_WITH):
+                st.caption(f"“U-Net” below is {st.session_state[FILLED_WITH]}.")
             if result.drawing_changed(mask_id(mask)):
                 st.caption("The drawing changed since the last Fill: press Fill again to update.")
             if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}"):

@@ -39,13 +39,14 @@ def read_settings():
     st.sidebar.header("Training")
     source = st.sidebar.radio("Photos", SOURCES, key=KEYS["source"], bind="query-params")
     demo = st.sidebar.selectbox("Demo domain", tuple(DEMO_DOMAINS), key=KEYS["demo"], bind="query-params",
+                                index=tuple(DEMO_DOMAINS).index(DEFAULTS[KEYS["demo"]]),
                                 format_func=lambda k: DEMO_DOMAINS[k].title, disabled=source != SOURCES[0])
     arch = st.sidebar.radio("What to train", tuple(live.ARCHS), format_func=live.ARCHS.get, key=KEYS["arch"],
                             bind="query-params",
                             help="Fine-tuning starts from the shipped U-Net (trained on some 70 varied photos); "
                                  "the tutorial's autoencoder starts from random weights.")
     budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
-                              bind="query-params")
+                              bind="query-params", index=tuple(live.BUDGETS).index(DEFAULTS[KEYS["budget"]]))
     return source, demo, arch, budget
 
 

@@ -565,3 +565,69 @@ def test_undo_and_clear_with_a_finger_and_the_drawing_follows_a_resize(app_url, 
     finally:
         context.close()
 
+
+
+# ---------------------------------------------------------------- filling with the participant's domain model
+
+
+def _give_domain_model(tiny_model_path):
+    """A finished domain-training job for AppTest's participant, holding a tiny model (no training needed)."""
+    from types import SimpleNamespace
+
+    from patchlab.inpainting import Inpainter
+    from patchlab.inpainting.live import DEMO
+    from patchlab.ui.jobs import runner
+
+    me = "session-test session id"
+    runner().cleanup(me, wait_s=60)
+    model = SimpleNamespace(inpainter=Inpainter.load(tiny_model_path, allow_outside_models=True),
+                            request=SimpleNamespace(photos=SimpleNamespace(name="Brick wall")), steps=3)
+    job = runner().submit(me, "fine-tune the U-Net on Brick wall, 3 steps", lambda progress, stop: model, demo=DEMO)
+    assert job.wait(30) and job.result is model
+    return me
+
+
+@needs_model
+def test_without_a_domain_model_there_is_no_switch():
+    from patchlab.ui.jobs import runner
+
+    runner().cleanup("session-test session id", wait_s=60)
+    at = _page()
+    assert not at.get("button_group"), "the Fill with switch is only for participants with a domain model"
+
+
+@needs_model
+def test_fill_with_my_domain_model_and_switch_back(tiny_model_path, monkeypatch):
+    import patchlab.jobs as jobs
+    from patchlab.ui.jobs import runner
+
+    entered = []
+    real = jobs.interactive
+
+    def counted():
+        entered.append(1)
+        return real()
+
+    monkeypatch.setattr(jobs, "interactive", counted)
+    me = _give_domain_model(tiny_model_path)
+    try:
+        at = _page()
+        switch = at.get("button_group")[0]
+        assert switch.proto.label == "Fill with"
+        assert "Filling with your domain model (Brick wall, 3 steps)" in " ".join(c.value for c in at.caption)
+        at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
+        at.button(key="fill").click().run()
+        assert not at.exception and not at.error, [e.value for e in at.error]
+        assert "“U-Net” below is your domain model (Brick wall, 3 steps)." in " ".join(c.value for c in at.caption)
+        mine = at.table[0].value["PSNR masked (dB)"].iloc[0]
+        # back to the shipped model: a different fill of the same hole
+        at.session_state["inp_fill_with"] = "Shipped U-Net"
+        at.run()
+        assert "Filling with the shipped U-Net" in " ".join(c.value for c in at.caption)
+        at.button(key="fill").click().run()
+        assert not at.exception and not at.error
+        assert "“U-Net” below is" not in " ".join(c.value for c in at.caption)
+        assert at.table[0].value["PSNR masked (dB)"].iloc[0] != mine
+    finally:
+        runner().cleanup(me, wait_s=60)
+    assert len(entered) == 2, "every Fill runs inside patchlab.jobs.interactive()"

@@ -52,4 +52,11 @@ DEMOS = [
         "Train the four-patch classifier live: any patch size, watch the loss and each patch's "
         "accuracy climb, compare with the shipped model, sweep the patch size, add your own digits.",
     ),
+    Demo(
+        "pages/train_inpainter.py",
+        "Train an inpainter",
+        ":material/landscape:",
+        "Teach the inpainter one domain of photos, yours or a demo one: watch it fill that domain's held-out "
+        "photos better than the shipped model, and see what specialising costs on other photos.",
+    ),
 ]
