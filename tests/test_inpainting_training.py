@@ -734,3 +734,131 @@ def test_training_on_photos_held_in_memory(tmp_path, monkeypatch):
                                     **quiet), photos=photos)
     with pytest.raises(ValueError, match="does not record"):
         fine_tune_config(tmp_path / "nothing.keras", tmp_path / "m" / "x.keras")
+
+
+# ----------------------------------------------------------- fast Fourier convolution, wide masks
+def test_fourier_unit_sees_the_whole_map_and_loads_in_safe_mode(tmp_path):
+    import keras
+
+    from patchlab.inpainting.fourier import FourierUnit
+    from patchlab.inpainting.model import build_unet
+    from patchlab.runtime import save_model
+
+    keras.utils.set_random_seed(0)
+    x = np.random.default_rng(0).normal(size=(2, 20, 18, 6)).astype(np.float32)
+    unit = FourierUnit(4)
+    assert tuple(unit(x).shape) == (2, 20, 18, 4)
+    moved = x.copy()
+    moved[:, 0, 0] += 3.0  # one corner ...
+    assert np.abs(np.asarray(unit(moved)) - np.asarray(unit(x)))[:, -1, -1].max() > 1e-3  # ... the opposite one
+    with pytest.raises(ValueError, match="`filters`"):
+        FourierUnit(0)
+
+    # In a U-Net: without Fourier blocks a corner of a 320-px image cannot reach the opposite corner;
+    # with one, once its merge convolution has learnt anything, it does (at the bottleneck, where
+    # the block is, and in the output).
+    def far_corner_change(model, layer=None):
+        if layer is not None:
+            model = keras.Model(model.inputs, model.get_layer(layer).output)
+        image = np.random.default_rng(1).random((1, 320, 320, 3)).astype(np.float32)
+        hole = {"image": image, "mask": np.ones((1, 320, 320, 1), np.float32)}
+        changed = {"image": image.copy(), "mask": hole["mask"]}
+        changed["image"][:, :32, :32] = 1 - changed["image"][:, :32, :32]
+        return float(np.abs(np.asarray(model(changed)) - np.asarray(model(hole)))[0, -1, -1].max())
+
+    correction = [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)]
+    plain = build_unet(widths=(4, 8, 8, 8, 8))
+    plain.get_layer("correction").set_weights(correction)
+    assert far_corner_change(plain, "bottleneck_conv2") == 0.0 and far_corner_change(plain) == 0.0
+    wide = build_unet(widths=(4, 8, 8, 8, 8), fourier_blocks=1)
+    wide.get_layer("correction").set_weights(correction)
+    assert far_corner_change(wide, "fourier0_add") == 0.0  # a new block is the identity
+    merge = wide.get_layer("fourier0_merge")
+    merge.set_weights([np.full(merge.kernel.shape, 0.5, np.float32), np.zeros(merge.bias.shape, np.float32)])
+    assert far_corner_change(wide, "fourier0_add") > 1e-3 and far_corner_change(wide) > 0.0
+
+    path = save_model(wide, tmp_path / "fourier.keras")
+    loaded = keras.models.load_model(path, safe_mode=True)
+    assert isinstance(loaded.get_layer("fourier0_fourier"), FourierUnit)
+    probe = {"image": np.random.default_rng(2).random((1, 48, 64, 3)).astype(np.float32),
+             "mask": np.ones((1, 48, 64, 1), np.float32)}
+    np.testing.assert_allclose(np.asarray(loaded(probe)), np.asarray(wide(probe)), atol=1e-5)
+
+
+def test_fourier_blocks_start_as_the_identity_in_either_precision():
+    import keras
+
+    from patchlab.inpainting.model import build_unet
+    from patchlab.inpainting.train import copy_weights_by_name
+
+    keras.utils.set_random_seed(0)
+    plain = build_unet(widths=(4, 8, 8), context_blocks=1)
+    plain.get_layer("correction").set_weights(
+        [np.full((1, 1, 4, 3), 0.05, np.float32), np.full((3,), 0.1, np.float32)])
+    wider = build_unet(widths=(4, 8, 8), context_blocks=1, fourier_blocks=2)
+    assert copy_weights_by_name(plain, wider) == [
+        f"fourier{i}_{part}" for i in (0, 1) for part in ("reduce", "fourier", "local", "merge")]
+    x = {"image": np.random.default_rng(1).random((1, 32, 40, 3)).astype(np.float32),
+         "mask": np.ones((1, 32, 40, 1), np.float32)}
+    np.testing.assert_allclose(np.asarray(wider(x)), np.asarray(plain(x)), atol=1e-6)
+    keras.mixed_precision.set_global_policy("mixed_bfloat16")
+    try:
+        fast = build_unet(widths=(4, 8, 8), context_blocks=1, fourier_blocks=2)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    copy_weights_by_name(plain, fast)
+    assert np.asarray(fast(x)).dtype.name == "bfloat16"
+    np.testing.assert_allclose(np.asarray(fast(x)).astype(np.float32), np.asarray(plain(x)), atol=0.05)
+    with pytest.raises(ValueError, match="fourier_blocks"):
+        build_unet(fourier_blocks=-1)
+
+
+def test_wide_masks_are_larger_and_leave_the_old_masks_alone():
+    from patchlab.inpainting.data import Photo
+    from patchlab.inpainting.train import make_batch, wide_mask
+
+    rng = np.random.default_rng(0)
+    masks = [wide_mask((256, 256), rng) for _ in range(60)]
+    shares = np.array([m.mean() for m in masks])
+    assert shares.min() >= 0.25 ** 2 - 1e-3 and shares.max() <= 0.5  # a square of side 25 %+ or 10-50 %
+    assert np.median(shares) > 0.12  # the mixed generator's tutorial square is 4.8 %
+    with pytest.raises(ValueError, match="`shape`"):
+        wide_mask((3, 3), rng)
+    photos = [Photo("a", "test", np.random.default_rng(1).integers(0, 256, (40, 40, 3), dtype=np.uint8))]
+    before = make_batch(photos, 3, 32, np.random.default_rng(5), square_share=0.4)
+    same = make_batch(photos, 3, 32, np.random.default_rng(5), square_share=0.4, wide_share=0.0)
+    np.testing.assert_array_equal(before[2], same[2])
+    wide = make_batch(photos, 8, 32, np.random.default_rng(5), wide_share=1.0)
+    assert wide[2].mean() > 0.08
+
+
+def test_new_training_options_are_checked_parsed_and_on_the_card():
+    from patchlab.inpainting.card import TrainingRun, model_card
+    from patchlab.inpainting.config import TrainConfig
+    from patchlab.inpainting.data import VALIDATION, Photo, set_aside
+    from patchlab.inpainting.train import build_parser, config_from_args
+
+    for option, value in {"fourier_blocks": -1, "wide_masks": 1.5}.items():
+        with pytest.raises(ValueError, match=f"`{option}`"):
+            TrainConfig(**{option: value})
+    for option in ("fourier_blocks", "wide_masks"):
+        with pytest.raises(ValueError, match=f"`{option}` is a U-Net option"):
+            TrainConfig(arch="seed", **{option: 1})
+    with pytest.raises(ValueError, match="set_aside_validation"):
+        TrainConfig(data_dir="x", set_aside_validation=True)
+    config = TrainConfig(fourier_blocks=2, wide_masks=0.5, set_aside_validation=True, context_blocks=2)
+    assert "--fourier-blocks 2 --wide-masks 0.5 --set-aside-validation" in config.command()
+    assert config_from_args(build_parser().parse_args(config.argv())) == config
+    image = np.zeros((8, 8, 3), np.uint8)
+    every = [Photo(n, "test", image) for n in ("x", *VALIDATION, "y")]
+    training, aside = set_aside(every)
+    assert [p.name for p in training] == ["x", "y"] and [p.name for p in aside] == list(VALIDATION)
+    with pytest.raises(ValueError, match="--opencv-photos --debian-photos"):
+        set_aside(every[:2])
+    card = model_card(config, TrainingRun(parameters=1, photos=training, held_out=[], validation=aside,
+                                          versions={}))
+    assert card["fourier_blocks"] == 2 and card["wide_masks"] == 0.5
+    assert "2 fast Fourier convolution residual blocks" in card["description"]
+    assert "0.5 of the holes drawn wide" in card["masks"]
+    assert [p["name"] for p in card["validation_photos"]] == list(VALIDATION)
+    assert model_card(TrainConfig(), TrainingRun(1, training, [], {}))["validation_photos"] is None

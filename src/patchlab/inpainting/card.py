@@ -33,7 +33,7 @@ _PREVIOUS_KEYS = ("command", "steps_done", "wall_time_s", "loss", "prefill", "ba
 class TrainingRun:
     """What a run found and did, as far as it has got.
 
-    ``photos`` and ``held_out`` are lists of
+    ``photos``, ``held_out`` and ``validation`` (set aside) are lists of
     :class:`~patchlab.inpainting.data.Photo`; ``initialised_from`` is
     :func:`previous_card`'s summary of the model it continued from;
     ``trained_at`` and ``file_bytes`` are set once the run has ended.
@@ -43,6 +43,7 @@ class TrainingRun:
     photos: list
     held_out: list
     versions: dict
+    validation: list = field(default_factory=list)
     initialised_from: dict | None = None
     new_layers: list = field(default_factory=list)
     status: str = "started"
@@ -63,10 +64,13 @@ def network_fields(config: TrainConfig) -> dict:
             "prefill": None,
             "loss": "MSE",
             "context_blocks": None,
+            "fourier_blocks": None,
             "square_share": None,
+            "wide_masks": None,
             "masks": "tutorial squares (side 50/228 of the image), zeroed",
         }
     blocks = int(config.context_blocks)
+    fourier = int(config.fourier_blocks)
     loss = f"L1, hole weighted x{HOLE_WEIGHT:g}"
     if config.loss == "l1+l2":
         loss += " + 5 x MSE, same weights"
@@ -76,15 +80,22 @@ def network_fields(config: TrainConfig) -> dict:
              "rectangles; 5-50% masked")
     if config.square_share is not None:
         masks += f"; squares drawn with probability {config.square_share:g}"
+    if float(config.wide_masks):
+        masks += (f"; {config.wide_masks:g} of the holes drawn wide instead: a square of side 25-45%, "
+                  f"1-3 boxes of sides 20-50%, or strokes thickened to 16-80 px; 10-50% masked")
     return {
         "description": (f"U-Net inpainter: mask as 4th input channel, {config.prefill} first guess, "
                         + (f"{blocks} dilated residual blocks at the bottleneck, " if blocks else "")
+                        + (f"{fourier} fast Fourier convolution residual blocks at the bottleneck, "
+                           if fourier else "")
                         + "bilinear-initialised transposed-convolution upsampling, output composited"),
         "tile_size": TILE_SIZE["unet"],
         "prefill": config.prefill,
         "loss": loss,
         "context_blocks": blocks,
+        "fourier_blocks": fourier,
         "square_share": config.square_share,
+        "wide_masks": float(config.wide_masks),
         "masks": masks,
     }
 
@@ -121,6 +132,8 @@ def model_card(config: TrainConfig, run: TrainingRun) -> dict:
         "loss": network["loss"],
         "context_blocks": network["context_blocks"],
         "square_share": network["square_share"],
+        "fourier_blocks": network["fourier_blocks"],
+        "wide_masks": network["wide_masks"],
         "new_layers_at_init": run.new_layers or None,
         "masks": network["masks"],
         "augmentation": AUGMENTATION,
@@ -134,6 +147,7 @@ def model_card(config: TrainConfig, run: TrainingRun) -> dict:
         "command": config.command(),
         "training_photos": _photo_list(run.photos),
         "held_out_photos": _photo_list(run.held_out),
+        "validation_photos": _photo_list(run.validation) if run.validation else None,
         "data_dir": str(config.data_dir) if config.data_dir else None,
         "initialised_from": run.initialised_from,
         "versions": run.versions,

@@ -86,6 +86,9 @@ class TrainConfig:
         Every pixel of a batch counts equally, or every image does.
     context_blocks : int
         Dilated residual blocks at the U-Net's bottleneck.
+    fourier_blocks : int
+        Fast Fourier convolution residual blocks at the U-Net's bottleneck,
+        after the dilated ones (:mod:`patchlab.inpainting.fourier`).
     square_share : float, optional
         Chance of a tutorial square among the U-Net's mixed training masks
         (default: one in four).
@@ -93,6 +96,13 @@ class TrainConfig:
         Compute in Keras's ``mixed_bfloat16`` policy; the model is saved in float32.
     seconds : float, optional
         Wall-clock budget: stop (and save) after the first step that ends past it.
+    wide_masks : float
+        Share of the U-Net's training holes drawn wide and large
+        (:func:`patchlab.inpainting.train.wide_mask`: big boxes, thick
+        strokes) instead of from the mixed generator; 0 draws none.
+    set_aside_validation : bool
+        Keep :data:`patchlab.inpainting.data.VALIDATION` out of the bundled
+        training photos, to choose between runs on them.
 
     Raises
     ------
@@ -123,6 +133,9 @@ class TrainConfig:
     debian_photos: bool = False
     bfloat16: bool = False
     seconds: float | None = None
+    fourier_blocks: int = 0
+    wide_masks: float = 0.0
+    set_aside_validation: bool = False
 
     def __post_init__(self):
         for name in ("out", "data_dir", "init"):  # paths are kept as text: a config prints as it was given
@@ -156,6 +169,16 @@ class TrainConfig:
             raise ValueError(f"`context_blocks` must be 0 or more, got {self.context_blocks}.")
         if int(self.context_blocks) and self.arch != "unet":
             raise ValueError("`context_blocks` is a U-Net option; the seed is the tutorial's network.")
+        if int(self.fourier_blocks) < 0:
+            raise ValueError(f"`fourier_blocks` must be 0 or more, got {self.fourier_blocks}.")
+        if int(self.fourier_blocks) and self.arch != "unet":
+            raise ValueError("`fourier_blocks` is a U-Net option; the seed is the tutorial's network.")
+        if not 0 <= float(self.wide_masks) <= 1:
+            raise ValueError(f"`wide_masks` must be between 0 and 1, got {self.wide_masks}.")
+        if float(self.wide_masks) and self.arch != "unet":
+            raise ValueError("`wide_masks` is a U-Net option; the seed learns on the tutorial's squares.")
+        if self.set_aside_validation and self.data_dir:
+            raise ValueError("`set_aside_validation` sets aside bundled photos; it does not go with `data_dir`.")
         if self.square_share is not None and not 0 <= float(self.square_share) <= 1:
             raise ValueError(f"`square_share` must be between 0 and 1, got {self.square_share}.")
         if self.seconds is not None and not float(self.seconds) > 0:

@@ -19,7 +19,9 @@ from patchlab.images import SAMPLES, ImageError, read_image
 
 __all__ = [
     "HELD_OUT",
+    "VALIDATION",
     "Photo",
+    "set_aside",
     "training_photos",
     "held_out_photos",
     "load_folder",
@@ -32,6 +34,10 @@ __all__ = [
 
 #: Colour photos never seen in training; evaluation uses only these.
 HELD_OUT = ("astronaut", "coffee", "chelsea")
+#: Training-source photos set aside (``--set-aside-validation``) to choose between training runs:
+#: a building, objects, a face, a meadow, water, foliage; from OpenCV's samples, Matplotlib and
+#: the Debian wallpapers. Never the held-out photos, which only measure a model once it is chosen.
+VALIDATION = ("castle", "fruits", "grace_hopper", "green_meadow", "stream", "forest_path")
 #: Extra freely licensed photos that ship inside installed packages.
 _EXTRA = {
     "motorcycle_right": ("skimage", "motorcycle_right.png", "Motorcycle, right view, Middlebury stereo set"),
@@ -84,6 +90,34 @@ def training_photos():
 def held_out_photos():
     """The held-out evaluation photos."""
     return [Photo(n, SAMPLES[n].source, read_image(SAMPLES[n].path.read_bytes())) for n in HELD_OUT]
+
+
+def set_aside(photos, names=VALIDATION):
+    """Split ``photos`` into those to train on and those named in ``names``.
+
+    Parameters
+    ----------
+    photos : list of Photo
+    names : sequence of str
+        Every name must be among ``photos``.
+
+    Returns
+    -------
+    training, set_aside : list of Photo, list of Photo
+        ``set_aside`` in the order of ``names``.
+
+    Raises
+    ------
+    ValueError
+        Naming the photos of ``names`` that ``photos`` lacks.
+    """
+    by_name = {p.name: p for p in photos}
+    missing = [n for n in names if n not in by_name]
+    if missing:
+        raise ValueError(f"`names`: {', '.join(missing)} not among the training photos (the validation "
+                         f"photos come from the bundled, OpenCV and Debian photos: train with "
+                         f"--opencv-photos --debian-photos).")
+    return [p for p in photos if p.name not in set(names)], [by_name[n] for n in names]
 
 
 def load_folder(folder):

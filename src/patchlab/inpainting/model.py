@@ -17,7 +17,11 @@
     network predicts a correction to a smooth first guess of the hole
     (:mod:`patchlab.inpainting.prefill`),
     and its output is composited so that known pixels pass through
-    unchanged.
+    unchanged. Optional blocks at the bottleneck widen what the middle of
+    a large hole sees: dilated residual blocks (:func:`context_block`)
+    and LaMa's fast Fourier convolution blocks
+    (:func:`patchlab.inpainting.fourier.fourier_block`, whose layer is
+    registered with Keras).
 
 Both are plain Keras functional models (no Lambda layers), so they load
 with ``keras.models.load_model(path, safe_mode=True)``.
@@ -28,6 +32,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from patchlab.inpainting.fourier import fourier_block
 from patchlab.upsampling import bilinear_weights, kernel_size
 
 __all__ = ["ARCHS", "STRIDE", "build_unet", "build_seed", "build_model", "encoder_block", "context_block"]
@@ -100,7 +105,7 @@ def init_bilinear(model):
     return model
 
 
-def build_unet(widths=(16, 32, 64, 96, 128), context_blocks=0, name="inpainting_unet"):
+def build_unet(widths=(16, 32, 64, 96, 128), context_blocks=0, fourier_blocks=0, name="inpainting_unet"):
     """The U-Net inpainter.
 
     Parameters
@@ -113,6 +118,11 @@ def build_unet(widths=(16, 32, 64, 96, 128), context_blocks=0, name="inpainting_
         Residual dilated blocks (:func:`context_block`, dilations 2, 4, 2,
         4, ...) after the bottleneck, widening what the middle of a large
         hole sees. 0 (the default) is the original network.
+    fourier_blocks : int, optional
+        Residual fast Fourier convolution blocks
+        (:func:`~patchlab.inpainting.fourier.fourier_block`) after the
+        context blocks: every pixel of the bottleneck then sees the whole
+        tile. They start as the identity. 0 (the default) adds none.
 
     Inputs
     ------
@@ -134,6 +144,8 @@ def build_unet(widths=(16, 32, 64, 96, 128), context_blocks=0, name="inpainting_
         raise ValueError(f"`widths` needs at least two positive filter counts, got {widths}.")
     if int(context_blocks) < 0:
         raise ValueError(f"`context_blocks` must be 0 or more, got {context_blocks}.")
+    if int(fourier_blocks) < 0:
+        raise ValueError(f"`fourier_blocks` must be 0 or more, got {fourier_blocks}.")
     depth = len(widths) - 1
     image = keras.Input((None, None, 3), name="image")
     mask = keras.Input((None, None, 1), name="mask")
@@ -147,6 +159,8 @@ def build_unet(widths=(16, 32, 64, 96, 128), context_blocks=0, name="inpainting_
     x = conv_block(x, widths[depth], "bottleneck")
     for i in range(int(context_blocks)):
         x = context_block(x, 2 if i % 2 == 0 else 4, f"context{i}")
+    for i in range(int(fourier_blocks)):
+        x = fourier_block(x, f"fourier{i}")
     for level in reversed(range(depth)):
         x = decoder_block(x, skips[level], widths[level], f"dec{level}")
 

@@ -29,21 +29,73 @@ import shlex
 import time
 from pathlib import Path
 
+import cv2
 import numpy as np
 
 from patchlab import runtime
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.card import HOLE_WEIGHT, TrainingRun, model_card, previous_card
 from patchlab.inpainting.config import LOSS_AVERAGES, LOSSES, TRAIN_MODULE, TRAIN_SIZE, TrainConfig
-from patchlab.inpainting.masks import random_mask
+from patchlab.inpainting.masks import brush_mask, random_mask, square_mask
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
 
-__all__ = ["make_batch", "hole_weighted_l1", "unet_loss", "copy_weights_by_name", "given_photos", "train_inpainter",
-           "build_parser", "config_from_args", "fine_tune_config", "main"]
+__all__ = ["make_batch", "wide_mask", "hole_weighted_l1", "unet_loss", "copy_weights_by_name", "given_photos",
+           "train_inpainter", "build_parser", "config_from_args", "fine_tune_config", "main"]
+
+
+def wide_mask(shape, rng, min_fraction=0.1, max_fraction=0.5):
+    """A wide, large training hole, as LaMa trains with: a big square, big boxes, or thick strokes.
+
+    One of three, equally likely: one square of side 25-45 % of the short
+    side (the tutorial's is 22 %); 1-3 boxes with sides 20-50 % of the
+    image's; or brush strokes (:func:`~patchlab.inpainting.masks.brush_mask`)
+    thickened by 8-40 px (at 256 px; scaled with the short side), so
+    16-80 px wide instead of 8-40.
+
+    Parameters
+    ----------
+    shape : (int, int)
+        Image height and width (at least 4x4).
+    rng : numpy.random.Generator
+    min_fraction, max_fraction : float, optional
+        Boxes and strokes are redrawn until the masked share lies between
+        the two (a square is kept as drawn).
+
+    Returns
+    -------
+    mask : ndarray of bool, shape (H, W)
+
+    Notes
+    -----
+    Suvorov et al. (WACV 2022) found that training on wider and larger
+    holes helps even on small ones: the network learns to bring in
+    context from far away.
+    """
+    h, w = (int(v) for v in shape[:2])
+    if h < 4 or w < 4:
+        raise ValueError(f"`shape` must be at least 4x4 pixels, got {(h, w)}.")
+    kind = rng.integers(3)
+    if kind == 0:
+        return square_mask((h, w), rng, side_fraction=float(rng.uniform(0.25, 0.45)))
+    scale = min(h, w) / 256
+    for _attempt in range(50):
+        mask = np.zeros((h, w), dtype=bool)
+        if kind == 1:
+            for _ in range(int(rng.integers(1, 4))):
+                bh, bw = (max(1, round(rng.uniform(0.2, 0.5) * n)) for n in (h, w))
+                y, x = int(rng.integers(0, h - bh + 1)), int(rng.integers(0, w - bw + 1))
+                mask[y:y + bh, x:x + bw] = True
+        else:
+            grow = max(1, round(rng.uniform(4, 20) * scale))
+            disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * grow + 1, 2 * grow + 1))
+            mask = cv2.dilate(brush_mask((h, w), rng).astype(np.uint8), disc).astype(bool)
+        if min_fraction <= mask.mean() <= max_fraction:
+            return mask
+    return mask
 
 
 def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill="harmonic",
-               square_share=None):
+               square_share=None, wide_share=0.0):
     """One training batch.
 
     Returns
@@ -56,14 +108,19 @@ def make_batch(photos, batch, size, rng, arch="unet", mask_kind="mixed", prefill
         The original crops, in [0, 1].
     mask : ndarray of float32, (B, S, S, 1)
 
-    ``square_share`` is passed to :func:`~patchlab.inpainting.masks.random_mask`.
+    ``square_share`` is passed to :func:`~patchlab.inpainting.masks.random_mask`;
+    a share ``wide_share`` of the U-Net's holes are :func:`wide_mask` instead
+    (with 0, the default, the generator draws exactly what it drew before).
     """
     targets, masks = [], []
     for _ in range(batch):
         photo = photos[int(rng.integers(len(photos)))]
         targets.append(_data.augment(photo.image, size, rng))
         kind = "square" if arch == "seed" else mask_kind
-        masks.append(random_mask((size, size), rng, kind, square_share=square_share))
+        if arch != "seed" and wide_share and rng.random() < wide_share:
+            masks.append(wide_mask((size, size), rng))
+        else:
+            masks.append(random_mask((size, size), rng, kind, square_share=square_share))
     target = np.stack(targets).astype(np.float32)
     mask = np.stack(masks)[..., None].astype(np.float32)
     if arch == "seed":
@@ -184,7 +241,7 @@ def given_photos(photos, argument="photos"):
 
 
 def _training_photos(config, photos=None, held_out_photos=None):
-    """The photos ``config`` trains on, and those held out (none with ``data_dir``).
+    """The photos ``config`` trains on, those held out (none with ``data_dir``), and those set aside.
 
     ``photos`` given in memory replace the ones the config names (then
     ``held_out_photos``, if any, are the held-out ones).
@@ -194,7 +251,7 @@ def _training_photos(config, photos=None, held_out_photos=None):
             raise ValueError("`photos` replace the config's photos: leave `data_dir`, `opencv_photos` "
                              "and `debian_photos` unset when giving them.")
         held_out = [] if held_out_photos is None else given_photos(held_out_photos, "held_out_photos")
-        return given_photos(photos), held_out
+        return given_photos(photos), held_out, []
     if held_out_photos is not None:
         raise ValueError("`held_out_photos` go with `photos`: give the training photos too.")
     photos = _data.load_folder(config.data_dir) if config.data_dir else _data.training_photos()
@@ -207,7 +264,10 @@ def _training_photos(config, photos=None, held_out_photos=None):
 
         photos = photos + _downloaded_photos(_debian, "--debian-photos", "the Debian wallpaper photos")
     held_out = [] if config.data_dir else _data.held_out_photos()
-    return photos, held_out
+    validation = []
+    if config.set_aside_validation:
+        photos, validation = _data.set_aside(photos)
+    return photos, held_out, validation
 
 
 def train_inpainter(config, progress=None, should_stop=None, *, photos=None, held_out_photos=None):
@@ -258,7 +318,7 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
     if not isinstance(config, TrainConfig):
         raise ValueError(f"`config` must be a TrainConfig, got {type(config).__name__}.")
     given = photos is not None
-    photos, held_out = _training_photos(config, photos, held_out_photos)
+    photos, held_out, validation = _training_photos(config, photos, held_out_photos)
     out = Path(config.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     tf = runtime.tensorflow(threads=config.threads)
@@ -269,7 +329,8 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
-    arch_kwargs = {"context_blocks": int(config.context_blocks)} if config.arch == "unet" else {}
+    arch_kwargs = ({"context_blocks": int(config.context_blocks), "fourier_blocks": int(config.fourier_blocks)}
+                   if config.arch == "unet" else {})
 
     def build(policy):
         """The network built under the Keras dtype ``policy``, leaving the global policy as it was."""
@@ -289,7 +350,7 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
             copy_weights_by_name(model, plain)
         runtime.save_model(plain, out)
 
-    run = TrainingRun(parameters=model.count_params(), photos=photos, held_out=held_out,
+    run = TrainingRun(parameters=model.count_params(), photos=photos, held_out=held_out, validation=validation,
                       versions={"python": platform.python_version(), "tensorflow": tf.__version__,
                                 "keras": keras.__version__})
     if config.init:
@@ -312,7 +373,8 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
     while step < last:
         step += 1
         inputs, target, mask = make_batch(photos, config.batch, config.crop_size, rng, config.arch,
-                                          prefill=config.prefill, square_share=config.square_share)
+                                          prefill=config.prefill, square_share=config.square_share,
+                                          wide_share=float(config.wide_masks))
         loss = float(train_step(inputs, target, mask))
         losses.append(loss)
         elapsed = time.perf_counter() - start
@@ -409,6 +471,13 @@ def build_parser():
                              "the model is saved in float32")
     parser.add_argument("--seconds", type=float, default=None,
                         help="wall-clock budget: stop, and save, after the step that ends past it")
+    parser.add_argument("--fourier-blocks", type=int, default=defaults.fourier_blocks,
+                        help="fast Fourier convolution residual blocks at the U-Net's bottleneck (default 0)")
+    parser.add_argument("--wide-masks", type=float, default=defaults.wide_masks,
+                        help="share of training holes drawn wide and large: big squares, boxes, thick "
+                             "strokes (default 0)")
+    parser.add_argument("--set-aside-validation", action="store_true",
+                        help="keep the validation photos (patchlab.inpainting.data.VALIDATION) out of training")
     return parser
 
 
@@ -421,11 +490,14 @@ def config_from_args(args) -> TrainConfig:
         prefill=args.prefill, opencv_photos=args.opencv_photos, loss_average=args.loss_average,
         context_blocks=args.context_blocks, square_share=args.square_share,
         debian_photos=args.debian_photos, bfloat16=args.bfloat16, seconds=args.seconds,
+        fourier_blocks=args.fourier_blocks, wide_masks=args.wide_masks,
+        set_aside_validation=args.set_aside_validation,
     )
 
 
 #: What a fine-tuning run takes from the command that trained the model it starts from.
-_NETWORK_OPTIONS = ("arch", "context_blocks", "prefill", "loss", "loss_average", "square_share", "size")
+_NETWORK_OPTIONS = ("arch", "context_blocks", "fourier_blocks", "prefill", "loss", "loss_average", "square_share",
+                    "wide_masks", "size")
 
 
 def fine_tune_config(init, out, **options) -> TrainConfig:
