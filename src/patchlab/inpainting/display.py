@@ -1,4 +1,4 @@
-"""Pictures for the page: the hole drawn over the photo, error heatmaps, PNG bytes."""
+"""Pictures for the page: the hole drawn over the photo, error heatmaps, PNG bytes, the comparison grid."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from PIL import Image
 from patchlab.visualize import colour_table, figure_png
 
 __all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "to_png", "hole_box", "error_scale",
-           "error_colour_bar"]
+           "error_colour_bar", "comparison_grid"]
 
 HOLE_COLOUR = (255, 0, 255)
 
@@ -154,3 +154,60 @@ def error_colour_bar(vmax, cmap="magma"):
     ax.tick_params(labelsize=9)
     ax.set_xlabel("mean absolute error over the colours (grey levels, 0-255)", fontsize=9)
     return figure_png(fig)
+
+
+def _font(size):
+    """Matplotlib's DejaVu Sans (always installed with it) at ``size`` px."""
+    from pathlib import Path
+
+    import matplotlib
+    from PIL import ImageFont
+
+    return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
+
+
+def comparison_grid(rows, gap=8, font_size=14, background=(255, 255, 255)):
+    """Rows of same-sized pictures side by side, each with a caption, pixel for pixel.
+
+    Parameters
+    ----------
+    rows : list of (str, list of (str, ndarray))
+        Per row: its title, then ``(caption, uint8 (h, w, 3) picture)`` pairs;
+        the pictures of one row share one shape. Nothing is resampled.
+    gap : int, optional
+        Pixels between pictures and rows.
+    font_size : int, optional
+
+    Returns
+    -------
+    grid : ndarray of uint8, shape (H, W, 3)
+    """
+    from PIL import ImageDraw
+
+    if not rows:
+        raise ValueError("`rows` must hold at least one row of pictures.")
+    for title, pictures in rows:
+        shapes = {np.asarray(p).shape for _, p in pictures}
+        if not pictures or len(shapes) != 1 or len(next(iter(shapes))) != 3:
+            raise ValueError(f"`rows`: the pictures of row {title!r} must be colour images of one shape.")
+    font = _font(font_size)
+    line = font_size + 6
+
+    def cell(caption, picture):  # a picture's column: as wide as the picture or its caption
+        return max(np.asarray(picture).shape[1], int(np.ceil(font.getlength(caption))))
+
+    width = max(sum(cell(c, p) for c, p in pictures) + gap * (len(pictures) + 1) for _, pictures in rows)
+    height = sum(2 * line + np.asarray(pictures[0][1]).shape[0] + gap for _, pictures in rows) + gap
+    canvas = Image.new("RGB", (width, height), background)
+    draw = ImageDraw.Draw(canvas)
+    y = gap
+    for title, pictures in rows:
+        draw.text((gap, y), title, fill=(0, 0, 0), font=font)
+        x = gap
+        for caption, picture in pictures:
+            picture = np.asarray(picture, dtype=np.uint8)
+            draw.text((x, y + line), caption, fill=(60, 60, 60), font=font)
+            canvas.paste(Image.fromarray(picture), (x, y + 2 * line))
+            x += cell(caption, picture) + gap
+        y += 2 * line + pictures[0][1].shape[0] + gap
+    return np.asarray(canvas)
