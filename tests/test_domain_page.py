@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import time
 import zipfile
 from pathlib import Path
@@ -102,7 +103,10 @@ def test_train_on_a_demo_domain_shows_the_live_panel_the_table_and_the_downloads
     labels = [b.proto.label for b in at.get("download_button")]
     assert labels == ["Download the model (.keras)", "Download its card (.json)"]
     assert {m.label for m in at.metric} >= {"Training loss", "Your model, squares", "Your model, brush strokes"}
-    assert [c.proto.spec for c in at.get("arrow_vega_lite_chart")], "the loss and PSNR curves are drawn"
+    charts = [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
+    assert charts == ["Training loss", "Masked PSNR on your held-out photos (dB)"]
+    captions = [c for element in at.get("image") for c in element.captions]
+    assert "step 0 · 0 s" in captions, "the strip shows the held-out fill at step 0"
 
 
 def test_train_without_photos_says_to_choose_them_first(short_runs):
