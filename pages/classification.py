@@ -86,37 +86,43 @@ def random_digit(n_digits):
 
 def own_model():
     """The participant's latest model trained on the Train page (any tab of this browser), or why it is gone."""
-    return demo.own_model(runner().jobs(participant(record=False), demo.TRAINING_DEMO))
+    jobs = runner().jobs(participant(record=False), demo.TRAINING_DEMO)
+    if jobs:
+        participant()  # this tab keeps their model too: it is forgotten only when no tab of theirs is open
+    return demo.own_model(jobs)
 
 
-def train_link():
+def train_link(box):
     """A link to the Train page (a plain Markdown link where the router is not running, e.g. in AppTest)."""
+    label = "The shipped model answers here. Train your own model and it will answer instead."
     try:
-        st.sidebar.page_link(TRAIN_PAGE, label="Train your own model", icon=":material/model_training:")
+        box.page_link(TRAIN_PAGE, label=label, icon=":material/model_training:")
     except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
-        st.sidebar.markdown("[Train your own model](train)")
+        box.markdown(f"[{label}](train)")
 
 
-def read_model(status):
-    """The *Model* choice when the participant has trained one ("mine" or "shipped"); else "shipped"."""
+def read_model(status, box):
+    """The *Model* choice, in ``box``, when the participant has trained one ("mine" or "shipped"); else "shipped"."""
     own = status.model
     if own is None:
-        st.sidebar.caption("The **shipped** model answers. Train one yourself and it answers here.")
-        train_link()
+        train_link(box)
         return "shipped"
     if st.session_state.get(MODEL_OF) != own.job_id:  # a new model of theirs: it answers first
         st.session_state[MODEL_OF] = own.job_id
         st.session_state[MODEL_KEY] = "mine"
     captions = demo.model_captions(own, st.session_state.get("patch", DEFAULT.patch_size), time.time())
-    return st.sidebar.radio("Model", demo.MODELS, key=MODEL_KEY, persist_state="session",
-                            captions=[captions[m] for m in demo.MODELS],
-                            help="Your model (trained on the Train page) or the one shipped with the app.")
+    return box.radio("Model", demo.MODELS, key=MODEL_KEY, persist_state="session", horizontal=True,
+                     captions=[captions[m] for m in demo.MODELS],
+                     help="Your own model, trained on the Train page, or the one shipped with the app.")
 
 
-def read_settings(n_digits, status):
-    """The sidebar's widgets, as demo settings (in the URL, and kept when you leave the page and come back)."""
+def read_settings(n_digits, status, model_box):
+    """The widgets, as demo settings (in the URL, and kept when you leave the page and come back).
+
+    The *Model* choice goes in ``model_box`` on the page (where a phone shows it too); the rest in the sidebar.
+    """
+    model = read_model(status, model_box)
     st.sidebar.header("Classifier")
-    model = read_model(status)
     mine = model == "mine"
     patch_size = st.sidebar.select_slider(
         "Patch size", PATCH_SIZES, value=DEFAULT.patch_size, key="patch", bind=URL, persist_state="session",
@@ -182,7 +188,7 @@ def show_answer(view):
         st.caption("What will the network answer? Guess, then reveal.")
         return False
     key_figure("Prediction", view.metric, delta=view.metric_delta)
-    st.caption(view.answered_by)
+    st.markdown(f"{':material/person:' if view.model == 'mine' else ':material/inventory_2:'} **{view.answered_by}**")
     if view.truth_correct is not None:
         (st.success if view.truth_correct else st.error)(view.truth_message)
     kind, text = view.agreement
@@ -253,7 +259,7 @@ def main():
     check_link(n_digits)
     notice_box = st.container()
     status = own_model()
-    settings = read_settings(n_digits, status)
+    settings = read_settings(n_digits, status, st.container())
     show_link_notice(notice_box, settings)
     if status.notice:
         st.info(status.notice, icon=":material/delete_sweep:")

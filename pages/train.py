@@ -2,6 +2,7 @@
 
 import pandas as pd
 import streamlit as st
+from streamlit.errors import StreamlitPageNotFoundError
 
 from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
 from patchlab.classification import demo as classification_demo
@@ -30,6 +31,7 @@ LINK_FORMS = {"tbudget": lambda v: v.replace(" ", ""), "taug": lambda v: {"true"
 OWN = "tr_own_digits"  # the participant's own digits: [(x28, label)], this session only
 MESSAGE = "tr_message"  # a message from the last button, shown once
 NOTICE_KEY = "tr_link_notice"  # (notice about a malformed link, the settings it was shown with)
+CLASSIFICATION_PAGE = "pages/classification.py"
 
 
 @st.cache_resource(show_spinner="Loading the shipped classifier…")
@@ -196,7 +198,13 @@ def show_result(model, settings):
     if card is None:
         st.caption(f"No shipped model for p = {p} (shipped: 14, 18, 22, 28): only yours is scored.")
     table = pd.DataFrame(live.comparison_table(model.test, card, p))
-    st.dataframe(table, hide_index=True)
+    # a static table: its text wraps, so a phone shows every column (a data grid cut off the numbers)
+    st.table(table.style.hide(axis="index").format("{:.1f}", subset=table.columns[1:], na_rep="—"))
+    try:
+        st.page_link(CLASSIFICATION_PAGE, label="Your model now answers on the Classification page too "
+                     "(with a switch back to the shipped one)", icon=":material/draw:")
+    except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
+        st.markdown("Your model now answers on the [Classification](classification) page too.")
     files = model.files()
     left, right = st.columns(2)
     left.download_button("Download the model (.keras)", files["keras"], f"{files['stem']}.keras",

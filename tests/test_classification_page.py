@@ -426,19 +426,20 @@ def give_me(jobs, model, owner=ME):
     return job
 
 
-def captions(at):
-    return " ".join(c.value for c in at.caption)
+def said(at):
+    """The page's Markdown, all of it (who answered is said there)."""
+    return " ".join(m.value for m in at.markdown)
 
 
 def test_without_a_model_of_mine_the_shipped_model_answers_and_train_is_linked(fresh_participant):
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.session_state[inject_key(CANVAS)] = seven()
     at = run(at)
-    assert not [r for r in at.sidebar.radio if r.label == "Model"]  # nothing to choose
-    assert "The **shipped** model answers" in " ".join(c.value for c in at.sidebar.caption)
-    assert "[Train your own model](train)" in [m.value for m in at.sidebar.markdown]  # no router in AppTest
+    assert not [r for r in at.radio if r.label == "Model"]  # nothing to choose
+    link = "[The shipped model answers here. Train your own model and it will answer instead.](train)"
+    assert link in [m.value for m in at.main.markdown]  # a Markdown link: AppTest runs no router
     assert metric(at, "Prediction").value == "7"
-    assert "Answered by the shipped model (p = 18)." in captions(at)
+    assert "Answered by the shipped model (p = 18)." in said(at)
 
 
 def test_my_trained_model_answers_until_i_switch_back(fresh_participant):
@@ -451,25 +452,25 @@ def test_my_trained_model_answers_until_i_switch_back(fresh_participant):
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.query_params["input"] = GALLERY
     at = run(at)
-    model = at.sidebar.radio(key="cl_model")
+    model = at.main.radio(key="cl_model")
     assert model.label == "Model" and model.value == "mine"  # a new model of theirs answers first
     assert at.sidebar.select_slider(key="patch").disabled  # p = 10 is not one of the shipped sizes
     assert "its own patch size, p = 10" in " ".join(c.value for c in at.sidebar.caption)
     assert metric(at, "Prediction").value == "3"
-    assert "Answered by your model (p = 10, trained just now on the Train page)." in captions(at)
+    assert "Answered by your model (p = 10, trained just now on the Train page)." in said(at)
     assert job.last_used > used_before  # used: not the first to be dropped when the server is full
-    at.sidebar.radio(key="cl_model").set_value("shipped")
+    at.main.radio(key="cl_model").set_value("shipped")
     at = run(at)
     assert not at.sidebar.select_slider(key="patch").disabled
     assert metric(at, "Prediction").value == truth
-    assert "Answered by the shipped model (p = 18)." in captions(at)
+    assert "Answered by the shipped model (p = 18)." in said(at)
     at = run(at)  # the choice stays on a rerun
-    assert at.sidebar.radio(key="cl_model").value == "shipped"
+    assert at.main.radio(key="cl_model").value == "shipped"
     # a newer model of theirs answers first again
     give_me(fresh_participant, always_three(14))
     at = run(at)
-    assert at.sidebar.radio(key="cl_model").value == "mine"
-    assert "Answered by your model (p = 14, trained just now on the Train page)." in captions(at)
+    assert at.main.radio(key="cl_model").value == "mine"
+    assert "Answered by your model (p = 14, trained just now on the Train page)." in said(at)
 
 
 def test_a_model_the_server_dropped_is_said_and_the_shipped_model_answers(fresh_participant):
@@ -484,9 +485,9 @@ def test_a_model_the_server_dropped_is_said_and_the_shipped_model_answers(fresh_
         at = run(at)
         notices = [i.value for i in at.info if "removed to make room" in i.value]
         assert len(notices) == 1 and notices[0].endswith("Until then the shipped model answers here.")
-        assert not [r for r in at.sidebar.radio if r.label == "Model"]
+        assert not [r for r in at.radio if r.label == "Model"]
         assert metric(at, "Prediction").value == "7"
-        assert "Answered by the shipped model (p = 18)." in captions(at)
+        assert "Answered by the shipped model (p = 18)." in said(at)
     finally:
         for owner in others:
             jobs.cleanup(owner)

@@ -81,7 +81,7 @@ def test_train_shows_the_result_the_table_downloads_and_both_answers(short_runs)
     at.sidebar.slider(key="tp").set_value(10)  # a patch size without a shipped model
     at.button(key="tr_train").click()
     at = until(run(at), has_result)
-    table = at.dataframe[0].value
+    table = at.table[0].value
     assert list(table.columns) == ["", "your model %", "shipped model %", "difference (points)"]
     assert table[""].tolist()[:4] == ["top-left patch", "top-right patch", "bottom-left patch", "bottom-right patch"]
     assert "fused: mean of probabilities" in table[""].tolist()
@@ -151,7 +151,7 @@ def test_own_digits_missing_label_empty_drawing_then_added(short_runs):
     at.button(key="tr_train").click()
     at = until(run(at), has_result)
     assert "Before and after" in texts(at.markdown)
-    rows = at.dataframe[1].value
+    rows = at.dataframe[0].value
     assert rows["your label"].tolist() == [7]
 
 
@@ -165,31 +165,28 @@ def test_a_malformed_link_falls_back_with_one_notice(short_runs):
     assert "patch size, augmentation could not be read" in at.warning[0].value
     assert at.sidebar.slider(key="tp").value == 18 and at.sidebar.radio(key="tbudget").value == "2 min"
 
+    at = run(at)  # a rerun that changes nothing keeps the notice; a changed setting ends it
+    assert len(at.warning) == 1
+    at.sidebar.radio(key="trule").set_value("vote")
+    assert not run(at).warning
 
-@pytest.mark.browser
-def test_in_the_browser_the_curves_grow_and_the_answer_switches_to_my_model(browser):
-    """Train for 40 steps in a real server; the live chart appears, then the result and both answers."""
-    from patchlab.ui.registry import DEMOS
 
-    if "pages/train.py" not in [d.path for d in DEMOS]:
-        pytest.skip("pages/train.py is not registered in patchlab.ui.registry yet (the router does not serve /train)")
-    from apprunner import ARTIFACTS, start_app, stop_app
+@pytest.mark.parametrize("link", [
+    {"tp": "14", "trule": "vote", "tbudget": "5 min", "taug": "false"},  # as the bound widgets write it
+    {"tp": "14", "trule": "vote", "tbudget": "5min", "taug": "0"},  # as links made before them said it
+])
+def test_a_link_sets_the_panel(short_runs, link):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    for key, value in link.items():
+        at.query_params[key] = value
+    run(at)
+    assert not at.warning
+    assert at.sidebar.slider(key="tp").value == 14 and at.sidebar.radio(key="trule").value == "vote"
+    assert at.sidebar.radio(key="tbudget").value == "5 min" and at.sidebar.toggle(key="taug").value is False
+    at.sidebar.slider(key="tp").set_value(22)  # the widgets are bound: a change is the new setting
+    run(at)
+    assert at.sidebar.slider(key="tp").value == 22 and at.sidebar.radio(key="tbudget").value == "5 min"
 
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc, url = start_app(env={"PATCHLAB_TRAIN_STEPS": "40"})
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    pg = context.new_page()
-    try:
-        pg.set_default_timeout(120_000)
-        pg.goto(f"{url}/train")
-        pg.wait_for_selector("h1:has-text('Train a classifier')")
-        pg.get_by_role("button", name="Train", exact=True).click()
-        pg.wait_for_selector('[data-testid="stVegaLiteChart"]')  # the live curves, drawn while training
-        pg.wait_for_selector("text=Your model against the shipped one", timeout=240_000)
-        pg.get_by_text("Test digit gallery").click()
-        pg.wait_for_selector("text=Your model (p = 18)")
-        assert pg.locator('[data-testid="stException"]').count() == 0
-        pg.screenshot(path=str(ARTIFACTS / "train_page.png"), full_page=True)
-    finally:
-        context.close()
-        stop_app(proc)
+
+# The browser test of training (the curves grow, a second tab, the answer switching to the participant's
+# model, here and on the Classification page, phone and projector) is tests/test_browser_training.py.
