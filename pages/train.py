@@ -236,7 +236,8 @@ def test_area(model, rule):
         images, labels = test_digits()
         index = st.number_input("Test digit number", 0, len(images) - 1, key="tr_digit")
         x28, truth = images[index].astype("float32") / 255.0, int(labels[index])
-        st.image(images[index], width=140, caption=f"test digit #{index}, a {truth}")
+        st.image(images[index], width=140, caption=f"test digit #{index}, a {truth}",
+                 alt=f"Held-out test digit #{index}, a handwritten {truth}")
     if x28 is None:
         return
     p = model[1].patch_size if model is not None else 18
@@ -284,7 +285,8 @@ def own_digits(model, rule):
             own.clear()
             st.rerun()
     if own:
-        st.image(live.thumbnails(own), caption=[str(label) for _, label in own], width=56)
+        st.image(live.thumbnails(own), caption=[str(label) for _, label in own], width=56,
+                 alt=[f"Your drawing number {i + 1}, labelled {label}" for i, (_, label) in enumerate(own)])
         st.toggle("Include my digits in the next training", value=True, key="tr_use_own")
     if model is not None and model[1].request.own:
         shipped = shipped_or_none(model[1].patch_size)

@@ -190,3 +190,21 @@ def test_a_link_sets_the_panel(short_runs, link):
 
 # The browser test of training (the curves grow, a second tab, the answer switching to the participant's
 # model, here and on the Classification page, phone and projector) is tests/test_browser_training.py.
+
+
+def test_every_tab_of_one_browser_is_one_participant():
+    """Streamlit writes its XSRF cookie anew, with a fresh mask over the same token, whenever a tab connects."""
+    import os
+
+    from streamlit.web.server.starlette.starlette_app_utils import generate_xsrf_token_string
+
+    from patchlab.ui.jobs import browser_token
+
+    token = os.urandom(16)
+    first_tab, second_tab = generate_xsrf_token_string(token, 1700000000), generate_xsrf_token_string(token, 1700000000)
+    assert first_tab != second_tab
+    assert browser_token(first_tab) == browser_token(second_tab) == token.hex()
+    other_browser = generate_xsrf_token_string(os.urandom(16), 1700000000)
+    assert browser_token(other_browser) != browser_token(first_tab)
+    for odd in ("abc", "2|zz|00|1", "2|01020304||1", "1|00|00|1"):  # anything else is taken as it is
+        assert browser_token(odd) == odd
