@@ -115,6 +115,13 @@ def test_train_watch_it_learn_then_my_model_answers_on_classification(training_a
         wait_for_app(pg)
         assert pg.get_by_text("Answered by your model").count() == 0
         pg.screenshot(path=str(ARTIFACTS / "training-projector-classification-shipped.png"))
+        # back on the Train page, the panel still has the link's settings (and the link them)
+        sidebar.get_by_test_id("stSidebarNavLink").filter(has_text="Train a classifier").click()
+        pg.get_by_text("Your model against the shipped one").wait_for()
+        wait_for_app(pg)
+        assert sidebar.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == "14"
+        assert not sidebar.get_by_role("switch", name="Augmentation").is_checked()
+        assert "tp=14" in pg.url and "taug=false" in pg.url, pg.url
 
         # a phone of the same browser (its cookies): the result and my model's answer fit the screen
         phone = browser.new_context(**ROOM_SIZES["390x844"])
