@@ -400,7 +400,8 @@ def curve_spec(kind: str, x_max: float | None = None) -> dict:
     """A Vega-Lite spec for :func:`live_curves` rows: ``kind`` is ``"loss"`` or ``"accuracy"``."""
     if kind not in ("loss", "accuracy"):
         raise ValueError(f"kind must be 'loss' or 'accuracy', got {kind!r}")
-    x = {"field": "seconds", "type": "quantitative", "title": "seconds of training"}
+    x = {"field": "seconds", "type": "quantitative", "title": "seconds of training",
+         "axis": {"tickCount": 6, "labelOverlap": True}}  # a short run's labels do not crowd
     if x_max:
         x["scale"] = {"domain": [0, x_max]}
     if kind == "loss":
@@ -413,7 +414,9 @@ def curve_spec(kind: str, x_max: float | None = None) -> dict:
             "encoding": {"x": x,
                          "y": {"field": "accuracy %", "type": "quantitative", "title": "accuracy %",
                                "scale": {"zero": False}},
-                         "color": {"field": "series", "type": "nominal", "title": None},
+                         # the legend below the plot: on a phone, one at the side takes a third of the width
+                         "color": {"field": "series", "type": "nominal", "title": None,
+                                   "legend": {"orient": "bottom", "columns": 3}},
                          "strokeDash": {"condition": {"test": "indexof(datum.series, 'fused') < 0", "value": [6, 3]},
                                         "value": [1, 0]}}}
 
