@@ -155,14 +155,16 @@ def live_panel(jobs: JobRunner, me: str):
                        delta=f"{status.mine[family] - status.shipped[family]:+.2f} dB vs shipped")
     curves = live.live_curves(events)
     x_max = None if request.steps else request.seconds
-    left, right = st.columns(2)
+    charts = st.columns(3)
     if curves["loss"]:
-        left.vega_lite_chart(pd.DataFrame(curves["loss"]), live.curve_spec("loss", x_max), width="stretch")
+        charts[0].vega_lite_chart(pd.DataFrame(curves["loss"]), live.curve_spec("loss", x_max), width="stretch")
     if curves["psnr"]:
-        right.vega_lite_chart(pd.DataFrame(curves["psnr"]), live.curve_spec("psnr", x_max), width="stretch")
+        for chart, family in zip(charts[1:], ("square", "brush")):
+            chart.vega_lite_chart(pd.DataFrame(curves["psnr"]), live.curve_spec("psnr", x_max, family),
+                                  width="stretch")
     pictures = live.strip(events)
     if pictures:
-        st.markdown("**One held-out photo, filled by your model as it learns** (brush-stroke hole)")
+        st.markdown("**One held-out photo, filled by your model as it learns**")
         st.image([img for _, img in pictures], caption=[c for c, _ in pictures], width=150)
     if job.finished:
         finished("train_inpainter", job.id)  # redraw the whole page once: the result
@@ -180,9 +182,10 @@ def my_model(jobs: JobRunner, me: str):
 def show_result(model):
     st.subheader("Your domain model against the shipped one")
     what = f"{model.steps} steps in {model.seconds:.0f} s" + (" (stopped early)" if model.stopped_early else "")
-    arch = live.ARCHS[model.request.arch].lower()
-    st.markdown(f"**{model.request.photos.name}** — {arch}, {what}. Masked PSNR (higher is better) on photos "
-                "neither model trained on: your domain's held-out photos, and the standard held-out photos.")
+    arch = "the shipped U-Net fine-tuned" if model.request.arch == "unet" else "the tutorial's autoencoder trained"
+    st.markdown(f"**{model.request.photos.name}**: {arch} for {what}. Masked PSNR in dB (higher is better) on "
+                "photos neither model trained on: the domain's held-out photos, and the standard held-out photos "
+                "(astronaut, coffee, chelsea).")
     st.dataframe(pd.DataFrame(model.rows), hide_index=True, width="stretch")
     st.caption("A model taught one domain usually fills that domain better and pays for it elsewhere: compare the "
                "two halves of the table. Each photo is scored at 256 px or less, with the same seeded holes for "

@@ -98,15 +98,16 @@ def test_comparison_rows_put_the_domain_beside_the_standard_photos():
     figures = {"domain": {"mine": {"square": 31.0, "brush": 27.0}, "shipped": {"square": 29.0, "brush": 26.0}},
                "standard": {"mine": {"square": 19.0, "brush": 18.5}, "shipped": {"square": 19.6, "brush": 19.2}}}
     rows = live.comparison_rows(figures, "Brick wall")
-    assert [r["photos"] for r in rows] == ["Brick wall: held-out photos"] * 2 + [
-        "standard held-out photos (astronaut, coffee, chelsea)"] * 2
+    assert list(rows[0]) == ["held-out photos", "masks", "yours (dB)", "shipped (dB)", "change (dB)"]
+    assert [r["held-out photos"] for r in rows] == ["Brick wall"] * 2 + ["standard"] * 2
     assert [r["masks"] for r in rows] == ["squares", "brush strokes"] * 2
-    assert [r["difference (dB)"] for r in rows] == [2.0, 1.0, -0.6, -0.7]
+    assert [r["change (dB)"] for r in rows] == [2.0, 1.0, -0.6, -0.7]
 
 
 def _events():
     return [
         {"kind": "phase", "text": "Loading…"},
+        {"kind": "hole", "image": np.full((8, 8, 3), 255, np.uint8)},
         {"kind": "check", "step": 0, "seconds": 0.0, "mine": {"square": 28.0, "brush": 25.0},
          "shipped": {"square": 28.0, "brush": 25.0}, "classical": {"square": 24.0, "brush": 22.0},
          "classical_name": "telea", "strip": np.zeros((8, 8, 3), np.uint8)},
@@ -128,19 +129,23 @@ def test_live_curves_status_and_strip_from_the_events(brick):
     status = live.live_status("running", 0, _events(), request)
     assert status.headline == "about 39 s left · step 40" and status.fraction == pytest.approx(21 / 60)
     assert status.mine == {"square": 29.0, "brush": 25.5} and status.loss == 0.03
-    assert live.live_status("running", 0, _events()[:3], request).headline == "Building the network…"
+    assert live.live_status("running", 0, _events()[:4], request).headline == "Building the network…"
     assert "number 3 in the queue" in live.live_status("queued", 3, [], request).headline
     tiny = live.live_status("running", 0, _events(), replace(request, steps=80))
     assert (tiny.headline, tiny.fraction) == ("Step 40 of 80", 0.5)
     pictures = live.strip(_events())
-    assert [c for c, _ in pictures] == ["step 0 · 0 s", "step 40 · 22 s"]
-    many = [dict(_events()[1], step=i, seconds=float(i)) for i in range(20)]
+    assert [c for c, _ in pictures] == ["the hole", "step 0 · 0 s", "step 40 · 22 s"]
+    many = [dict(_events()[2], step=i, seconds=float(i)) for i in range(20)]
     assert [c for c, _ in live.strip(many, most=4)] == ["step 0 · 0 s", "step 6 · 6 s", "step 13 · 13 s",
                                                          "step 19 · 19 s"]
-    for kind in ("loss", "psnr"):
-        assert live.curve_spec(kind, 60)["encoding"]["x"]["scale"] == {"domain": [0, 60]}
+    assert live.curve_spec("loss", 60)["encoding"]["x"]["scale"] == {"domain": [0, 60]}
+    brush = live.curve_spec("psnr", 60, "brush")
+    assert brush["transform"] == [{"filter": {"field": "masks", "equal": "brush strokes"}}]
+    assert brush["title"] == "Held-out PSNR, brush strokes (dB)"
     with pytest.raises(ValueError, match="kind"):
         live.curve_spec("accuracy")
+    with pytest.raises(ValueError, match="family"):
+        live.curve_spec("psnr", 60)
 
 
 @needs_model
@@ -167,7 +172,7 @@ def test_two_steps_give_a_model_its_table_card_and_files(brick):
     model = live.training_job(request, Inpainter.load)(events.append, lambda: False)
     assert model.steps == 2 and not model.stopped_early
     assert [r["masks"] for r in model.rows] == ["squares", "brush strokes"] * 2
-    assert all(10 < r["your model (dB)"] < 60 and 10 < r["shipped model (dB)"] < 60 for r in model.rows)
+    assert all(10 < r["yours (dB)"] < 60 and 10 < r["shipped (dB)"] < 60 for r in model.rows)
     kinds = [e["kind"] for e in events]
     assert kinds.count("check") == 2 and "step" in kinds  # step 0 (the shipped weights) and one checkpoint
     assert events[-1] == {"kind": "phase", "text": "Scoring your model and the shipped one on the held-out photos…"}
@@ -175,6 +180,8 @@ def test_two_steps_give_a_model_its_table_card_and_files(brick):
     files = model.files()
     assert files["stem"] == "my_inpainter_brick_wall" and files["keras"][:2] == b"PK"
     assert b'"model": "my_inpainter_brick_wall.keras"' in files["json"]
+    assert b"/work/" not in files["json"] and b"--init models/inpainting.keras" in files["json"]  # no server folder
+    assert kinds[1] == "hole"
     photo = brick.held_out[0].image
     mask = np.zeros(photo.shape[:2], bool)
     mask[40:70, 40:70] = True

@@ -38,6 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
+from patchlab import ROOT
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.domain import PhotoSet, crop_size_for
@@ -358,6 +359,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
     shipped_check = score(quick.inpaint, check_cases, pause=True)
     classical_name, classical_check = best_classical(check_cases)
     strip_case = next(c for c in check_cases if c[0] == "brush")
+    progress({"kind": "hole", "image": _small(_with_hole(strip_case[2], strip_case[3]))})
     baseline = {"shipped": shipped_check, "classical": classical_check, "classical_name": classical_name}
     if request.arch == "unet":  # the fine-tune starts as the shipped model: its score at step 0
         progress({"kind": "check", "step": 0, "seconds": 0.0, "mine": shipped_check, **baseline,
@@ -425,7 +427,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
                      "shipped": shipped_standard(shipped, ("standard", tiny), std_cases)},
     }
     rows = comparison_rows(figures, photos.name)
-    card = dict(card)
+    card = json.loads(json.dumps(card, default=str).replace(str(ROOT) + "/", ""))  # no server folder in a download
     card["domain"] = {
         "name": photos.name, "source": photos.source, "training_photos": len(photos.train),
         "held_out_photos": len(photos.held_out), "crop_size": request.settings["size"],
@@ -437,6 +439,13 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
     }
     return DomainModel(request, mine, card, rows, steps=steps, seconds=seconds,
                        stopped_early=str(card.get("status", "")).startswith("stopped"), keras_bytes=keras_bytes)
+
+
+def _with_hole(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
+    """The photo with its hole painted in the page's magenta."""
+    out = image.copy()
+    out[mask] = (255, 0, 255)
+    return out
 
 
 def _small(image: np.ndarray, side: int = STRIP_SIDE) -> np.ndarray:
@@ -461,12 +470,11 @@ def comparison_rows(figures: dict, domain_name: str) -> list[dict]:
         ``{"domain" | "standard": {"mine" | "shipped": {family: masked PSNR dB}}}``.
     """
     rows = []
-    for where, label in (("domain", f"{domain_name}: held-out photos"),
-                         ("standard", "standard held-out photos (astronaut, coffee, chelsea)")):
+    for where, label in (("domain", domain_name), ("standard", "standard")):
         for family in FAMILIES:
             mine, shipped = figures[where]["mine"][family], figures[where]["shipped"][family]
-            rows.append({"photos": label, "masks": FAMILY_NAMES[family], "your model (dB)": round(mine, 2),
-                         "shipped model (dB)": round(shipped, 2), "difference (dB)": round(mine - shipped, 2)})
+            rows.append({"held-out photos": label, "masks": FAMILY_NAMES[family], "yours (dB)": round(mine, 2),
+                         "shipped (dB)": round(shipped, 2), "change (dB)": round(mine - shipped, 2)})
     return rows
 
 
@@ -497,11 +505,17 @@ def live_curves(events: list) -> dict:
 
 #: Font sizes for a chart read on a projector from the back of the room.
 _BIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18}, "legend": {"labelFontSize": 16, "titleFontSize": 16,
-        "symbolStrokeWidth": 4, "orient": "bottom", "direction": "vertical"}, "title": {"fontSize": 20}}
+        "symbolStrokeWidth": 4, "orient": "bottom", "direction": "vertical", "labelLimit": 0},
+        "title": {"fontSize": 20, "limit": 0}}
 
 
-def curve_spec(kind: str, x_max: float | None = None) -> dict:
-    """A Vega-Lite spec for :func:`live_curves` rows: ``kind`` is ``"loss"`` or ``"psnr"``."""
+def curve_spec(kind: str, x_max: float | None = None, family: str | None = None) -> dict:
+    """A Vega-Lite spec for :func:`live_curves` rows.
+
+    ``kind`` is ``"loss"``, or ``"psnr"`` with ``family`` one of
+    :data:`~patchlab.inpainting.evaluate.FAMILIES` (one chart per mask
+    family: three lines each, readable on a phone).
+    """
     if kind not in ("loss", "psnr"):
         raise ValueError(f"kind must be 'loss' or 'psnr', got {kind!r}")
     x = {"field": "seconds", "type": "quantitative", "title": "seconds of training"}
@@ -512,13 +526,17 @@ def curve_spec(kind: str, x_max: float | None = None) -> dict:
                 "mark": {"type": "line", "strokeWidth": 3, "color": "#b93a0b"},
                 "encoding": {"x": x, "y": {"field": "loss", "type": "quantitative", "title": "loss",
                                            "scale": {"zero": False}}}}
-    return {"height": 300, "config": _BIG, "title": "Masked PSNR on your held-out photos (dB)",
+    if family not in FAMILY_NAMES:
+        raise ValueError(f"family must be one of {tuple(FAMILY_NAMES)}, got {family!r}")
+    return {"height": 260, "config": _BIG, "title": f"Held-out PSNR, {FAMILY_NAMES[family]} (dB)",
+            "transform": [{"filter": {"field": "masks", "equal": FAMILY_NAMES[family]}}],
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
                          "y": {"field": "PSNR (dB)", "type": "quantitative", "title": "dB",
                                "scale": {"zero": False}},
-                         "color": {"field": "series", "type": "nominal", "title": None},
-                         "strokeDash": {"field": "masks", "type": "nominal", "title": None}}}
+                         "color": {"field": "series", "type": "nominal", "title": None,
+                                   "sort": ["your model", "shipped model"],
+                                   "scale": {"range": ["#b93a0b", "#1c6dd0", "#7a7a7a"]}}}}
 
 
 @dataclass
@@ -556,9 +574,13 @@ def live_status(status: str, place: int, events: list, request: DomainRequest) -
 
 
 def strip(events: list, most: int = 6) -> list:
-    """``(caption, image)`` of the held-out fill at up to ``most`` checks, evenly spread, the latest last."""
+    """``(caption, image)``: the held-out photo with its hole, then its fill at up to ``most`` checks.
+
+    The checks are evenly spread, the latest last.
+    """
+    holes = [("the hole", e["image"]) for e in events if e.get("kind") == "hole"][:1]
     checks = [e for e in events if e.get("kind") == "check" and e.get("strip") is not None]
     if len(checks) > most:
         picks = np.linspace(0, len(checks) - 1, most).round().astype(int)
         checks = [checks[i] for i in sorted(set(picks.tolist()))]
-    return [(f"step {e['step']} · {e['seconds']:.0f} s", e["strip"]) for e in checks]
+    return holes + [(f"step {e['step']} · {e['seconds']:.0f} s", e["strip"]) for e in checks]
