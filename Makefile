@@ -94,10 +94,13 @@ train: $(STAMP)
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py).
 # ROOM=N: the same workshop through a room of N replicas behind haproxy (docs/scaling.md);
 # ROOM=N FAULT=1: replica r1 is killed half-way through (tests/room_fault.py).
+# TRAINING=1: one participant trains a classifier on the Train page all along;
+# TRAIN_ALL=1: every participant trains a short run and leaves (server memory before, at peak, after).
 loadtest: $(STAMP) chromium $(if $(ROOM),haproxy)
 	@mkdir -p bench
 ifeq ($(ROOM),)
-	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} --json bench/loadtest.json
+	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} $(if $(TRAINING),--training) $(if $(TRAIN_ALL),--train-all) \
+	  --json bench/loadtest$(if $(TRAINING),-training)$(if $(TRAIN_ALL),-train-all).json
 else ifeq ($(FAULT),)
 	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-loadtest --warm -- \
 	  $(PY) tests/loadtest.py --url {url} --sessions $${SESSIONS:-20} --json bench/loadtest-room$(ROOM).json
