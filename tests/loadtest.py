@@ -468,6 +468,7 @@ async def workshop(url, sessions, training=None):
         if trainer is not None:
             await trainer.finish()
             run["training"] = trainer.report(t0, t1)
+            run["training_windows"] = trainer.windows(t1)
         await browser.close()
     run.update(results=results, errors=errors, wall=t1 - t0, cpu=cpu, began=t0, ended=t1)
     return run
@@ -514,11 +515,13 @@ _PAGE_TEXT_JS = """() => {
     return parts.join('').replace(/\\s+/g, ' ');
 }"""
 
-_WAIT_TEXT_JS = """([okRe, failRe, timeoutMs, pageText]) => new Promise((resolve, reject) => {
+_WAIT_TEXT_JS = """([okRe, failRe, timeoutMs, pageText, unlessRe]) => new Promise((resolve, reject) => {
     const ok = new RegExp(okRe), fail = failRe ? new RegExp(failRe) : null, start = Date.now();
+    const unless = unlessRe ? new RegExp(unlessRe) : null;
     const text = eval(pageText);
     const tick = () => {
-        if (ok.test(text())) return resolve(true);
+        const now = text();
+        if (ok.test(now) && !(unless && unless.test(now))) return resolve(true);
         const alerts = [...document.querySelectorAll('[data-testid="stAlertContainer"]')].map(e => e.textContent);
         if ((fail && alerts.some(a => fail.test(a))) || document.querySelector('[data-testid="stException"]'))
             return resolve(false);
@@ -534,12 +537,12 @@ async def page_text(page):
     return await page.evaluate(_PAGE_TEXT_JS)
 
 
-async def wait_for_text(page, ok_re, fail_re=None, timeout_s=TIMEOUT_MS / 1000):
-    """Wait (inside the page, every 0.5 s) until its text matches ``ok_re``.
+async def wait_for_text(page, ok_re, fail_re=None, timeout_s=TIMEOUT_MS / 1000, unless_re=None):
+    """Wait (inside the page, every 0.5 s) until its text matches ``ok_re`` (and not ``unless_re``).
 
     AssertionError if an alert on the page matches ``fail_re`` or the page shows an exception.
     """
-    if not await page.evaluate(_WAIT_TEXT_JS, [ok_re, fail_re, int(timeout_s * 1000), _PAGE_TEXT_JS]):
+    if not await page.evaluate(_WAIT_TEXT_JS, [ok_re, fail_re, int(timeout_s * 1000), _PAGE_TEXT_JS, unless_re]):
         alerts = await page.locator('[data-testid="stAlertContainer"]').all_inner_texts()
         raise AssertionError(f"the page shows {alerts[-3:] or 'an exception'}")
 
@@ -550,7 +553,7 @@ async def open_train_page(browser, url, query=""):
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     await page.goto(f"{url}/train{query}")
-    await page.locator(".st-key-tr_train button").wait_for(timeout=TIMEOUT_MS)
+    await page.locator(".st-key-tr_train button").first.wait_for(timeout=TIMEOUT_MS)
     await settle(page)
     return context, page
 
@@ -561,57 +564,94 @@ class Trainer:
     :meth:`start` opens the page with the chosen settings in the link, presses
     *Train* and returns once the live panel shows training steps (the
     synthetic drawings are prepared first, once per server); the tab stays
-    open, its live panel polling every second as a participant's would.
-    :meth:`finish` waits for the result and reads its steps.
+    open, its live panel polling every second as a participant's would. When a
+    run ends while the workshop goes on, the participant presses *Train*
+    again (another run), so a training is running throughout; :meth:`finish`
+    (the workshop is over) presses *Stop* on the run in progress, waits for
+    its result and closes the tab.
     """
 
     def __init__(self, browser, url, patch_size=18, budget="2 min"):
         self.browser, self.url, self.patch_size, self.budget = browser, url, patch_size, budget
-        self.pressed = self.stepping = self.ended = None
-        self.result = None
+        self.runs = []  # per run: pressed, stepping, ended (monotonic), steps, seconds, ...
         self.short_runs = None
         self.error = None
-        self._done = None
+        self._over = asyncio.Event()
+        self._stepping = asyncio.Event()
+        self._task = None
 
     async def start(self):
         query = f"?tp={self.patch_size}&tbudget={self.budget.replace(' ', '')}&taug=1&trule=mean"
         self.context, self.page = await open_train_page(self.browser, self.url, query)
         self.short_runs = short_run_steps(await page_text(self.page))
-        self.pressed = time.monotonic()
-        await self.page.locator(".st-key-tr_train button").click()
-        await wait_for_text(self.page, STEPPING_RE, TRAIN_FAILED_RE, timeout_s=600)
-        self.stepping = time.monotonic()
-        self._done = asyncio.create_task(self._wait_done())
+        self._task = asyncio.create_task(self._train())
+        stepping = asyncio.create_task(self._stepping.wait())
+        await asyncio.wait({self._task, stepping}, return_when=asyncio.FIRST_COMPLETED)
+        if not self._stepping.is_set():
+            stepping.cancel()
+            raise AssertionError(f"the training never took a step: {self.error}")
 
-    async def _wait_done(self):
+    async def _train(self):
         try:
-            await wait_for_text(self.page, RESULT_RE, TRAIN_FAILED_RE, timeout_s=TRAIN_TIMEOUT_S)
-            self.ended = time.monotonic()
-            self.result = parse_result_line(await page_text(self.page))
-            if self.result is None:
-                raise AssertionError("the result is shown but its line (steps, seconds) was not found")
+            while not self._over.is_set():
+                run = {"pressed": time.monotonic()}
+                self.runs.append(run)
+                await self.page.locator(".st-key-tr_train button").first.click()
+                await wait_for_text(self.page, STEPPING_RE, TRAIN_FAILED_RE, timeout_s=600)
+                run["stepping"] = time.monotonic()
+                self._stepping.set()
+                # over when the result is shown and the live panel no longer shows steps
+                done = asyncio.create_task(
+                    wait_for_text(self.page, RESULT_RE, TRAIN_FAILED_RE, TRAIN_TIMEOUT_S, unless_re=STEPPING_RE))
+                over = asyncio.create_task(self._over.wait())
+                try:
+                    await asyncio.wait({done, over}, return_when=asyncio.FIRST_COMPLETED)
+                    if not done.done():
+                        run["stopped_by_loadtest"] = True  # the workshop is over: Stop, keep what was learnt
+                        await self.page.locator(".st-key-tr_stop button").first.click()
+                    await done
+                finally:
+                    for task in (done, over):
+                        task.cancel()
+                run["ended"] = time.monotonic()
+                await settle(self.page)
+                result = parse_result_line(await page_text(self.page))
+                if result is None:
+                    raise AssertionError("the result is shown but its line (steps, seconds) was not found")
+                _, run["steps"], run["seconds"], run["stopped_early"] = result
         except Exception as err:  # noqa: BLE001 - reported, never hidden
             self.error = f"{type(err).__name__}: {str(err)[:300]}"
             await self.page.screenshot(path=str(ROOT / "tests" / "artifacts" / "load-trainer.png"))
 
     async def finish(self):
-        await self._done
+        self._over.set()
+        await self._task
         await self.context.close()
 
+    def windows(self, end):
+        """``(first step seen, result seen)`` of every run (``end`` for a run without a result)."""
+        return [(r["stepping"], r.get("ended", end)) for r in self.runs if "stepping" in r]
+
     def report(self, began, ended):
-        """What the training did, and how much of the workshop window [began, ended] it was taking steps."""
-        stop = self.ended if self.ended is not None else ended
-        overlap = max(0.0, min(stop, ended) - max(self.stepping, began))
-        out = {"patch_size": self.patch_size, "budget": self.budget, "short_runs_steps": self.short_runs,
-               "finished": self.result is not None, "error": self.error,
-               "pressed_to_first_step_s": round(self.stepping - self.pressed, 1),
-               "stepping_during_workshop_s": round(overlap, 1), "workshop_s": round(ended - began, 1),
-               "stepping_from": self.stepping, "stepping_until": self.ended}
-        if self.result is not None:
-            _, steps, seconds, stopped = self.result
-            out.update(steps=steps, seconds=seconds, stopped_early=stopped,
-                       pressed_to_result_s=round(self.ended - self.pressed, 1))
-        return out
+        """What the training did, and for how much of the workshop window [began, ended] it took steps."""
+        overlap = sum(max(0.0, min(stop, ended) - max(start, began)) for start, stop in self.windows(ended))
+        runs = []
+        for r in self.runs:
+            row = {k: r[k] for k in ("steps", "seconds", "stopped_early") if k in r}
+            row["stopped_by_loadtest"] = r.get("stopped_by_loadtest", False)
+            if "stepping" in r:
+                row["pressed_to_first_step_s"] = round(r["stepping"] - r["pressed"], 1)
+            if "ended" in r:
+                row["pressed_to_result_s"] = round(r["ended"] - r["pressed"], 1)
+            runs.append(row)
+        first = runs[0] if runs else {}
+        return {"patch_size": self.patch_size, "budget": self.budget, "short_runs_steps": self.short_runs,
+                "finished": "steps" in first and not first["stopped_by_loadtest"], "error": self.error,
+                "first_run": first, "runs": runs,
+                "runs_meaning": "Train is pressed again whenever a run ends before the workshop does; the run "
+                                "in progress when the workshop ends is stopped (Stop) by the load test. "
+                                "stopped_early is what the page says: it also says so when the budget ended",
+                "stepping_during_workshop_s": round(overlap, 1), "workshop_s": round(ended - began, 1)}
 
 
 async def train_and_leave(browser, url, k, records, errors):
@@ -622,7 +662,7 @@ async def train_and_leave(browser, url, k, records, errors):
     try:
         record["short_runs_steps"] = short_run_steps(await page_text(page))
         pressed = time.monotonic()
-        await page.locator(".st-key-tr_train button").click()
+        await page.locator(".st-key-tr_train button").first.click()
         await wait_for_text(page, RESULT_RE, TRAIN_FAILED_RE, timeout_s=TRAIN_TIMEOUT_S)
         done = time.monotonic()
         result = parse_result_line(await page_text(page))
@@ -708,9 +748,9 @@ def _summary(values):
             "p95_s": round(percentile(values, 95), 2), "max_s": round(max(values), 2)}
 
 
-def within(values, times, start, end):
-    """The ``values`` whose matching ``times`` lie in ``[start, end]`` (``end`` None: no end)."""
-    return [v for v, t in zip(values, times) if t >= start and (end is None or t <= end)]
+def within(values, times, windows):
+    """The ``values`` whose matching ``times`` lie in one of the ``(start, end)`` windows."""
+    return [v for v, t in zip(values, times) if any(start <= t <= end for start, end in windows)]
 
 
 def rss_at(timeline, when):
@@ -887,13 +927,18 @@ def run_workshop(args, url, pid, report, warm_errors, single, solo):
             "work_p50_s": round(statistics.median(work), 2), "work_p95_s": round(percentile(work, 95), 2),
             "queue_p50_s": round(statistics.median(queued), 2), "queue_p95_s": round(percentile(queued, 95), 2),
         }
+    report["action_times"] = {name: [[round(t - run["began"], 1), round(v, 2)] for v, t in zip(vals, ACTION_AT[name])]
+                              for name, vals in ROUND_TRIPS.items() if vals}
+    report["action_times_meaning"] = "[seconds after the first participant arrived, round trip s] per action"
     train = run.get("training")
     if train is not None:
-        start, end = train.pop("stepping_from"), train.pop("stepping_until")
+        windows = run["training_windows"]
         report["training"] = train
+        report["training"]["windows_s"] = [[round(a - run["began"], 1), round(b - run["began"], 1)]
+                                           for a, b in windows]
         report["server_round_trip_while_training"] = {
-            name: _summary(within(v, ACTION_AT.get(name, []), start, end)) for name, v in ROUND_TRIPS.items() if v}
-        report["while_training_meaning"] = ("the actions that began while the training was taking steps "
+            name: _summary(within(v, ACTION_AT.get(name, []), windows)) for name, v in ROUND_TRIPS.items() if v}
+        report["while_training_meaning"] = ("the actions that began while a training was taking steps "
                                             "(from its first step to its result on the trainer's page)")
 
     print(f"\n{args.sessions} participants at once, {wall:.0f} s wall time"
@@ -928,14 +973,15 @@ def run_workshop(args, url, pid, report, warm_errors, single, solo):
     else:
         print("\nserver CPU and RSS: not measured (no --pid for the server at --url)")
     if train is not None:
-        what = (f"finished: {train['steps']} steps in {train['seconds']:.0f} s"
-                + (" (stopped early)" if train.get("stopped_early") else "") if train["finished"]
-                else f"did NOT finish ({train['error']})")
         print(f"\ntraining (p = {train['patch_size']}, {train['budget']}"
               + (f", short runs of {train['short_runs_steps']} steps" if train["short_runs_steps"] else "")
-              + f"): {what}; first step {train['pressed_to_first_step_s']:.0f} s after Train was pressed; "
-              f"taking steps for {train['stepping_during_workshop_s']:.0f} s of the workshop's "
-              f"{train['workshop_s']:.0f} s")
+              + f"): taking steps for {train['stepping_during_workshop_s']:.0f} s of the workshop's "
+              f"{train['workshop_s']:.0f} s" + (f"; ERROR {train['error']}" if train["error"] else ""))
+        for i, r in enumerate(train["runs"], 1):
+            print(f"  run {i}: " + (f"{r['steps']} steps in {r['seconds']:.0f} s" if "steps" in r else "no result")
+                  + (" (stopped by the load test: the workshop was over)" if r["stopped_by_loadtest"] else "")
+                  + (f"; first step {r['pressed_to_first_step_s']:.0f} s after Train was pressed"
+                     if "pressed_to_first_step_s" in r else ""))
     for e in report["errors"]:
         print("ERROR", e)
 
@@ -946,8 +992,10 @@ def run_workshop(args, url, pid, report, warm_errors, single, solo):
     targets = {"inpainting_fill": args.max_p95_fill_s}
     if train is not None:
         targets["classification_draw"] = args.max_p95_classify_s
-        if not train["finished"]:
-            failures.append(f"the training did not finish: {train['error']}")
+        if train["error"]:
+            failures.append(f"the trainer: {train['error']}")
+        elif not train["finished"]:
+            failures.append(f"the first training did not end with its budget: {train['error'] or train['first_run']}")
     applies = train is None or args.sessions <= TARGET_SESSIONS
     report["targets"] = {}
     for name, limit in targets.items():

@@ -21,10 +21,11 @@ def test_summary_of_nothing_says_so():
     assert loadtest._summary([1.0, 3.0, 2.0]) == {"n": 3, "p50_s": 2.0, "p95_s": 3.0, "max_s": 3.0}
 
 
-def test_within_keeps_the_actions_that_began_in_the_window():
+def test_within_keeps_the_actions_that_began_in_a_window():
     values, times = [1.0, 2.0, 3.0, 4.0], [10.0, 20.0, 30.0, 40.0]
-    assert loadtest.within(values, times, 15.0, 30.0) == [2.0, 3.0]
-    assert loadtest.within(values, times, 25.0, None) == [3.0, 4.0]
+    assert loadtest.within(values, times, [(15.0, 30.0)]) == [2.0, 3.0]
+    assert loadtest.within(values, times, [(5.0, 12.0), (35.0, 50.0)]) == [1.0, 4.0]
+    assert loadtest.within(values, times, []) == []
 
 
 def test_rss_at_takes_the_first_sample_at_or_after():
