@@ -698,6 +698,8 @@ def test_training_on_photos_held_in_memory(tmp_path, monkeypatch):
                            progress=lambda step, loss, seconds: seen.append(step),
                            photos=photos, held_out_photos=held)
     assert seen == [1, 2] and card["steps_done"] == 2 and card["status"] == "trained"
+    device = card["device"]  # what trained, for the time on the card to mean something
+    assert device.startswith("GPU: ") or (device.startswith("CPU: ") and device.endswith("2 TensorFlow threads"))
     assert [(p["name"], p["source"], p["size"]) for p in card["training_photos"]] == [
         ("photo 1", "in memory", [40, 60]), ("photo 2", "in memory", [24, 24]), ("photo 3", "in memory", [50, 30])]
     assert [p["name"] for p in card["held_out_photos"]] == ["photo 1"] and card["data_dir"] is None
@@ -862,3 +864,21 @@ def test_new_training_options_are_checked_parsed_and_on_the_card():
     assert "0.5 of the holes drawn wide" in card["masks"]
     assert [p["name"] for p in card["validation_photos"]] == list(VALIDATION)
     assert model_card(TrainConfig(), TrainingRun(1, training, [], {}))["validation_photos"] is None
+
+
+def test_fourier_recipes_go_on_from_the_shipped_chain():
+    from dataclasses import replace
+
+    from patchlab.inpainting.recipe import RECIPES, recipe_of
+
+    shipped = RECIPES["inpainting"].stages
+    for name, wide in (("inpainting_fourier", 0.0), ("inpainting_fourier_wide", 0.5)):
+        recipe = RECIPES[name]
+        *chain, last = recipe.stages
+        assert chain[:8] == list(shipped[:8])
+        assert chain[8] == replace(shipped[8], out="models/inpainting_stage9.keras", evaluate=False)
+        assert (last.init, last.fourier_blocks, last.context_blocks, last.wide_masks) == (
+            "models/inpainting_stage9.keras", 2, 2, wide)
+        assert last.set_aside_validation and last.bfloat16 and last.out == recipe.model != shipped[-1].out
+        assert "models/inpainting_stage9.keras" in recipe.intermediates and "GPU" in recipe.about
+        assert recipe_of(replace(last, threads=1, checkpoint_every=100)) is recipe

@@ -25,7 +25,7 @@ TILE_OVERLAP = 64
 AUGMENTATION = ("random square crops at scales from 1/4 of the short side to the whole photo, resized; "
                 "horizontal (p=0.5) and vertical (p=0.1) flips; "
                 "brightness/contrast/saturation/white-balance jitter of +-10%")
-_PREVIOUS_KEYS = ("command", "steps_done", "wall_time_s", "loss", "prefill", "batch", "train_size",
+_PREVIOUS_KEYS = ("command", "device", "steps_done", "wall_time_s", "loss", "prefill", "batch", "train_size",
                   "initialised_from")
 
 
@@ -35,7 +35,8 @@ class TrainingRun:
 
     ``photos``, ``held_out`` and ``validation`` (set aside) are lists of
     :class:`~patchlab.inpainting.data.Photo`; ``initialised_from`` is
-    :func:`previous_card`'s summary of the model it continued from;
+    :func:`previous_card`'s summary of the model it continued from; ``device``
+    what trained (:func:`patchlab.inpainting.train.training_device`);
     ``trained_at`` and ``file_bytes`` are set once the run has ended.
     """
 
@@ -44,6 +45,7 @@ class TrainingRun:
     held_out: list
     versions: dict
     validation: list = field(default_factory=list)
+    device: str | None = None
     initialised_from: dict | None = None
     new_layers: list = field(default_factory=list)
     status: str = "started"
@@ -156,7 +158,7 @@ def model_card(config: TrainConfig, run: TrainingRun) -> dict:
         "loss_history": run.loss_history,
         "wall_time_s": round(run.wall_time_s, 1),
     }
-    for key in ("trained_at", "file_bytes", "evaluation"):
+    for key in ("device", "trained_at", "file_bytes", "evaluation"):
         if getattr(run, key) is not None:
             card[key] = getattr(run, key)
     recipe = recipe_of(config)

@@ -111,6 +111,26 @@ UNET_STAGES = (
            bfloat16=True, **_WIDER),
 )
 
+
+def _fourier_stage(out, **options):
+    """Stage 10: the shipped U-Net with two fast Fourier convolution blocks added at its bottleneck.
+
+    The blocks start as the identity (:func:`patchlab.inpainting.fourier.fourier_block`),
+    so the stage starts from the shipped model's quality; the six validation
+    photos (:data:`patchlab.inpainting.data.VALIDATION`) are kept out, to
+    choose between runs on them.
+    """
+    return TrainConfig(arch="unet", loss="l1+l2", init="models/inpainting_stage9.keras", out=out, evaluate=True,
+                       size=256, batch=8, steps=2000, lr=2e-4, opencv_photos=True, debian_photos=True,
+                       bfloat16=True, set_aside_validation=True, fourier_blocks=2, **_WIDER, **options)
+
+
+#: The shipped chain with its last stage writing an intermediate, for recipes that go on from it.
+_TO_STAGE9 = (*UNET_STAGES[:8], replace(UNET_STAGES[8], out="models/inpainting_stage9.keras", evaluate=False))
+#: What a recipe that goes on from the shipped U-Net says about where it runs.
+_DEVICES = ("stage 10 runs unchanged on a GPU (set --batch and --steps to the machine); the model card "
+            "records the device and the wall time")
+
 RECIPES = {
     recipe.name: recipe
     for recipe in (
@@ -126,6 +146,19 @@ RECIPES = {
             "the tutorial's autoencoder as shipped: the first 75 steps of a 200-step schedule "
             "(the shipped file is that run's step-75 checkpoint; without --stop-at 75 the run goes "
             "on to step 200)",
+        ),
+        Recipe(
+            "inpainting_fourier", "models/inpainting_fourier.keras",
+            (*_TO_STAGE9, _fourier_stage("models/inpainting_fourier.keras")),
+            "the shipped U-Net's nine stages, then a tenth adding two fast Fourier convolution blocks "
+            "(LaMa) at the bottleneck, 2000 steps on the same photos less six set aside for validation; "
+            + _DEVICES,
+        ),
+        Recipe(
+            "inpainting_fourier_wide", "models/inpainting_fourier_wide.keras",
+            (*_TO_STAGE9, _fourier_stage("models/inpainting_fourier_wide.keras", wide_masks=0.5)),
+            "as inpainting_fourier, with half of stage 10's holes drawn wide and large (LaMa's masks: "
+            "squares of side 25-45%, boxes, thick strokes); " + _DEVICES,
         ),
         Recipe(
             "inpainting_quick", "models/inpainting.keras",

@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import json
+import os
 import platform
 import shlex
 import time
@@ -270,6 +271,18 @@ def _training_photos(config, photos=None, held_out_photos=None):
     return photos, held_out, validation
 
 
+def training_device(tf, threads):
+    """What trains: the first GPU TensorFlow sees (name and count), else the CPU's cores and threads."""
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        try:
+            name = tf.config.experimental.get_device_details(gpus[0]).get("device_name") or "GPU"
+        except (RuntimeError, ValueError):
+            name = "GPU"
+        return f"GPU: {len(gpus)} x {name}"
+    return f"CPU: {os.cpu_count()} cores ({platform.machine()}), {threads} TensorFlow threads"
+
+
 def train_inpainter(config, progress=None, should_stop=None, *, photos=None, held_out_photos=None):
     """Train the network ``config`` describes and save it with its model card.
 
@@ -352,7 +365,8 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
 
     run = TrainingRun(parameters=model.count_params(), photos=photos, held_out=held_out, validation=validation,
                       versions={"python": platform.python_version(), "tensorflow": tf.__version__,
-                                "keras": keras.__version__})
+                                "keras": keras.__version__},
+                      device=training_device(tf, config.threads))
     if config.init:
         start_from, start_card = runtime.load_model(config.init, what="model to continue from",
                                                     allow_outside_models=True)
