@@ -98,8 +98,8 @@ def test_comparison_rows_put_the_domain_beside_the_standard_photos():
     figures = {"domain": {"mine": {"square": 31.0, "brush": 27.0}, "shipped": {"square": 29.0, "brush": 26.0}},
                "standard": {"mine": {"square": 19.0, "brush": 18.5}, "shipped": {"square": 19.6, "brush": 19.2}}}
     rows = live.comparison_rows(figures, "Brick wall")
-    assert list(rows[0]) == ["held-out photos", "masks", "yours (dB)", "shipped (dB)", "change (dB)"]
-    assert [r["held-out photos"] for r in rows] == ["Brick wall"] * 2 + ["standard"] * 2
+    assert list(rows[0]) == ["photos", "masks", "yours (dB)", "shipped (dB)", "change (dB)"]
+    assert [r["photos"] for r in rows] == ["Brick wall"] * 2 + ["standard"] * 2
     assert [r["masks"] for r in rows] == ["squares", "brush strokes"] * 2
     assert [r["change (dB)"] for r in rows] == [2.0, 1.0, -0.6, -0.7]
 
@@ -124,7 +124,7 @@ def test_live_curves_status_and_strip_from_the_events(brick):
     curves = live.live_curves(_events())
     assert [r["loss"] for r in curves["loss"]] == [0.05, 0.03]
     assert len(curves["psnr"]) == 2 * 3 * 2  # two checks, three models, two families
-    assert {r["series"] for r in curves["psnr"]} == {"your model", "shipped model", "OpenCV Telea (best classical)"}
+    assert {r["series"] for r in curves["psnr"]} == {"your model", "shipped model", "best classical (Telea)"}
     request = live.DomainRequest(brick, seconds=60)
     status = live.live_status("running", 0, _events(), request)
     assert status.headline == "about 39 s left · step 40" and status.fraction == pytest.approx(21 / 60)

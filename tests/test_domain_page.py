@@ -95,8 +95,8 @@ def test_train_on_a_demo_domain_shows_the_live_panel_the_table_and_the_downloads
     at.button(key="ti_train").click()
     at = until(run(at), has_result)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["held-out photos", "masks", "yours (dB)", "shipped (dB)", "change (dB)"]
-    assert table["held-out photos"].tolist() == ["Brick wall", "Brick wall", "standard", "standard"]
+    assert list(table.columns) == ["photos", "masks", "yours (dB)", "shipped (dB)", "change (dB)"]
+    assert table["photos"].tolist() == ["Brick wall", "Brick wall", "standard", "standard"]
     assert ((table["yours (dB)"] > 10) & (table["shipped (dB)"] > 10)).all()
     assert "2 steps" in texts(at.markdown)
     labels = [b.proto.label for b in at.get("download_button")]

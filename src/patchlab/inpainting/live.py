@@ -59,6 +59,8 @@ BUDGETS = {"1 min": 60, "2 min": 120, "5 min": 300, "10 min": 600}
 ARCHS = {"unet": "Fine-tune the shipped U-Net", "seed": "Train the tutorial's autoencoder from scratch"}
 #: Plain names of the mask families.
 FAMILY_NAMES = {"square": "squares", "brush": "brush strokes"}
+#: Short names of the classical methods, for a legend that fits a phone.
+CLASSICAL_SHORT = {"telea": "Telea", "ns": "Navier-Stokes", "biharmonic": "biharmonic"}
 #: Seconds between two scorings of the model on the domain's held-out photos.
 CHECK_INTERVAL_S = 20.0
 #: Held-out views scored at each live check (1 seeded mask per family each) and at the end (2 each).
@@ -473,7 +475,7 @@ def comparison_rows(figures: dict, domain_name: str) -> list[dict]:
     for where, label in (("domain", domain_name), ("standard", "standard")):
         for family in FAMILIES:
             mine, shipped = figures[where]["mine"][family], figures[where]["shipped"][family]
-            rows.append({"held-out photos": label, "masks": FAMILY_NAMES[family], "yours (dB)": round(mine, 2),
+            rows.append({"photos": label, "masks": FAMILY_NAMES[family], "yours (dB)": round(mine, 2),
                          "shipped (dB)": round(shipped, 2), "change (dB)": round(mine - shipped, 2)})
     return rows
 
@@ -494,9 +496,8 @@ def live_curves(events: list) -> dict:
         if e.get("kind") == "step":
             loss.append({"seconds": round(e["seconds"], 2), "step": e["step"], "loss": e["loss"]})
         elif e.get("kind") == "check":
-            label = CLASSICAL[e["classical_name"]][0]
-            for series, values in (("your model", e["mine"]), ("shipped model", e["shipped"]),
-                                   (f"{label} (best classical)", e["classical"])):
+            label = f"best classical ({CLASSICAL_SHORT.get(e['classical_name'], e['classical_name'])})"
+            for series, values in (("your model", e["mine"]), ("shipped model", e["shipped"]), (label, e["classical"])):
                 for family, value in values.items():
                     psnr.append({"seconds": round(e["seconds"], 2), "step": e["step"], "series": series,
                                  "masks": FAMILY_NAMES[family], "PSNR (dB)": value})
@@ -507,6 +508,10 @@ def live_curves(events: list) -> dict:
 _BIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18}, "legend": {"labelFontSize": 16, "titleFontSize": 16,
         "symbolStrokeWidth": 4, "orient": "bottom", "direction": "vertical", "labelLimit": 0},
         "title": {"fontSize": 20, "limit": 0}}
+
+
+#: The chart fits the column's width; its height is the plot's, so a legend below never squeezes the lines.
+_FIT_X = {"type": "fit-x", "contains": "padding"}
 
 
 def curve_spec(kind: str, x_max: float | None = None, family: str | None = None) -> dict:
@@ -522,13 +527,13 @@ def curve_spec(kind: str, x_max: float | None = None, family: str | None = None)
     if x_max:
         x["scale"] = {"domain": [0, x_max]}
     if kind == "loss":
-        return {"height": 260, "config": _BIG, "title": "Training loss",
+        return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": "Training loss",
                 "mark": {"type": "line", "strokeWidth": 3, "color": "#b93a0b"},
                 "encoding": {"x": x, "y": {"field": "loss", "type": "quantitative", "title": "loss",
                                            "scale": {"zero": False}}}}
     if family not in FAMILY_NAMES:
         raise ValueError(f"family must be one of {tuple(FAMILY_NAMES)}, got {family!r}")
-    return {"height": 260, "config": _BIG, "title": f"Held-out PSNR, {FAMILY_NAMES[family]} (dB)",
+    return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": f"Held-out PSNR, {FAMILY_NAMES[family]} (dB)",
             "transform": [{"filter": {"field": "masks", "equal": FAMILY_NAMES[family]}}],
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
