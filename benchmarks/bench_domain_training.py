@@ -1,6 +1,7 @@
 """Teaching the inpainter a domain: masked PSNR of the shipped U-Net before and after 2 min of fine-tuning.
 
     flock /work/notes/heavy.lock python benchmarks/bench_domain_training.py --domain brick
+    flock /work/notes/heavy.lock python benchmarks/bench_domain_training.py --domain brick --arch seed
     python benchmarks/bench_domain_training.py --domain brick --validation --lr 3e-4   # choose settings
 
 Fine-tunes the shipped U-Net (``models/inpainting.keras``) on one demo
@@ -43,6 +44,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--domain", choices=sorted(DEMO_DOMAINS), default="brick")
     parser.add_argument("--seconds", type=float, default=120.0)
+    parser.add_argument("--arch", choices=("unet", "seed"), default="unet",
+                        help="fine-tune the shipped U-Net, or train the tutorial's autoencoder from scratch")
     parser.add_argument("--lr", type=float, default=None)
     parser.add_argument("--batch", type=int, default=None)
     parser.add_argument("--size", type=int, default=None, help="crop size (default: the domain's)")
@@ -58,7 +61,7 @@ def main(argv=None):
     if args.validation:
         train, scored = split_photos(photos.train, seed=1)
         photos = replace(photos, train=tuple(train), held_out=tuple(scored))
-    request = DomainRequest(photos, "unet", seconds=min(args.seconds, 600), lr=args.lr, batch=args.batch,
+    request = DomainRequest(photos, args.arch, seconds=min(args.seconds, 600), lr=args.lr, batch=args.batch,
                             crop_size=args.size)
     with tempfile.TemporaryDirectory(prefix="bench-domain-") as folder:
         out = Path(folder) / "domain.keras"
@@ -79,7 +82,7 @@ def main(argv=None):
         figures["standard"] = {"shipped": score(shipped.inpaint, std), "mine": score(mine.inpaint, std)}
     what = "validation" if args.validation else "held-out"
     print(f"\n{DEMO_DOMAINS[args.domain].title}: {len(photos.train)} training tiles, {len(scored)} {what} tiles; "
-          f"lr {config.lr:g}, batch {config.batch}, crop {config.crop_size}; {card['steps_done']} steps in "
+          f"{'fine-tuned U-Net' if args.arch == 'unet' else 'autoencoder from scratch'}; lr {config.lr:g}, batch {config.batch}, crop {config.crop_size}; {card['steps_done']} steps in "
           f"{card['wall_time_s']:.0f} s of training ({per_step:.3f} s per step; {train_s:.0f} s with setting up)")
     print("| photos | masks | shipped (dB) | fine-tuned (dB) | change (dB) |")
     print("|---|---|---:|---:|---:|")
@@ -88,7 +91,7 @@ def main(argv=None):
         for family in f["shipped"]:
             a, b = f["shipped"][family], f["mine"][family]
             print(f"| {label} | {family} | {a:.2f} | {b:.2f} | {b - a:+.2f} |")
-    print(json.dumps({"domain": args.domain, "validation": args.validation, "lr": config.lr, "batch": config.batch,
+    print(json.dumps({"domain": args.domain, "arch": args.arch, "validation": args.validation, "lr": config.lr, "batch": config.batch,
                       "crop": config.crop_size, "steps": card["steps_done"], "train_s": card["wall_time_s"],
                       "s_per_step": round(per_step, 4), "figures": figures}))
 
