@@ -114,7 +114,7 @@ def start_training(jobs: JobRunner, me: str, photos, arch, budget):
     request, _ = live.request_from_env(live.DomainRequest(photos, arch, float(live.BUDGETS[budget])))
     try:
         jobs.submit(me, request.name, live.training_job(request, shipped_inpainter), demo=DEMO,
-                    meta={"request": request})
+                    meta={"request": request.slim()})  # the job's closure holds the photos until it ends
     except JobRefused as exc:
         say("warning", str(exc))
 

@@ -164,17 +164,20 @@ def test_stop_before_training_and_a_budget_gone_before_the_first_step_are_clear_
 
 
 @needs_model
-def test_two_steps_give_a_model_its_table_card_and_files(brick):
+def test_three_steps_give_a_model_its_table_card_and_files(brick):
     from patchlab.inpainting import Inpainter
 
     events = []
-    request = live.DomainRequest(brick, steps=2)
+    request = live.DomainRequest(brick, steps=3)
     model = live.training_job(request, Inpainter.load)(events.append, lambda: False)
-    assert model.steps == 2 and not model.stopped_early
+    assert model.steps == 3 and not model.stopped_early
+    assert model.request.photos.train == () and model.request.photos.name == "Brick wall"  # no pixels kept
     assert [r["masks"] for r in model.rows] == ["squares", "brush strokes"] * 2
     assert all(10 < r["yours (dB)"] < 60 and 10 < r["shipped (dB)"] < 60 for r in model.rows)
     kinds = [e["kind"] for e in events]
-    assert kinds.count("check") == 2 and "step" in kinds  # step 0 (the shipped weights) and one checkpoint
+    checks = [e for e in events if e["kind"] == "check"]
+    assert [c["step"] for c in checks] == [0, 1, 2]  # the shipped weights, then a checkpoint after each step
+    assert checks[1]["mine"] != checks[2]["mine"], "the second checkpoint's weights were loaded into the network"
     assert events[-1] == {"kind": "phase", "text": "Scoring your model and the shipped one on the held-out photos…"}
     assert model.card["domain"]["training_photos"] == 13 and model.card["domain"]["held_out_photos"] == 3
     files = model.files()

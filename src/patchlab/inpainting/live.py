@@ -130,6 +130,17 @@ class DomainRequest:
         size = crop_size_for(self.arch, replace(self.photos, crop_size=size))
         return {"lr": self.lr or base["lr"], "batch": self.batch or base["batch"], "size": size}
 
+    def slim(self) -> "DomainRequest":
+        """This request without its photos' pixels (the name, counts and settings stay), to keep after the run.
+
+        A finished job and its model keep this, so a kept model does not
+        also keep up to ~90 MB of photos.
+        """
+        photos = replace(self.photos, train=(), held_out=(),
+                         notes=self.photos.notes + (f"{len(self.photos.train)} training and "
+                                                    f"{len(self.photos.held_out)} held-out photos, not kept",))
+        return replace(self, photos=photos)
+
     @property
     def name(self) -> str:
         what = "fine-tune the U-Net" if self.arch == "unet" else "train the tutorial's autoencoder"
@@ -221,7 +232,7 @@ def training_config(request: DomainRequest, out, clock: StepClock = STEP_CLOCK):
     s = request.settings
     per_step = clock.seconds_per_step(request.arch, s["size"], s["batch"])
     if request.steps:
-        steps, every = request.steps, max(1, request.steps // 2)
+        steps, every = request.steps, 1  # a tiny run checks after every step
     else:
         steps = max(10, int(request.seconds / per_step))
         every = max(1, round(CHECK_INTERVAL_S / per_step))
@@ -376,9 +387,13 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
         state = {"last_event": -1.0, "checked": 0, "step": 0, "first_step_late": False}
 
         def check(step, seconds):
-            model, card = load_model(out, what="checkpoint", allow_outside_models=True)
-            mine = Inpainter(model, arch=request.arch, tile_size=shipped.tile_size if request.arch == "unet" else 228,
-                             card=card, flips=1)
+            if state.get("mine") is None:  # the first checkpoint: load it once, traced once
+                model, card = load_model(out, what="checkpoint", allow_outside_models=True)
+                state["mine"] = Inpainter(model, arch=request.arch, tile_size=card.get("tile_size") or 288,
+                                          card=card, flips=1)
+            else:  # later ones: new weights into the same network (no new graph, no memory growth)
+                state["mine"].model.load_weights(out)
+            mine = state["mine"]
             progress({"kind": "check", "step": step, "seconds": seconds, "mine": score(mine.inpaint, check_cases,
                                                                                        pause=True),
                       **baseline, "strip": _small(mine.inpaint(strip_case[2], strip_case[3]))})
@@ -417,8 +432,8 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
         progress({"kind": "phase", "text": "Scoring your model and the shipped one on the held-out photos…"})
         model, card = load_model(out, what="your domain model", allow_outside_models=True)
         keras_bytes = out.read_bytes()
-    mine = Inpainter(model, arch=request.arch, card=card,
-                     tile_size=shipped.tile_size if request.arch == "unet" else 228)
+    state.pop("mine", None)
+    mine = Inpainter(model, arch=request.arch, card=card, tile_size=card.get("tile_size") or 288)
     domain_cases = evaluation_cases(photos.held_out, 2 if tiny else FINAL_VIEWS, 1 if tiny else FINAL_MASKS,
                                     request.seed)
     std_cases = standard_cases(1 if tiny else STANDARD_MASKS, views=2 if tiny else None, seed=0)
@@ -439,7 +454,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
                        "standard_views": len(std_cases) // len(FAMILIES),
                        "metric": "masked PSNR (dB), mean over views and seeded masks"},
     }
-    return DomainModel(request, mine, card, rows, steps=steps, seconds=seconds,
+    return DomainModel(request.slim(), mine, card, rows, steps=steps, seconds=seconds,
                        stopped_early=str(card.get("status", "")).startswith("stopped"), keras_bytes=keras_bytes)
 
 
