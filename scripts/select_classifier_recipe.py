@@ -1,0 +1,93 @@
+"""Choose the shipped classifiers' recipe on the validation split only.
+
+Trains candidate configurations of one patch size and prints what each
+reaches on the 1,000 validation digits: fused (mean) and best single patch
+accuracy, as MNIST gives them and redrawn as synthetic mouse drawings
+(seed 2027; the test split's redrawings use another seed, 2026). No test
+figure is computed here: the test split is scored once, after the choice,
+by ``python -m patchlab.classification.evaluate``.
+
+    python scripts/select_classifier_recipe.py --patch-size 18                 # every candidate
+    python scripts/select_classifier_recipe.py --patch-size 18 --only shipped long
+
+Each trained candidate is saved with its card under ``--out-dir`` (not in
+``models/``); the figures are appended as JSON lines to ``--out-dir/selection.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+import numpy as np
+
+#: Candidate settings (TrainConfig fields) beside the patch size; "shipped" scores the shipped model untrained.
+CANDIDATES = {
+    "shipped": None,
+    "base": dict(epochs=20),
+    "long": dict(epochs=40),
+    "long_drawn": dict(epochs=40, redrawn=0.5, redrawings=2),
+    "long_drawn_lr3": dict(epochs=40, redrawn=0.5, redrawings=2, learning_rate=3e-3),
+}
+VAL_DRAWN_SEED = 2027
+
+
+def validation_figures(model, patch_size: int, x_val, y_val, drawn_val) -> dict:
+    from patchlab.classification.accuracy import accuracies, batch_patch_probabilities
+
+    out = {}
+    for name, images in (("val", x_val), ("val_drawn", drawn_val)):
+        acc = accuracies(batch_patch_probabilities(model, images, patch_size), y_val)
+        out[name] = {"fused_mean": acc["fused"]["mean"], "fused_product": acc["fused"]["product"],
+                     "best_single": max(acc["single_patch"]), "single_patch": acc["single_patch"]}
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--patch-size", type=int, required=True)
+    parser.add_argument("--only", nargs="+", choices=sorted(CANDIDATES), default=list(CANDIDATES))
+    parser.add_argument("--out-dir", type=Path, default=Path("bench") / "classifier_selection")
+    args = parser.parse_args()
+
+    from patchlab.classification.config import TrainConfig, default_model_path
+    from patchlab.classification.data import load_split
+    from patchlab.classification.evaluate import drawn_test_digits
+    from patchlab.classification.inference import DigitClassifier
+    from patchlab.classification.recipe import shipped_config
+    from patchlab.classification.train import save_classifier, train_classifier
+
+    x_val, y_val = load_split("val")
+    x_val_f = x_val.astype(np.float32) / 255.0
+    drawn_val = drawn_test_digits(x_val, seed=VAL_DRAWN_SEED)
+    args.out_dir.mkdir(parents=True, exist_ok=True)
+    p = args.patch_size
+    base = shipped_config(p)
+    for name in args.only:
+        began = time.perf_counter()
+        if CANDIDATES[name] is None:
+            model = DigitClassifier.load(p).model
+            config_text, path = "the shipped model", default_model_path(p)
+        else:
+            fields = {f: getattr(base, f) for f in ("epochs", "batch_size", "learning_rate", "seed", "redrawn",
+                                                      "redrawings", "label_smoothing")}
+            config = TrainConfig(p, **{**fields, **CANDIDATES[name]})
+            run = train_classifier(config)
+            path = args.out_dir / f"p{p}_{name}.keras"
+            save_classifier(run, path)
+            model, config_text = run.model, config.command()
+        row = {"patch_size": p, "candidate": name, "command": config_text, "path": str(path),
+               "seconds": round(time.perf_counter() - began, 1),
+               **validation_figures(model, p, x_val_f, y_val, drawn_val)}
+        with open(args.out_dir / "selection.jsonl", "a") as f:
+            f.write(json.dumps(row) + "\n")
+        print(f"p={p} {name:16s} val fused(mean) {100 * row['val']['fused_mean']:.1f}% "
+              f"best single {100 * row['val']['best_single']:.1f}% | val drawn fused(mean) "
+              f"{100 * row['val_drawn']['fused_mean']:.1f}% best single {100 * row['val_drawn']['best_single']:.1f}%"
+              f"  ({row['seconds']} s)", flush=True)
+
+
+if __name__ == "__main__":
+    main()
