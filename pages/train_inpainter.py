@@ -88,7 +88,8 @@ def show_photo_set(photos):
                    + ".")
     shown = [(p.image, f"train · {p.name}") for p in photos.train[:4]] + \
             [(p.image, f"held out · {p.name}") for p in photos.held_out[:2]]
-    st.image([img for img, _ in shown], caption=[c for _, c in shown], width=110)
+    st.image([img for img, _ in shown], caption=[c for _, c in shown], width=110,
+             alt=[f"{c.split(' · ')[0]} photo {c.split(' · ')[1]}" for _, c in shown])
 
 
 def current_photos(source, demo):
@@ -165,7 +166,9 @@ def live_panel(jobs: JobRunner, me: str):
     pictures = live.strip(events)
     if pictures:
         st.markdown("**One held-out photo, filled by your model as it learns**")
-        st.image([img for _, img in pictures], caption=[c for c, _ in pictures], width=150)
+        st.image([img for _, img in pictures], caption=[c for c, _ in pictures], width=150,
+                 alt=["A held-out photo with its hole painted magenta" if c == "the hole" else
+                      f"The held-out photo filled by your model at {c}" for c, _ in pictures])
     if job.finished:
         finished("train_inpainter", job.id)  # redraw the whole page once: the result
 

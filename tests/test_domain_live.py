@@ -113,7 +113,7 @@ def _events():
          "classical_name": "telea", "strip": np.zeros((8, 8, 3), np.uint8)},
         {"kind": "phase", "text": "Building the network…"},
         {"kind": "step", "step": 1, "seconds": 3.0, "loss": 0.05},
-        {"kind": "step", "step": 40, "seconds": 21.0, "loss": 0.03},
+        {"kind": "step", "step": 40, "seconds": 21.0, "loss": 0.03, "left": 30.2},
         {"kind": "check", "step": 40, "seconds": 22.0, "mine": {"square": 29.0, "brush": 25.5},
          "shipped": {"square": 28.0, "brush": 25.0}, "classical": {"square": 24.0, "brush": 22.0},
          "classical_name": "telea", "strip": np.ones((8, 8, 3), np.uint8)},
@@ -127,7 +127,7 @@ def test_live_curves_status_and_strip_from_the_events(brick):
     assert {r["series"] for r in curves["psnr"]} == {"your model", "shipped model", "best classical (Telea)"}
     request = live.DomainRequest(brick, seconds=60)
     status = live.live_status("running", 0, _events(), request)
-    assert status.headline == "about 39 s left · step 40" and status.fraction == pytest.approx(21 / 60)
+    assert status.headline == "about 30 s left · step 40" and status.fraction == pytest.approx(1 - 30.2 / 60)
     assert status.mine == {"square": 29.0, "brush": 25.5} and status.loss == 0.03
     assert live.live_status("running", 0, _events()[:4], request).headline == "Building the network…"
     assert "number 3 in the queue" in live.live_status("queued", 3, [], request).headline

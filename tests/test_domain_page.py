@@ -180,3 +180,13 @@ def test_train_twice_and_stop_twice_a_clear_message_each(monkeypatch):
     run(at)
     assert ("Already stopping" in texts(at.info)) or ("Nothing is training now" in texts(at.info))
     at = until(at, lambda at: "Stopped" in texts(at.success) + texts(at.error))
+
+
+def test_a_malformed_link_falls_back_to_the_defaults(short_runs):
+    at = AppTest.from_file(PAGE, default_timeout=120)
+    at.query_params.update({"ti_source": "<script>", "ti_demo": "../../etc/passwd", "ti_arch": "vgg",
+                            "ti_budget": "99 min"})
+    run(at)
+    assert (at.radio(key="ti_source").value, at.selectbox(key="ti_demo").value, at.radio(key="ti_arch").value,
+            at.radio(key="ti_budget").value) == ("A demo domain", "brick", "unet", "2 min")
+    assert "16 photos: 13 to train on, 3 held out" in texts(at.markdown)

@@ -384,7 +384,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
         out = Path(folder) / "domain.keras"
         config, every = training_config(request, out, clock)
         progress({"kind": "phase", "text": "Building the network and compiling the training step…"})
-        state = {"last_event": -1.0, "checked": 0, "step": 0, "first_step_late": False}
+        state = {"last_event": -1.0, "checked": 0, "step": 0, "first_step_late": False, "stopped": False}
 
         def check(step, seconds):
             if state.get("mine") is None:  # the first checkpoint: load it once, traced once
@@ -404,7 +404,8 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
                 state["first_step_late"] = True
             if seconds - state["last_event"] >= event_interval or step == 1:
                 state["last_event"] = seconds
-                progress({"kind": "step", "step": step, "seconds": seconds, "loss": loss})
+                progress({"kind": "step", "step": step, "seconds": seconds, "loss": loss,
+                          "left": max(0.0, request.seconds - (time.monotonic() - began))})
             saved = ((step - 1) // every) * every  # the checkpoint written after that step
             if saved > state["checked"] and out.is_file():
                 state["checked"] = saved
@@ -418,7 +419,8 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
             if not tiny and time.monotonic() - began >= request.seconds:
                 return True
             pause_for_interactive()  # a participant's click goes first
-            return should_stop()
+            state["stopped"] = bool(should_stop())
+            return state["stopped"]
 
         card = train_inpainter(config, report, stop, photos=list(photos.train), held_out_photos=list(photos.held_out))
         if state["first_step_late"]:
@@ -455,7 +457,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
                        "metric": "masked PSNR (dB), mean over views and seeded masks"},
     }
     return DomainModel(request.slim(), mine, card, rows, steps=steps, seconds=seconds,
-                       stopped_early=str(card.get("status", "")).startswith("stopped"), keras_bytes=keras_bytes)
+                       stopped_early=state["stopped"], keras_bytes=keras_bytes)
 
 
 def _with_hole(image: np.ndarray, mask: np.ndarray) -> np.ndarray:
@@ -582,14 +584,15 @@ def live_status(status: str, place: int, events: list, request: DomainRequest) -
     loss = steps[-1]["loss"] if steps else None
     mine = checks[-1]["mine"] if checks else None
     shipped = checks[-1]["shipped"] if checks else None
-    if not steps or (phases and events.index(phases[-1]) > events.index(steps[-1])):
+    last_kind = next((e["kind"] for e in reversed(events) if e.get("kind") in ("phase", "step")), None)
+    if not steps or last_kind == "phase":  # before the first step, or scoring after the last
         return LiveStatus(phases[-1]["text"] if phases else "Starting…", 1.0 if steps else 0.0, loss, mine, shipped)
     last = steps[-1]
     if request.steps:
         return LiveStatus(f"Step {last['step']} of {request.steps}", min(1.0, last["step"] / request.steps), loss,
                           mine, shipped)
-    left = max(0.0, request.seconds - last["seconds"])
-    return LiveStatus(f"about {left:.0f} s left · step {last['step']}", min(1.0, last["seconds"] / request.seconds),
+    left = last.get("left", max(0.0, request.seconds - last["seconds"]))  # the budget counts from the job's start
+    return LiveStatus(f"about {left:.0f} s left · step {last['step']}", min(1.0, max(0.0, 1 - left / request.seconds)),
                       loss, mine, shipped)
 
 
