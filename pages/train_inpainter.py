@@ -216,7 +216,8 @@ def main():
     st.markdown("The tutorial trained its autoencoder on one kind of photo, mountains: *a wider set of images "
                 "would make the model perform worse*. Try it: give the inpainter photos of one domain, press "
                 "**Train**, and watch it learn to fill that domain's held-out photos better than the shipped "
-                "model — then see what it costs on other photos.")
+                "model — then see what it costs on other photos. The photos, what to train and the time budget "
+                "are in the sidebar (the » at the top left on a phone).")
     source, demo, arch, budget = read_settings()
     share_bar(DEFAULTS)
     jobs, me = runner(), participant()
