@@ -75,7 +75,8 @@ def uploaded_photos():
 
 
 def show_photo_set(photos):
-    st.markdown(f"**{photos.name}**: {photos.summary()}")
+    title = "Your photos" if photos.source == "upload" else photos.name
+    st.markdown(f"**{title}**: {photos.summary()}")
     for note in photos.notes:
         st.caption(note)
     if photos.skipped:

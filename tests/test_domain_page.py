@@ -103,7 +103,7 @@ def test_train_on_a_demo_domain_shows_the_live_panel_the_table_and_the_downloads
     assert labels == ["Download the model (.keras)", "Download its card (.json)"]
     assert {m.label for m in at.metric} >= {"Training loss", "Your model, squares", "Your model, brush strokes"}
     charts = [json.loads(c.proto.spec)["title"] for c in at.get("vega_lite_chart")]
-    assert charts == ["Training loss", "Held-out PSNR, squares (dB)", "Held-out PSNR, brush strokes (dB)"]
+    assert charts == ["Training loss", "Held-out PSNR, squares", "Held-out PSNR, brush"]
     captions = [c for element in at.get("image") for c in element.captions]
     assert {"the hole", "step 0 · 0 s"} <= set(captions), "the strip shows the hole and its fill at step 0"
 
@@ -146,7 +146,7 @@ def test_uploads_are_read_with_non_images_skipped_small_ones_and_duplicates_list
              ("notes.png", b"hello"), ("tiny.png", png(100, 100, seed=4))]
     at = upload(page(), files)
     assert not at.error
-    assert "your 3 photos: 3 photos: 2 to train on, 1 held out" in texts(at.markdown).replace("**", "")
+    assert "Your photos: 3 photos: 2 to train on, 1 held out" in texts(at.markdown).replace("**", "")
     warnings = texts(at.warning)
     assert "2 files were not used: “notes.png” (not an image PatchLab can read); “tiny.png” (100×100 pixels: too " \
            "small" in warnings

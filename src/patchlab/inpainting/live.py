@@ -550,7 +550,7 @@ def curve_spec(kind: str, x_max: float | None = None, family: str | None = None)
                                            "scale": {"zero": False}}}}
     if family not in FAMILY_NAMES:
         raise ValueError(f"family must be one of {tuple(FAMILY_NAMES)}, got {family!r}")
-    return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": f"Held-out PSNR, {FAMILY_NAMES[family]} (dB)",
+    return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": f"Held-out PSNR, {'squares' if family == 'square' else 'brush'}",
             "transform": [{"filter": {"field": "masks", "equal": FAMILY_NAMES[family]}}],
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
