@@ -340,6 +340,14 @@ def main():
         st.caption("The best value of each column within a mask family is in bold on green.")
         for note in summary.notes:
             st.caption(note)
+        if summary.figure:
+            st.image(summary.figure, caption=summary.figure_caption, alt=summary.figure_caption)
+        if summary.original_rows:
+            with st.expander("The original three held-out photos (for continuity)"):
+                st.dataframe(best_highlighted(summary.original_rows, summary.original_best),
+                             hide_index=True, width="stretch")
+                for note in summary.original_notes:
+                    st.caption(note)
 
     with details("Timings, the model card and how to retrain"):
         if isinstance(result, demo.FillResult) and result.images:

@@ -209,6 +209,7 @@ class Inpainter:
         """
         if path is None:  # the shipped file, named here
             path, allow_outside_models = DEFAULT_MODEL, True
+        from patchlab.inpainting import fourier  # noqa: F401  (registers the Fourier layer for loading)
         model, card = load_model(path, what="inpainting model", retrain=retrain_message(path),
                                  allow_outside_models=allow_outside_models)
         try:
