@@ -4,6 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from patchlab.jobs import interactive
 from patchlab.memory import limit_arenas, release_free_memory
 from patchlab.ui.registry import DEMOS
 
@@ -17,7 +18,10 @@ home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=Tr
 demos = [st.Page(d.path, title=d.title, icon=d.icon) for d in DEMOS]
 
 try:
-    # one flat list: with sections, Streamlit puts <div>s between the menu's <ul> and its <li>s (axe: list, listitem)
-    st.navigation([home, *demos]).run()
+    # A background training waits between its steps while any participant's page runs (at most 1 s a
+    # step: it keeps moving); a fragment's own reruns (the live charts' polling) do not pass here.
+    with interactive():
+        # one flat list: with sections, Streamlit puts <div>s between the menu's <ul> and its <li>s (axe: list, listitem)
+        st.navigation([home, *demos]).run()
 finally:
     release_free_memory()  # hand freed heap pages back after every run (~15 us when there are none)

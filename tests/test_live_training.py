@@ -184,6 +184,7 @@ def test_training_job_reports_progress_and_returns_a_downloadable_model(tmp_path
     assert job.status == "done", job.error
     model = job.result
     assert model.steps >= 2 and model.n_test == live.TINY_EVAL_DIGITS and model.patch_size == 14
+    assert not model.stopped_early  # the run ended by itself: the page must not say "stopped early"
     kinds = [e["kind"] for e in job.events()]
     assert kinds[0] == "phase" and "step" in kinds and "check" in kinds and "epoch" in kinds
     assert model.card["training"]["own_digits"] == 1 and model.card["data"]["used"]["extra"] == live.OWN_REPEATS
@@ -265,3 +266,15 @@ def test_learning_rate_follows_steps_or_the_budget_whichever_is_further():
     assert learning_rate_at(TrainConfig(18, learning_rate=1e-3, decay_steps=10), 10, 100) == pytest.approx(2e-5)
     rates = [learning_rate_at(config, s, 100, elapsed_s=s * 0.2, budget_s=30) for s in range(120)]
     assert all(a >= b for a, b in zip(rates, rates[1:]))  # never rises
+
+
+def test_stop_pressed_during_training_is_stopped_early():
+    pressed = []
+
+    def progress(event):
+        if event["kind"] == "step":
+            pressed.append(True)  # Stop pressed once the first step is taken
+
+    model = live._train(live.TrainRequest(28, steps=50, augment=False), progress, lambda: bool(pressed),
+                        live.StepClock())
+    assert 1 <= model.steps < 50 and model.stopped_early

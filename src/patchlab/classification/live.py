@@ -360,7 +360,7 @@ def _train(request: TrainRequest, progress, should_stop, clock: StepClock = STEP
     card["training"]["own_digits"] = len(request.own)
     return LiveModel(request, DigitClassifier(run.model, request.patch_size, card), card, run.test,
                      n_test=run.used.get("test", 0), steps=run.steps, seconds=run.wall_time_s,
-                     stopped_early=run.stopped_early)
+                     stopped_early=run.stopped_early and should_stop())  # Stop pressed, not the budget ended
 
 
 # ------------------------------------------------------------------ live curves
