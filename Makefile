@@ -96,9 +96,12 @@ train: $(STAMP)
 # ROOM=N FAULT=1: replica r1 is killed half-way through (tests/room_fault.py).
 # TRAINING=1: one participant trains a classifier on the Train page all along;
 # TRAIN_ALL=1: every participant trains a short run and leaves (server memory before, at peak, after).
+# DOMAIN_TRAINING=1: one participant teaches the inpainter a domain (10 min) while SESSIONS (10) do the workshop.
 loadtest: $(STAMP) chromium $(if $(ROOM),haproxy)
 	@mkdir -p bench
-ifeq ($(ROOM),)
+ifneq ($(DOMAIN_TRAINING),)
+	$(PY) tests/domain_trainer.py --loadtest $${SESSIONS:-10} --json bench/loadtest-domain-training.json
+else ifeq ($(ROOM),)
 	$(PY) tests/loadtest.py --sessions $${SESSIONS:-20} $(if $(TRAINING),--training) $(if $(TRAIN_ALL),--train-all) \
 	  --json bench/loadtest$(if $(TRAINING),-training)$(if $(TRAIN_ALL),-train-all).json
 else ifeq ($(FAULT),)
