@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import os
 import platform
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -132,11 +133,58 @@ def learning_rate_at(config: TrainConfig, step: int, total_steps: int, elapsed_s
     return config.learning_rate * (alpha + (1 - alpha) * 0.5 * (1 + math.cos(math.pi * done)))
 
 
-def make_train_step(model, config: TrainConfig):
-    """One compiled optimisation step on a batch of digits and a learning rate, returning the batch's loss.
+class Trainer:
+    """A network, its optimiser and their compiled training step, reused by later runs of the same kind.
 
-    Every patch's cross-entropy against its digit's label, averaged over the
-    patches; Adam at the rate given (see :func:`learning_rate_at`).
+    Tracing a new training step for every run keeps about 20 MB of
+    TensorFlow's graph state per run alive in the process for good (measured
+    with ``benchmarks/bench_training_memory.py``); a server where a room trains
+    again and again would grow without end. So a run borrows a trainer for
+    its patch size and label smoothing (:func:`borrow_trainer`), copies its
+    own freshly initialised weights in (:meth:`start_from`), trains, and gives
+    it back (:func:`return_trainer`). At most one trainer per kind and
+    concurrent run is ever built: at most 21 patch sizes x the server's
+    training slots.
+    """
+
+    def __init__(self, patch_size: int, label_smoothing: float):
+        self.model = build_patch_classifier(patch_size)
+        self.step, self.optimizer = make_train_step(self.model, TrainConfig(patch_size,
+                                                                             label_smoothing=label_smoothing))
+
+    def start_from(self, model) -> None:
+        """Take ``model``'s weights and forget the optimiser's state (moments, step count)."""
+        self.model.set_weights(model.get_weights())
+        for variable in self.optimizer.variables:
+            variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+
+
+_trainers: dict[tuple, list[Trainer]] = {}
+_trainers_lock = threading.Lock()
+
+
+def borrow_trainer(config: TrainConfig) -> Trainer:
+    """A :class:`Trainer` for ``config``'s kind: an idle one if there is one, else a new one."""
+    key = (config.patch_size, float(config.label_smoothing))
+    with _trainers_lock:
+        idle = _trainers.get(key)
+        if idle:
+            return idle.pop()
+    return Trainer(config.patch_size, config.label_smoothing)
+
+
+def return_trainer(config: TrainConfig, trainer: Trainer) -> None:
+    """Give a trainer back after a run that ended normally (one that raised is dropped)."""
+    with _trainers_lock:
+        _trainers.setdefault((config.patch_size, float(config.label_smoothing)), []).append(trainer)
+
+
+def make_train_step(model, config: TrainConfig):
+    """One compiled optimisation step on a batch of digits and a learning rate, and its optimiser.
+
+    The step returns the batch's loss: every patch's cross-entropy against
+    its digit's label, averaged over the patches; Adam at the rate given (see
+    :func:`learning_rate_at`).
     """
     import keras
 
@@ -157,7 +205,7 @@ def make_train_step(model, config: TrainConfig):
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss
 
-    return train_step
+    return train_step, optimizer
 
 
 def epoch_digits(x_train: np.ndarray, y_train: np.ndarray, pools: list, config: TrainConfig,
@@ -267,11 +315,13 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
     extra = _extra_digits(extra_digits) if extra_digits is not None else None
     digits = load_digits(config)
     x_train, y_train = digits["train"]
-    model = build_patch_classifier(config.patch_size)
+    model = build_patch_classifier(config.patch_size)  # the run's own model, freshly initialised (seeded)
     n_train = len(x_train) + (len(extra[1]) if extra is not None else 0)
     steps_per_epoch = int(np.ceil(n_train / config.batch_size))
     total_steps = config.epochs * steps_per_epoch
-    train_step = make_train_step(model, config)
+    trainer = borrow_trainer(config)  # trains a copy: its compiled step is reused by later runs
+    trainer.start_from(model)
+    net, train_step = trainer.model, trainer.step
 
     prepared = time.perf_counter()
     if config.redrawn > 0 and redrawn_pools is not None:
@@ -315,24 +365,25 @@ def train_classifier(config: TrainConfig, progress: Callable[[TrainingProgress],
             if progress:
                 progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun))
             if check_every and run.steps % check_every == 0:
-                check = check_record(model, run.steps, check_set, config.patch_size)
+                check = check_record(net, run.steps, check_set, config.patch_size)
                 if progress:
                     progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1],
                                               time.perf_counter() - begun, check=check))
         if not losses:  # stopped before this epoch took a step
             break
-        record = validation_record(model, epoch, losses, digits["val"], config.patch_size)
+        record = validation_record(net, epoch, losses, digits["val"], config.patch_size)
         if run.stopped_early:
             record["partial"] = True  # an unfinished epoch
         run.history.append(record)
         if progress:
             progress(TrainingProgress(run.steps, total_steps, epoch, losses[-1], time.perf_counter() - begun, record))
         if record["val_fused_mean"] > best_val:
-            best_val, best_weights, run.best_epoch = record["val_fused_mean"], model.get_weights(), epoch
+            best_val, best_weights, run.best_epoch = record["val_fused_mean"], net.get_weights(), epoch
         if run.stopped_early:
             break
     run.wall_time_s = time.perf_counter() - started
     run.redrawing_time_s = started - prepared
+    return_trainer(config, trainer)
     if best_weights is not None:  # else no step was taken: the initial weights
         model.set_weights(best_weights)
 
