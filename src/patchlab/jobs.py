@@ -56,7 +56,7 @@ from contextlib import contextmanager
 from typing import Callable, Iterable
 
 __all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep",
-           "interactive", "pause_for_interactive"]
+           "interactive", "pause_for_interactive", "budget_label", "overrides_from_env"]
 
 LOG = logging.getLogger(__name__)
 
@@ -538,6 +538,47 @@ class JobRunner:
 
 _interactive = 0
 _interactive_cond = threading.Condition()
+
+
+def budget_label(seconds: float, budgets: dict) -> str:
+    """``seconds`` as the page's label for it (a key of ``budgets``: label -> seconds), else "N s"."""
+    for label, value in budgets.items():
+        if value == seconds:
+            return label
+    return f"{seconds:g} s"
+
+
+def overrides_from_env(request, scored_on: str, environ=None):
+    """Apply the test and demonstration overrides to a training request; return it and a note for the page.
+
+    ``request`` is a dataclass with ``steps`` and ``seconds`` fields (a
+    classifier's or an inpainter's request). ``PATCHLAB_TRAIN_STEPS=N``:
+    every run takes exactly N steps and is scored on ``scored_on`` only
+    (AppTest, browser tests, a very slow machine). ``PATCHLAB_TRAIN_SECONDS=S``
+    replaces the chosen budget (tests of a budget that ends before the first
+    step). A value that is not a number is ignored. The note is None when
+    nothing was overridden.
+    """
+    from dataclasses import replace
+
+    environ = os.environ if environ is None else environ
+    notes = []
+    steps = environ.get("PATCHLAB_TRAIN_STEPS", "").strip()
+    if steps:
+        try:
+            request = replace(request, steps=int(steps))
+            notes.append(f"Short runs for testing: each run takes {int(steps)} step(s) and is scored on "
+                         f"{scored_on} (PATCHLAB_TRAIN_STEPS={int(steps)}).")
+        except ValueError:
+            pass
+    seconds = environ.get("PATCHLAB_TRAIN_SECONDS", "").strip()
+    if seconds:
+        try:
+            request = replace(request, seconds=float(seconds))
+            notes.append(f"The time budget is {float(seconds):g} s (PATCHLAB_TRAIN_SECONDS).")
+        except ValueError:
+            pass
+    return request, " ".join(notes) or None
 
 
 @contextmanager

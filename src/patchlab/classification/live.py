@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tempfile
 import threading
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.inference import DigitClassifier
 from patchlab.classification.preprocess import preprocess_canvas
 from patchlab.classification.recipe import PATCH_SIZES
-from patchlab.jobs import JobError, pause_for_interactive
+from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
 
 __all__ = ["BUDGETS", "SWEEP_SIZES", "SWEEP_SECONDS", "MAX_OWN_DIGITS", "OWN_REPEATS", "TrainRequest", "LiveModel",
            "StepClock", "STEP_CLOCK", "request_from_env", "training_config", "training_job", "live_curves",
@@ -112,43 +111,19 @@ class TrainRequest:
 
     @property
     def name(self) -> str:
-        budget = f"{self.steps} steps" if self.steps else _seconds_label(self.seconds)
+        budget = f"{self.steps} steps" if self.steps else budget_label(self.seconds, BUDGETS)
         return f"train p={self.patch_size}, {budget}"
 
 
-def _seconds_label(seconds: float) -> str:
-    for label, value in BUDGETS.items():
-        if value == seconds:
-            return label
-    return f"{seconds:g} s"
 
 
 def request_from_env(request: TrainRequest, environ=None) -> tuple[TrainRequest, str | None]:
-    """Apply the test and demonstration overrides; return the request and a note for the page (or None).
+    """The request with the test and demonstration overrides applied, and a note for the page (or None).
 
-    ``PATCHLAB_TRAIN_STEPS=N``: every run takes exactly N steps on N x 64
-    training digits and is scored on 100 test digits (AppTest, browser
-    tests, a very slow machine). ``PATCHLAB_TRAIN_SECONDS=S`` replaces the
-    chosen budget (tests of a budget that ends before the first step).
+    See :func:`patchlab.jobs.overrides_from_env` (``PATCHLAB_TRAIN_STEPS``,
+    ``PATCHLAB_TRAIN_SECONDS``); the classifier's and the inpainter's pages read the same variables.
     """
-    environ = os.environ if environ is None else environ
-    notes = []
-    steps = environ.get("PATCHLAB_TRAIN_STEPS", "").strip()
-    if steps:
-        try:
-            request = replace(request, steps=int(steps))
-            notes.append(f"Short runs for testing: each run takes {int(steps)} step(s) and is scored on "
-                         f"{TINY_EVAL_DIGITS} test digits (PATCHLAB_TRAIN_STEPS={int(steps)}).")
-        except ValueError:
-            pass
-    seconds = environ.get("PATCHLAB_TRAIN_SECONDS", "").strip()
-    if seconds:
-        try:
-            request = replace(request, seconds=float(seconds))
-            notes.append(f"The time budget is {float(seconds):g} s (PATCHLAB_TRAIN_SECONDS).")
-        except ValueError:
-            pass
-    return request, " ".join(notes) or None
+    return overrides_from_env(request, f"{TINY_EVAL_DIGITS} test digits", environ)
 
 
 class StepClock:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import tempfile
 import threading
 import time
@@ -45,7 +44,7 @@ from patchlab.inpainting.domain import PhotoSet, crop_size_for
 from patchlab.inpainting.evaluate import FAMILIES, TARGET_BASELINES, region_metrics
 from patchlab.inpainting.infer import DEFAULT_MODEL, Inpainter
 from patchlab.inpainting.masks import random_mask
-from patchlab.jobs import JobError, pause_for_interactive
+from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
 
 __all__ = ["DEMO", "BUDGETS", "ARCHS", "CHECK_INTERVAL_S", "DomainRequest", "DomainModel", "StepClock", "STEP_CLOCK",
            "request_from_env", "training_config", "training_job", "evaluation_cases", "standard_cases", "score",
@@ -144,44 +143,19 @@ class DomainRequest:
     @property
     def name(self) -> str:
         what = "fine-tune the U-Net" if self.arch == "unet" else "train the tutorial's autoencoder"
-        budget = f"{self.steps} steps" if self.steps else _seconds_label(self.seconds)
+        budget = f"{self.steps} steps" if self.steps else budget_label(self.seconds, BUDGETS)
         return f"{what} on {self.photos.name}, {budget}"
 
 
-def _seconds_label(seconds: float) -> str:
-    for label, value in BUDGETS.items():
-        if value == seconds:
-            return label
-    return f"{seconds:g} s"
 
 
 def request_from_env(request: DomainRequest, environ=None) -> tuple[DomainRequest, str | None]:
-    """Apply the test and demonstration overrides; return the request and a note for the page (or None).
+    """The request with the test and demonstration overrides applied, and a note for the page (or None).
 
-    ``PATCHLAB_TRAIN_STEPS=N``: every run takes exactly N steps and is
-    scored on a few views only (AppTest, browser tests, a very slow
-    machine). ``PATCHLAB_TRAIN_SECONDS=S`` replaces the chosen budget
-    (tests of a budget that ends before the first step). The classifier's
-    page reads the same variables.
+    See :func:`patchlab.jobs.overrides_from_env` (``PATCHLAB_TRAIN_STEPS``,
+    ``PATCHLAB_TRAIN_SECONDS``); the classifier's and the inpainter's pages read the same variables.
     """
-    environ = os.environ if environ is None else environ
-    notes = []
-    steps = environ.get("PATCHLAB_TRAIN_STEPS", "").strip()
-    if steps:
-        try:
-            request = replace(request, steps=int(steps))
-            notes.append(f"Short runs for testing: each run takes {int(steps)} step(s) and is scored on a few "
-                         f"held-out views only (PATCHLAB_TRAIN_STEPS={int(steps)}).")
-        except ValueError:
-            pass
-    seconds = environ.get("PATCHLAB_TRAIN_SECONDS", "").strip()
-    if seconds:
-        try:
-            request = replace(request, seconds=float(seconds))
-            notes.append(f"The time budget is {float(seconds):g} s (PATCHLAB_TRAIN_SECONDS).")
-        except ValueError:
-            pass
-    return request, " ".join(notes) or None
+    return overrides_from_env(request, "a few held-out views only", environ)
 
 
 class StepClock:
