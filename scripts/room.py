@@ -151,6 +151,18 @@ def free_port() -> int:
 # ---------------------------------------------------------------- looking at a running room
 
 
+def proxy_command(sock: Path, command: str, timeout: float = 2.0) -> str:
+    """Send one command to the proxy's runtime API (its admin stats socket); return its answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(str(sock))
+        s.sendall(command.encode() + b"\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+    return data.decode()
+
+
 def proxy_states(sock: Path, timeout: float = 2.0) -> dict[str, str]:
     """Each replica's state as the proxy sees it (``{"r1": "UP", "r2": "DOWN", ...}``), from its stats socket."""
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
@@ -203,6 +215,7 @@ class Child:
         self.proc: subprocess.Popen | None = None
         self.started = 0.0
         self.restarts = 0
+        self.exited = False
         self.delay = 1.0
         self.due = 0.0  # when to start it again after it exited
         self.peak_rss = 0.0
@@ -228,6 +241,7 @@ class Child:
             return
         now = time.monotonic()
         if not self.due:
+            self.exited = True  # news for the proxy (Room.tick): it need not find out by failed checks
             self.due = now + self.delay
             log(f"{self.name} exited with code {code}; starting it again in {self.delay:.0f} s "
                 f"(log: {self.logfile.relative_to(ROOT) if self.logfile.is_relative_to(ROOT) else self.logfile})")
@@ -343,6 +357,14 @@ class Room:
         """One round: restart what exited, note the proxy's view of each replica, write room.json."""
         for child in [*self.replicas, self.proxy]:
             child.check(self.stopping)
+        for child in self.replicas:
+            if child.exited:  # take it out now; its health checks bring it back once it answers again
+                child.exited = False
+                try:
+                    proxy_command(self.socket, f"set server replicas/{child.name} health down")
+                    log(f"proxy: {child.name} taken out (its process exited)")
+                except OSError:
+                    pass  # the proxy is not up (yet): its checks will find out
         try:
             states = proxy_states(self.socket, timeout=1.0)
         except OSError:
