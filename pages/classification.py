@@ -18,7 +18,7 @@ from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
-from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, show_link_notice
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
@@ -65,18 +65,6 @@ def check_link(n_digits):
     notice = demo.link_notice(problems)
     if notice:
         st.session_state[NOTICE_KEY] = (notice, None)
-
-
-def show_link_notice(box, settings):
-    """The remembered notice, in ``box``, for as long as the settings are the ones it was shown with."""
-    notice, shown_with = st.session_state.get(NOTICE_KEY, (None, None))
-    if notice is None:
-        return
-    if shown_with is not None and shown_with != settings:
-        del st.session_state[NOTICE_KEY]
-        return
-    st.session_state[NOTICE_KEY] = (notice, settings)
-    box.warning(notice, icon=":material/link_off:")
 
 
 def random_digit(n_digits):
@@ -260,7 +248,7 @@ def main():
     notice_box = st.container()
     status = own_model()
     settings = read_settings(n_digits, status, st.container())
-    show_link_notice(notice_box, settings)
+    show_link_notice(notice_box, settings, NOTICE_KEY)
     if status.notice:
         st.info(status.notice, icon=":material/delete_sweep:")
     drawn = settings.source == "Draw"

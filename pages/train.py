@@ -16,7 +16,7 @@ from patchlab.runtime import read_card
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
-from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
+from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar, show_link_notice
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
@@ -63,18 +63,6 @@ def follow_link():
             st.session_state[key] = getattr(settings, name)
     if notice:
         st.session_state[NOTICE_KEY] = (notice, None)
-
-
-def show_link_notice(box, settings):
-    """The link's notice, in ``box``, until a setting changes (a rerun that changes nothing keeps it)."""
-    notice, shown_with = st.session_state.get(NOTICE_KEY, (None, None))
-    if notice is None:
-        return
-    if shown_with is not None and shown_with != settings:
-        del st.session_state[NOTICE_KEY]
-        return
-    st.session_state[NOTICE_KEY] = (notice, settings)
-    box.warning(notice, icon=":material/link_off:")
 
 
 def read_settings():
@@ -336,7 +324,7 @@ def main():
     follow_link()
     notice_box = st.container()
     settings = read_settings()
-    show_link_notice(notice_box, settings)
+    show_link_notice(notice_box, settings, NOTICE_KEY)
     share_bar(DEFAULTS)
     jobs, me = runner(), participant()
     request, note = current_request()

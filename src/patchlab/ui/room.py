@@ -137,3 +137,19 @@ def revealed(name: str) -> bool:
         shown.add(name)
         return True
     return False
+
+
+def show_link_notice(box, settings, key: str) -> None:
+    """A shared link's notice (kept in ``st.session_state[key]`` as ``(notice, None)``), in ``box``.
+
+    It stays for as long as the settings are the ones it was first shown
+    with (a rerun that changes nothing keeps it) and goes once one changes.
+    """
+    notice, shown_with = st.session_state.get(key, (None, None))
+    if notice is None:
+        return
+    if shown_with is not None and shown_with != settings:
+        del st.session_state[key]
+        return
+    st.session_state[key] = (notice, settings)
+    box.warning(notice, icon=":material/link_off:")
