@@ -62,6 +62,17 @@ def test_the_fine_tune_continues_from_the_shipped_model_and_plans_its_steps(bric
     assert (seed.arch, seed.init, seed.crop_size, seed.steps) == ("seed", None, 124, 3)
 
 
+@needs_model
+def test_the_fine_tune_computes_in_bfloat16_only_where_the_machine_does_natively(brick, tmp_path, monkeypatch):
+    request = live.DomainRequest(brick, seconds=120)
+    monkeypatch.setenv("PATCHLAB_BFLOAT16", "0")  # an AVX2-only CPU: emulated bfloat16 is ~7x slower
+    assert not live.training_config(request, tmp_path / "m.keras", live.StepClock())[0].bfloat16
+    monkeypatch.setenv("PATCHLAB_BFLOAT16", "1")
+    assert live.training_config(request, tmp_path / "m.keras", live.StepClock())[0].bfloat16
+    seed = live.training_config(live.DomainRequest(brick, "seed", steps=3), tmp_path / "s.keras", live.StepClock())
+    assert not seed[0].bfloat16  # the autoencoder always trains in float32
+
+
 def test_evaluation_cases_are_the_same_seeded_masks_every_time(brick):
     a = live.evaluation_cases(brick.held_out, masks_per_view=2, seed=0)
     b = live.evaluation_cases(brick.held_out, masks_per_view=2, seed=0)

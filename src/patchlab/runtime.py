@@ -9,6 +9,9 @@ Every demo, training run, evaluation and benchmark goes through here:
   runs on load), only from ``models/`` unless told otherwise, and turns any
   failure into :class:`ModelUnavailable`, whose message names the command
   that retrains the model;
+- :func:`fast_bfloat16` says whether this machine computes bfloat16
+  natively (where it does not, bfloat16 training is emulated and slower
+  than float32);
 - :func:`read_card` / :func:`write_card` read and write the JSON model card
   beside each model; :func:`save_model` and :func:`write_atomically` never
   leave half a file where a complete one is expected.
@@ -23,7 +26,7 @@ from pathlib import Path
 
 from patchlab import MODELS_DIR, ROOT
 
-__all__ = ["ModelUnavailable", "tensorflow", "check_model_path", "load_model", "card_path",
+__all__ = ["ModelUnavailable", "tensorflow", "fast_bfloat16", "check_model_path", "load_model", "card_path",
            "read_card", "write_card", "save_model", "write_atomically", "short_path"]
 
 _configured = False
@@ -66,6 +69,43 @@ def tensorflow(threads: int | None = None):
                     pass
                 _configured = True
     return tf
+
+
+#: CPU flags (Linux ``/proc/cpuinfo``) of native bfloat16 arithmetic: AVX-512 BF16, AMX.
+BFLOAT16_CPU_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+def fast_bfloat16(cpuinfo: str | None = None) -> bool:
+    """Whether mixed bfloat16 training is faster than float32 here.
+
+    True on a CPU with bfloat16 instructions (:data:`BFLOAT16_CPU_FLAGS`).
+    Elsewhere TensorFlow emulates bfloat16: on an AVX2-only CPU a U-Net
+    training step took 37 s in mixed bfloat16 against about 5 s in float32
+    (``benchmarks/bench_training_precision.py``), so a live training job
+    must not use it there. The environment variable
+    ``PATCHLAB_BFLOAT16=1`` / ``0`` overrides the check (a GPU, or a CPU
+    whose flags are not in ``/proc/cpuinfo``).
+
+    Parameters
+    ----------
+    cpuinfo : str, optional
+        The text of ``/proc/cpuinfo`` (read when not given; a machine
+        without it counts as having no bfloat16 instructions).
+    """
+    forced = os.environ.get("PATCHLAB_BFLOAT16", "").strip()
+    if forced in ("0", "1"):
+        return forced == "1"
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return False
+    flags = set()
+    for line in cpuinfo.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() in ("flags", "Features"):
+            flags.update(value.split())
+    return any(flag in flags for flag in BFLOAT16_CPU_FLAGS)
 
 
 def short_path(path) -> str:

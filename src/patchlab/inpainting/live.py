@@ -45,6 +45,7 @@ from patchlab.inpainting.evaluate import FAMILIES, TARGET_BASELINES, region_metr
 from patchlab.inpainting.infer import DEFAULT_MODEL, Inpainter
 from patchlab.inpainting.masks import random_mask
 from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
+from patchlab.runtime import fast_bfloat16
 
 __all__ = ["DEMO", "BUDGETS", "ARCHS", "CHECK_INTERVAL_S", "DomainRequest", "DomainModel", "StepClock", "STEP_CLOCK",
            "request_from_env", "training_config", "training_job", "evaluation_cases", "standard_cases", "score",
@@ -211,7 +212,7 @@ def training_config(request: DomainRequest, out, clock: StepClock = STEP_CLOCK):
         steps = max(10, int(request.seconds / per_step))
         every = max(1, round(CHECK_INTERVAL_S / per_step))
     common = dict(out=str(out), steps=steps, batch=s["batch"], lr=s["lr"], size=s["size"], seed=request.seed,
-                  checkpoint_every=every, threads=2, bfloat16=request.arch == "unet")
+                  checkpoint_every=every, threads=2, bfloat16=request.arch == "unet" and fast_bfloat16())
     if request.arch == "unet":
         return fine_tune_config(DEFAULT_MODEL, **common), every
     return TrainConfig(arch="seed", evaluate=False, progress_bar=False, **common), every

@@ -27,6 +27,7 @@ import json
 import os
 import platform
 import shlex
+import sys
 import time
 from pathlib import Path
 
@@ -481,7 +482,8 @@ def build_parser():
                         help="add the photographs among Debian's wallpaper packages (downloaded once "
                              "with apt-get) to the training set")
     parser.add_argument("--bfloat16", action="store_true",
-                        help="compute in mixed bfloat16 precision (faster on CPUs with AVX-512 BF16); "
+                        help="compute in mixed bfloat16 precision (faster on CPUs with AVX-512 BF16 or AMX, "
+                             "much slower on others: see patchlab.runtime.fast_bfloat16); "
                              "the model is saved in float32")
     parser.add_argument("--seconds", type=float, default=None,
                         help="wall-clock budget: stop, and save, after the step that ends past it")
@@ -561,6 +563,10 @@ def fine_tune_config(init, out, **options) -> TrainConfig:
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.bfloat16 and not runtime.fast_bfloat16():
+        print("warning: this CPU has no bfloat16 instructions (avx512_bf16, amx_bf16), so --bfloat16 is "
+              "emulated and several times slower than float32; leave it out here (PATCHLAB_BFLOAT16=1 "
+              "silences this on a GPU).", file=sys.stderr)
     try:
         card = train_inpainter(config_from_args(args))
     except (RuntimeError, ValueError) as exc:
