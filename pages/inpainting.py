@@ -307,7 +307,8 @@ def main():
                 st.session_state[RESULT_KEY] = run_fill(
                     photo, mask, settings.methods, load_unet, photo_id=photo_id, gate=fill_gate(),
                     on_wait=lambda ahead: slot.info(queue_message(ahead)), on_start=slot.empty,
-                    working=lambda method, message: working(slot, method, message), load_seed=load_seed)
+                    working=lambda method, message: working(slot, method, message), load_seed=load_seed,
+                    unet_label=FILL_WITH[0] if filled_with else None)
             st.session_state[FILLED_WITH] = filled_with
             slot.success("Filled: the results are " + ("beside the photo." if wide else "below."))
 
@@ -323,7 +324,7 @@ def main():
             for message in result.errors:
                 st.error(message)
             if st.session_state.get(FILLED_WITH):
-                st.caption(f"“U-Net” below is {st.session_state[FILLED_WITH]}.")
+                st.caption(f"“{FILL_WITH[0]}” below is {st.session_state[FILLED_WITH]}.")
             if result.drawing_changed(mask_id(mask)):
                 st.caption("The drawing changed since the last Fill: press Fill again to update.")
             if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}"):

@@ -106,14 +106,14 @@ def test_upload_three_photos_fine_tune_and_fill_with_the_result(short_app, brows
         pg.wait_for_selector('[data-testid="stTable"]', timeout=120_000)
         wait_for_app(pg, timeout=120_000)
         assert_no_exception(pg)
-        pg.get_by_text("“U-Net” below is your domain model (your 3 photos, 3 steps).").wait_for()
+        pg.get_by_text("“My domain model” below is your domain model (your 3 photos, 3 steps).").wait_for()
         mine = pg.locator('[data-testid="stTable"]').first.inner_text()
         full_screenshot(pg, ARTIFACTS / "domain-desktop-filled.png")
         # and switch back to the shipped model: another fill of the same hole
         pg.get_by_role("radiogroup", name="Fill with").get_by_role("radio", name="Shipped U-Net").click()
         wait_for_app(pg)
         pg.get_by_role("button", name="Fill", exact=True).click()
-        pg.get_by_text("“U-Net” below is").wait_for(state="detached", timeout=120_000)
+        pg.get_by_text("below is your domain model").wait_for(state="detached", timeout=120_000)
         wait_for_app(pg, timeout=120_000)
         assert pg.locator('[data-testid="stTable"]').first.inner_text() != mine
     finally:

@@ -617,7 +617,10 @@ def test_fill_with_my_domain_model_and_switch_back(tiny_model_path, monkeypatch)
         at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
         at.button(key="fill").click().run()
         assert not at.exception and not at.error, [e.value for e in at.error]
-        assert "“U-Net” below is your domain model (Brick wall, 3 steps)." in " ".join(c.value for c in at.caption)
+        assert "“My domain model” below is your domain model (Brick wall, 3 steps)." in " ".join(
+            c.value for c in at.caption)
+        methods = list(at.table[0].value["method"])
+        assert methods[0] == "My domain model" and "U-Net (PatchLab)" not in methods  # named for what filled
         mine = at.table[0].value["PSNR masked (dB)"].iloc[0]
         # back to the shipped model: a different fill of the same hole
         at.session_state["inp_fill_with"] = "Shipped U-Net"
@@ -625,7 +628,8 @@ def test_fill_with_my_domain_model_and_switch_back(tiny_model_path, monkeypatch)
         assert "Filling with the shipped U-Net" in " ".join(c.value for c in at.caption)
         at.button(key="fill").click().run()
         assert not at.exception and not at.error
-        assert "“U-Net” below is" not in " ".join(c.value for c in at.caption)
+        assert "below is your domain model" not in " ".join(c.value for c in at.caption)
+        assert at.table[0].value["method"].iloc[0] == "U-Net (PatchLab)"
         assert at.table[0].value["PSNR masked (dB)"].iloc[0] != mine
     finally:
         runner().cleanup(me, wait_s=60)

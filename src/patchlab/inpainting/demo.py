@@ -290,6 +290,11 @@ class FillResult:
     server_s: float  # time the Fill held a slot of the server's queue
     queued_s: float  # time it waited for that slot
     downloads: dict = field(default_factory=dict)  # 'mask' and 'unet' -> PNG bytes
+    labels: dict = field(default_factory=dict)  # method -> the name shown, where not LABELS' (a domain model)
+
+    def label(self, method):
+        """The name the page shows for ``method``'s result."""
+        return self.labels.get(method, LABELS[method])
 
     def is_for(self, photo_id):
         """True when this result belongs to the photo now on the page."""
@@ -305,7 +310,7 @@ def _no_progress(_key, _message):
 
 
 def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wait=None, on_start=None,
-             working=_no_progress, load_seed=None):
+             working=_no_progress, load_seed=None, unet_label=None):
     """Fill ``mask`` in ``photo`` with the U-Net and the chosen classical methods; time and score each.
 
     Parameters
@@ -336,6 +341,9 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
         Returns the tutorial's autoencoder (an ``Inpainter``); needed when
         ``methods`` holds ``'seed'``. When it raises ``ModelUnavailable`` or
         ``ValueError`` the message is kept in :attr:`FillResult.errors`.
+    unet_label : str, optional
+        What the results call the network ``load_unet`` returns, when it is
+        not the shipped U-Net (a participant's domain model).
 
     Returns
     -------
@@ -371,7 +379,7 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
         photo_id=photo_id, mask_id=mask_id(mask), photo=photo, mask=mask, images=images, seconds=seconds,
         metrics=metrics, errors=errors, vmax=vmax, server_s=finished - started, queued_s=started - asked,
         error_levels={k: error_levels(photo, img, vmax=vmax) for k, img in images.items()},
-        downloads=downloads,
+        downloads=downloads, labels={"unet": unet_label} if unet_label else {},
     )
     release_free_memory()
     return result
@@ -470,7 +478,7 @@ def best_rows(metrics, seconds, time_digits=None):
 
 def fill_timings(result):
     """One line per method: how long its fill took, for the page's details."""
-    return [f"{LABELS[k]}: {result.seconds[k] * 1000:.0f} ms" for k in result.images]
+    return [f"{result.label(k)}: {result.seconds[k] * 1000:.0f} ms" for k in result.images]
 
 
 def result_view(result, zoom=True, before=False):
@@ -497,13 +505,13 @@ def result_view(result, zoom=True, before=False):
 
     masked = crop(overlay_mask(result.photo, hole))
     pictures = [("Masked input", masked)]
-    pictures += [(f"{LABELS[k]} (before)" if before else LABELS[k], masked if before else crop(img))
+    pictures += [(f"{result.label(k)} (before)" if before else result.label(k), masked if before else crop(img))
                  for k, img in result.images.items()]
     per_row = 2 if len(pictures) in (2, 4) else 3
     error_pictures = [("Original", crop(result.photo))]
-    error_pictures += [(LABELS[k], colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
+    error_pictures += [(result.label(k), colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
     table = [{
-        "method": LABELS[k],
+        "method": result.label(k),
         "PSNR masked (dB)": f"{m['psnr_masked']:.2f}",
         "SSIM masked": f"{m['ssim_masked']:.3f}",
         "PSNR whole (dB)": f"{m['psnr_whole']:.2f}",
