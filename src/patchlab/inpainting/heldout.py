@@ -190,11 +190,11 @@ def names():
     return tuple(PHOTOS)
 
 
-def records():
-    """One dict per photo: name, package, client, version, file, licence, tags, what (for reports and cards)."""
+def records(photos=None):
+    """One dict per photo (default :data:`PHOTOS`): name, package, client, version, file, licence, tags, what."""
     return [{"name": name, "package": p.package, "client": PACKAGES[p.package].client,
              "version": PACKAGES[p.package].version, "file": p.file, "licence": p.licence,
-             "tags": list(p.tags), "what": p.what} for name, p in PHOTOS.items()]
+             "tags": list(p.tags), "what": p.what} for name, p in (PHOTOS if photos is None else photos).items()]
 
 
 def rcc_members(blob):
@@ -276,7 +276,7 @@ def _skimage_file(file):
     return (Path(skimage.__file__).parent / file.split("/", 1)[1]).read_bytes()
 
 
-def fetch(cache=None, timeout=600):
+def fetch(cache=None, timeout=600, photos=None):
     """Fetch the pinned packages once and extract :data:`PHOTOS` into ``cache``.
 
     Parameters
@@ -285,6 +285,9 @@ def fetch(cache=None, timeout=600):
         Default :data:`CACHE`.
     timeout : float, optional
         Seconds to wait for each ``apt-get download``.
+    photos : dict of name -> :class:`HeldOutPhoto`, optional
+        Default :data:`PHOTOS`; another set from the same pinned packages
+        (the validation photos of :mod:`patchlab.inpainting.validation`).
 
     Returns
     -------
@@ -300,11 +303,12 @@ def fetch(cache=None, timeout=600):
         If a package lacks a listed photo.
     """
     cache = Path(CACHE if cache is None else cache)
-    missing = {n: p for n, p in PHOTOS.items() if not (cache / f"{n}.png").is_file()}
+    photos = PHOTOS if photos is None else photos
+    missing = {n: p for n, p in photos.items() if not (cache / f"{n}.png").is_file()}
     if not missing:
         return cache
     cache.mkdir(parents=True, exist_ok=True)
-    write_atomically(cache / ".gitignore", b"# photos fetched by patchlab.inpainting.heldout\n*\n")
+    write_atomically(cache / ".gitignore", b"# photos fetched by patchlab.inpainting\n*\n")
     for name, photo in list(missing.items()):
         if photo.package == "scikit-image":
             raw = _skimage_file(photo.file)
@@ -347,8 +351,10 @@ def fetch(cache=None, timeout=600):
     return cache
 
 
-def load(cache=None, download=True):
+def load(cache=None, download=True, photos=None):
     """The held-out photos, fetching them first if needed (``download=False``: a missing one raises OSError).
+
+    ``photos`` (name -> :class:`HeldOutPhoto`) defaults to :data:`PHOTOS`.
 
     Returns
     -------
@@ -356,13 +362,14 @@ def load(cache=None, download=True):
         In :data:`PHOTOS` order; ``source`` names the package, its version,
         the file and the licence.
     """
-    cache = fetch(cache) if download else Path(CACHE if cache is None else cache)
-    photos = []
-    for name, p in PHOTOS.items():
+    wanted = PHOTOS if photos is None else photos
+    cache = fetch(cache, photos=wanted) if download else Path(CACHE if cache is None else cache)
+    loaded = []
+    for name, p in wanted.items():
         pin = PACKAGES[p.package]
         source = f"{p.package} {pin.version} ({pin.client}): {p.file} — {p.what}; {p.licence}"
-        photos.append(Photo(name, source, read_image((Path(cache) / f"{name}.png").read_bytes())))
-    return photos
+        loaded.append(Photo(name, source, read_image((Path(cache) / f"{name}.png").read_bytes())))
+    return loaded
 
 
 def _fingerprints(image):
