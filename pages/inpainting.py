@@ -226,8 +226,9 @@ def show_result(result):
     """The pictures, error maps, scores and downloads of the last Fill."""
     unet = result.metrics.get("unet")
     if unet is not None:
-        key_figure("U-Net: PSNR in the hole", f"{unet['psnr_masked']:.2f} dB",
-                   help="Peak signal-to-noise ratio of the U-Net's fill against the original, "
+        name = result.labels.get("unet", "U-Net")  # a participant's domain model goes by its own name
+        key_figure(f"{name}: PSNR in the hole", f"{unet['psnr_masked']:.2f} dB",
+                   help=f"Peak signal-to-noise ratio of the fill by {name} against the original, "
                         "over the painted pixels only. Higher is better.")
     options = st.columns(2)
     zoom = options[0].toggle("Zoom in on the hole", value=Settings().zoom, key="zoom", persist_state="session")

@@ -619,6 +619,7 @@ def test_fill_with_my_domain_model_and_switch_back(tiny_model_path, monkeypatch)
         assert not at.exception and not at.error, [e.value for e in at.error]
         assert "“My domain model” below is your domain model (Brick wall, 3 steps)." in " ".join(
             c.value for c in at.caption)
+        assert [m.label for m in at.metric] == ["My domain model: PSNR in the hole"]
         methods = list(at.table[0].value["method"])
         assert methods[0] == "My domain model" and "U-Net (PatchLab)" not in methods  # named for what filled
         mine = at.table[0].value["PSNR masked (dB)"].iloc[0]
