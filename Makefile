@@ -64,7 +64,7 @@ $(AXE): package.json package-lock.json
 	else echo "npm is missing: install Node.js and npm for the accessibility test (it is skipped, or fails in CI)."; fi
 
 test: $(STAMP) chromium haproxy $(AXE)
-	$(PY) -m pytest -q --timeout=600
+	$(PY) -m pytest -q --timeout=600 --durations=20
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not browser and not slow"
