@@ -65,7 +65,7 @@ def test_the_fine_tune_continues_from_the_shipped_model_and_plans_its_steps(bric
 @needs_model
 def test_the_fine_tune_computes_in_bfloat16_only_where_the_machine_does_natively(brick, tmp_path, monkeypatch):
     request = live.DomainRequest(brick, seconds=120)
-    monkeypatch.setenv("PATCHLAB_BFLOAT16", "0")  # an AVX2-only CPU: emulated bfloat16 is ~7x slower
+    monkeypatch.setenv("PATCHLAB_BFLOAT16", "0")  # an AVX2-only CPU: emulated bfloat16 is ~6x slower
     assert not live.training_config(request, tmp_path / "m.keras", live.StepClock())[0].bfloat16
     monkeypatch.setenv("PATCHLAB_BFLOAT16", "1")
     assert live.training_config(request, tmp_path / "m.keras", live.StepClock())[0].bfloat16

@@ -79,10 +79,10 @@ def fast_bfloat16(cpuinfo: str | None = None) -> bool:
     """Whether mixed bfloat16 training is faster than float32 here.
 
     True on a CPU with bfloat16 instructions (:data:`BFLOAT16_CPU_FLAGS`).
-    Elsewhere TensorFlow emulates bfloat16: on an AVX2-only CPU a U-Net
-    training step took 37 s in mixed bfloat16 against about 5 s in float32
-    (``benchmarks/bench_training_precision.py``), so a live training job
-    must not use it there. The environment variable
+    Elsewhere TensorFlow emulates bfloat16: on an AVX2-only CPU a batch-8
+    U-Net training step took 62 s in mixed bfloat16 against 10 s in float32
+    (``benchmarks/bench_training_precision.py``, side by side), so a live
+    training job must not use it there. The environment variable
     ``PATCHLAB_BFLOAT16=1`` / ``0`` overrides the check (a GPU, or a CPU
     whose flags are not in ``/proc/cpuinfo``).
 
