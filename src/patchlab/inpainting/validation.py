@@ -20,17 +20,9 @@ from __future__ import annotations
 
 from patchlab import ROOT
 from patchlab.inpainting import heldout
-from patchlab.inpainting.heldout import HeldOutPhoto
+from patchlab.inpainting.heldout import _GPL3, _GPL3_PLUS, _gcompris  # the same package, described alike
 
 __all__ = ["PHOTOS", "CACHE", "names", "records", "load"]
-
-_GPL3_PLUS = "GPL-3+ (debian/copyright of gcompris-qt, Files: *)"
-_GPL3 = "GPL-3 (debian/copyright of gcompris-qt, the activities' resources)"
-
-
-def _gcompris(activity, file, licence, tags, what):
-    return HeldOutPhoto("gcompris-qt-data", heldout._RCC.format(activity, activity, file), licence, tags, what)
-
 
 #: name -> the photo (same fields as the held-out set's).
 PHOTOS = {
