@@ -359,7 +359,7 @@ def load(cache=None, download=True, photos=None):
     Returns
     -------
     photos : list of :class:`~patchlab.inpainting.data.Photo`
-        In :data:`PHOTOS` order; ``source`` names the package, its version,
+        In the order of ``photos``; ``source`` names the package, its version,
         the file and the licence.
     """
     wanted = PHOTOS if photos is None else photos
