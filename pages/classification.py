@@ -18,16 +18,15 @@ from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
-from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, show_link_notice
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
-URL = "query-params"  # a widget with bind=URL is initialised from the link and writes its value to it
 DEFAULT = demo.Settings()
 #: Every setting's widget key and default (Reset); the first four are the link's parameters.
 DEFAULTS = {"patch": DEFAULT.patch_size, "rule": DEFAULT.rule, "input": DEFAULT.source,
             "digit": DEFAULT.digit, "cl_brush": DEFAULT.brush}
-NOTICE_KEY = "cl_link_notice"  # (notice, the settings it was shown with)
 MODEL_KEY, MODEL_OF = "cl_model", "cl_model_of"  # the Model choice; the job number of the model it was made for
 TRAIN_PAGE = "pages/train.py"
 
@@ -54,17 +53,10 @@ def test_digits():
     return read_only(gallery_digits())
 
 
-def check_link(n_digits):
-    """Remember one notice when the link carries settings that cannot be used (the widgets drop them).
-
-    The first run sees the link's parameters; Streamlit then removes the
-    unusable ones, and the page reruns at once (the canvas reports its size),
-    so the notice is kept in the session until a setting changes.
-    """
-    _, problems = demo.parse_query(st.query_params.to_dict(), n_digits)
-    notice = demo.link_notice(problems)
-    if notice:
-        st.session_state[NOTICE_KEY] = (notice, None)
+def page_link(n_digits):
+    """How this page reads a link (the gallery's size bounds the digit number)."""
+    return PageLink("classification", lambda params: demo.read_link(params, n_digits), DEFAULTS,
+                    tuple(demo.QUERY_KEYS), demo.to_query(DEFAULT))
 
 
 def random_digit(n_digits):
@@ -82,7 +74,8 @@ def own_model():
 
 def train_link(box):
     """A link to the Train page (a plain Markdown link where the router is not running, e.g. in AppTest)."""
-    label = "The shipped model answers here. Train your own model and it will answer instead."
+    box.caption("The shipped model answers here. Train your own model and it answers instead:")
+    label = "Train a classifier"  # a link's label does not wrap: short enough for a phone
     try:
         box.page_link(TRAIN_PAGE, label=label, icon=":material/model_training:")
     except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
@@ -113,22 +106,21 @@ def read_settings(n_digits, status, model_box):
     st.sidebar.header("Classifier")
     mine = model == "mine"
     patch_size = st.sidebar.select_slider(
-        "Patch size", PATCH_SIZES, value=DEFAULT.patch_size, key="patch", bind=URL, persist_state="session",
+        "Patch size", PATCH_SIZES, key="patch", persist_state="session",
         help="Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch.", disabled=mine,
     )
     if mine:
         st.sidebar.caption(demo.own_patch_note(status.model))
-    rule = st.sidebar.radio("Fusion rule", RULES, key="rule", bind=URL, persist_state="session",
+    rule = st.sidebar.radio("Fusion rule", RULES, key="rule", persist_state="session",
                             captions=[RULE_NAMES[r] for r in RULES])
     st.sidebar.header("Input")
-    source = st.sidebar.radio("Digit", demo.SOURCES, key="input", bind=URL, persist_state="session")
+    source = st.sidebar.radio("Digit", demo.SOURCES, key="input", persist_state="session")
     if source == "Draw":
         low, high = demo.BRUSH_WIDTHS
-        brush = st.sidebar.slider("Brush width", low, high, DEFAULT.brush, key="cl_brush", persist_state="session")
+        brush = st.sidebar.slider("Brush width", low, high, key="cl_brush", persist_state="session")
         return demo.Settings(patch_size, rule, source, brush=brush, model=model)
     st.sidebar.button("Random test digit", on_click=random_digit, args=(n_digits,))
-    index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="digit", bind=URL,
-                                    persist_state="session")
+    index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="digit", persist_state="session")
     return demo.Settings(patch_size, rule, source, digit=index, model=model)
 
 
@@ -169,19 +161,21 @@ def show_error(view):
 
 
 def show_answer(view):
-    """What the network sees and answers, beside the canvas (under it on a phone); False while hidden."""
+    """What the network answers and sees, beside the canvas (right under it on a phone); False while hidden."""
+    shown = revealed(demo.question_name(view))
+    if shown:  # the answer first: on a phone it is the first thing under the canvas
+        key_figure("Prediction", view.metric, delta=view.metric_delta)
+        st.markdown(f"{':material/person:' if view.model == 'mine' else ':material/inventory_2:'} "
+                    f"**{view.answered_by}**")
+        if view.truth_correct is not None:
+            (st.success if view.truth_correct else st.error)(view.truth_message)
+        kind, text = view.agreement
+        getattr(st, kind)(text)
+    else:
+        st.caption("What will the network answer? Guess, then reveal.")
     st.image(view.outlined, width=280, caption=view.outlined_caption,
              alt="The 28×28 digit the network receives, with its four overlapping corner patches outlined")
-    if not revealed(demo.question_name(view)):
-        st.caption("What will the network answer? Guess, then reveal.")
-        return False
-    key_figure("Prediction", view.metric, delta=view.metric_delta)
-    st.markdown(f"{':material/person:' if view.model == 'mine' else ':material/inventory_2:'} **{view.answered_by}**")
-    if view.truth_correct is not None:
-        (st.success if view.truth_correct else st.error)(view.truth_message)
-    kind, text = view.agreement
-    getattr(st, kind)(text)
-    return True
+    return shown
 
 
 def show_prediction(view, input_column):
@@ -234,6 +228,7 @@ def show_tables(patch_size):
 
 def main():
     ensure_router()
+    arrive(page_link(len(test_digits()[0])))
     presenter_toggle()
     share_bar(DEFAULTS)
     st.title("Classification with patches")
@@ -243,12 +238,14 @@ def main():
         "probability vectors are **fused** into one answer. Small patches see only part of the "
         "digit and often disagree; fusion usually settles it."
     )
+    sidebar_note("The patch size, the fusion rule and where the digit comes from")
     n_digits = len(test_digits()[0])
-    check_link(n_digits)
+    link = page_link(n_digits)
     notice_box = st.container()
     status = own_model()
     settings = read_settings(n_digits, status, st.container())
-    show_link_notice(notice_box, settings, NOTICE_KEY)
+    publish(link, demo.to_query(settings))
+    show_notice(link, notice_box)
     if status.notice:
         st.info(status.notice, icon=":material/delete_sweep:")
     drawn = settings.source == "Draw"

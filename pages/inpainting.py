@@ -12,8 +12,9 @@ from patchlab.images import sample_names
 from patchlab.inpainting import Inpainter, ModelUnavailable, demo, prefill
 from patchlab.inpainting.demo import (BRUSH_COLOUR, BRUSH_SIZES, METHODS, PHOTO_SIDE, SEED_MODEL, SOURCES, TOOLS,
                                       Settings, drawing_mask, evaluation_summary, fill_timings, mask_id,
-                                      mask_problem, method_label, photo_problem, queue_message, result_view,
-                                      retrain_note, run_fill, sample_label, settings_from_query, shipped_first_guess)
+                                      mask_problem, method_label, photo_problem, queue_message, read_link,
+                                      result_view, retrain_note, run_fill, sample_label, shipped_first_guess,
+                                      to_query)
 from patchlab.inpainting.display import canvas_size, error_colour_bar
 from patchlab.inpainting.evaluate import read_inpainting_report
 from patchlab.inpainting.infer import DEFAULT_MODEL
@@ -25,6 +26,7 @@ from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
 from patchlab.ui.picker import decode_upload
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -34,7 +36,9 @@ UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 #: The settings in the URL: widget key (= query parameter) -> default value.
 DEFAULTS = {"photo": Settings().sample, "tool": Settings().tool, "brush": Settings().brush,
             "methods": list(Settings().methods)}
-#: From this column width (CSS px) on, the results sit beside the canvas.
+LINK = PageLink("inpainting", lambda params: read_link(params, sample_names()), DEFAULTS, tuple(DEFAULTS),
+                to_query(Settings()))
+#: From this column width (CSS px) on, the photo's controls sit beside the canvas (the results below both).
 WIDE = 1000
 BRUSH = "rgba({}, {}, {}, 0.7)".format(*BRUSH_COLOUR)
 #: The switch between the participant's domain model (page "Train an inpainter") and the shipped U-Net.
@@ -68,40 +72,6 @@ def sample_photo(name):
     return read_only(demo.sample_photo(name))
 
 
-def load_query_once():
-    """Seed the widgets from the URL the first time this session opens the page; one notice if it was malformed."""
-    if st.session_state.get("inp_seeded"):
-        return
-    st.session_state.inp_seeded = True
-    params = {k: (st.query_params.get_all(k) if k == "methods" else st.query_params[k])
-              for k in DEFAULTS if k in st.query_params}
-    settings, problems = settings_from_query(params, sample_names())
-    st.session_state.photo = settings.sample
-    st.session_state.tool = settings.tool
-    st.session_state.brush = settings.brush
-    st.session_state.methods = list(settings.methods)
-    if problems:  # shown until the participant changes a setting (see link_notice)
-        st.session_state.inp_link_notice = ("This link's settings were partly unusable, so the defaults are "
-                                            "used for them: " + " ".join(problems), _link_state())
-
-
-def _link_state():
-    state = st.session_state
-    return (state.get("photo"), state.get("tool"), state.get("brush"), tuple(state.get("methods", ())))
-
-
-def link_notice():
-    """The one plain notice about a malformed link, until a setting changes (reruns keep it)."""
-    notice = st.session_state.get("inp_link_notice")
-    if notice is None:
-        return
-    text, seeded = notice
-    if _link_state() != seeded:
-        del st.session_state.inp_link_notice
-        return
-    st.warning(text, icon=":material/link_off:")
-
-
 @contextlib.contextmanager
 def working(slot, method, message):
     """In ``slot`` (next to Fill): a progress bar while the U-Net fills (tile by tile), else a spinner."""
@@ -120,8 +90,7 @@ def choose_photo():
     source = st.radio("Photo", SOURCES, horizontal=True, key="source", persist_state="session")
     names = sample_names()
     if source == SOURCES[0]:
-        sample = st.selectbox("Sample", names, format_func=sample_label, key="photo", bind="query-params",
-                              persist_state="session")
+        sample = st.selectbox("Sample", names, format_func=sample_label, key="photo", persist_state="session")
         photo, _ = sample_photo(sample)
         photo_id = f"sample:{sample}"
     else:
@@ -148,8 +117,7 @@ def choose_photo():
 def choose_methods():
     """What to compare with the U-Net: the tutorial's autoencoder and the classical methods."""
     return st.multiselect(
-        "Compare with", list(METHODS), format_func=method_label, key="methods", bind="query-params",
-        persist_state="session",
+        "Compare with", list(METHODS), format_func=method_label, key="methods", persist_state="session",
         help="The tutorial autoencoder is the network of the tutorial this app starts from "
              "(models/inpainting_seed.keras). Biharmonic is the strongest classical method on the "
              "held-out photos, but it takes about a second per Fill on this server (the others take "
@@ -193,11 +161,11 @@ def choose_fill_model():
 def choose_tool():
     """The drawing tool and the brush (and eraser) width, in one row."""
     left, right = st.columns([3, 2], vertical_alignment="bottom")
-    tool = left.segmented_control("Tool", TOOLS, key="tool", bind="query-params", persist_state="session",
+    tool = left.segmented_control("Tool", TOOLS, key="tool", persist_state="session",
                                   required=True, help="Brush paints the hole; Eraser takes paint back out; "
                                                       "Rectangle drags out a box.")
-    brush = right.slider("Brush size (px)", *BRUSH_SIZES, key="brush", bind="query-params",
-                         persist_state="session", disabled=tool == "Rectangle")
+    brush = right.slider("Brush size (px)", *BRUSH_SIZES, key="brush", persist_state="session",
+                         disabled=tool == "Rectangle")
     return tool or Settings().tool, brush
 
 
@@ -253,11 +221,11 @@ def show_result(result):
 
 def main():
     ensure_router()
+    arrive(LINK)
     presenter_toggle()
     share_bar(DEFAULTS)
-    load_query_once()
     st.title("Inpainting")
-    link_notice()
+    notice_box = st.container()
     st.markdown(
         "Paint over the part of the photo you want to remove, with your finger or the mouse, then press "
         "**Fill**. A U-Net trained on other photos fills the hole; the tutorial's autoencoder and the "
@@ -280,6 +248,8 @@ def main():
         st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
                    "out; **Undo** and **Clear** are under the photo.")
     settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
+    publish(LINK, to_query(settings))
+    show_notice(LINK, notice_box)
     with draw_column:
         if wide:
             max_width, max_height = int((space.width - 48) * 11 / 20), max(320, space.height - 350)
@@ -294,6 +264,7 @@ def main():
                 drawing_mode=settings.drawing_mode, stroke_width=settings.stroke_width,
                 stroke_color=ERASER_COLOUR if tool == "Eraser" else BRUSH,
                 fill_color=BRUSH, controls=True, controls_container=row, keep=True,
+                owner=photo_id,  # a drawing belongs to its photo: another photo starts with no hole
             )
         mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
         fill = row.button("Fill", type="primary", key="fill", icon=":material/auto_fix_high:")
@@ -311,16 +282,17 @@ def main():
                     working=lambda method, message: working(slot, method, message), load_seed=load_seed,
                     unet_label=FILL_WITH[0] if filled_with else None)
             st.session_state[FILLED_WITH] = filled_with
-            slot.success("Filled: the results are " + ("beside the photo." if wide else "below."))
+            slot.success("Filled: the results are below.")
 
-    # ------------------------------------------------------------ the results
-    with side_column:
-        result = st.session_state.get(RESULT_KEY)
-        if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
+    # ------------------------------------------------------------ the results: the page's whole width
+    result = st.session_state.get(RESULT_KEY)
+    if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
+        with side_column:
             st.info("Paint over part of the photo, then press **Fill**.")
-        else:
-            scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}",
-                             block="nearest" if wide else "start")
+    else:
+        with st.container():
+            # each new Fill brings its results to the top of the window, on a projector and on a phone
+            scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}", block="start")
             st.subheader("Results")
             for message in result.errors:
                 st.error(message)

@@ -13,15 +13,17 @@ from patchlab.patches.demo import (
     clamp_settings,
     grid_size,
     intro,
-    parse_query,
+    read_link,
     slider_limits,
     to_query,
     warm_up,
 )
 from patchlab.ui.code import show_code
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.picker import pick_image
-from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
+from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
+from patchlab.visualize import human_number
 
 DEFAULTS = Settings()
 #: Every setting's widget key and default value (Reset puts these back).
@@ -37,12 +39,11 @@ WIDGET_DEFAULTS = {
     "pt_hi": DEFAULTS.highlight,
 }
 QUERY_KEYS = tuple(to_query(DEFAULTS))  # img, p, s, win, edge, hi
-WRITTEN = "pt_written"  # the queries this page wrote to the URL lately (newest last)
 PHOTO = "pt_photo"  # the photo choice, kept when the participant goes to another page
-EDGE_LABELS = {
-    "valid": "valid — drop the remainder (a true view)",
-    "pad": "pad — reflect-pad, crop after merging",
-    "shift": "shift — extra patches flush with the far edge",
+EDGE_LABELS = {  # short enough to fit a sidebar's select box without being cut
+    "valid": "valid: drop the rest",
+    "pad": "pad: mirror the edges",
+    "shift": "shift: last patch at the edge",
 }
 
 
@@ -52,29 +53,26 @@ def engine_ready():
     return True
 
 
-def follow_link():
-    """Seed the widgets from the URL when it carries settings this page did not write.
+def link_values(params):
+    """A link's settings as the widgets' values (``pt_*`` keys), and what it could not use."""
+    fields, ignored = read_link(params, SAMPLES)
+    state, values = st.session_state, {}
+    if "image" in fields:
+        values["pt_choice"] = values[PHOTO] = fields["image"]
+    if "patch" in fields:
+        values["pt_ph"], values["pt_pw"] = fields["patch"]
+    if "stride" in fields:
+        values["pt_sh"], values["pt_sw"] = fields["stride"]
+    for field, key in (("window", "pt_window"), ("edge", "pt_edge"), ("highlight", "pt_hi")):
+        if field in fields:
+            values[key] = fields[field]
+    if "patch" in fields or "stride" in fields:  # one size for both axes when the link's are square
+        now = lambda key: values.get(key, state.get(key, WIDGET_DEFAULTS[key]))  # noqa: E731
+        values["pt_linked"] = now("pt_ph") == now("pt_pw") and now("pt_sh") == now("pt_sw")
+    return values, ignored
 
-    That is a shared link (or a storyboard scene) opened in this session. Coming
-    back from another page leaves the URL without settings: the widgets then keep
-    what the participant had. Returns one notice for anything the link got wrong,
-    or None.
-    """
-    link = {k: st.query_params[k] for k in QUERY_KEYS if k in st.query_params}
-    if not link or link in st.session_state.get(WRITTEN, []):
-        # Ours: coming back, or a rerun that raced the browser's update of its address
-        # bar (a slider moved quickly); only a link the page did not write is followed.
-        return None
-    settings, problems = parse_query(link, SAMPLES)
-    state = st.session_state
-    state.pt_choice = state[PHOTO] = settings.image
-    state.pt_linked = settings.patch[0] == settings.patch[1] and settings.stride[0] == settings.stride[1]
-    state.pt_ph, state.pt_pw = settings.patch
-    state.pt_sh, state.pt_sw = settings.stride
-    state.pt_window, state.pt_edge, state.pt_hi = settings.window, settings.edge, settings.highlight
-    if not problems:
-        return None
-    return "Part of this link could not be used, so those settings are at their defaults. " + " ".join(problems)
+
+LINK = PageLink("patches", link_values, WIDGET_DEFAULTS, QUERY_KEYS, to_query(DEFAULTS))
 
 
 def fit_to_photo(name, image_shape):
@@ -122,7 +120,11 @@ def controls(settings, image_shape):
         st.sidebar.slider("Stride across", 1, max_stride[1], key="pt_sw", help=stride_help, **keep)
     st.sidebar.selectbox("Blending window", engine.WINDOWS, key="pt_window", **keep)
     st.sidebar.selectbox("Edges the stride does not reach", engine.EDGES, key="pt_edge",
-                         format_func=EDGE_LABELS.get, **keep)
+                         format_func=EDGE_LABELS.get, **keep,
+                         help="valid: the grid starts at the top left and drops what the stride does not reach "
+                              "(the patches are a true view of the photo); pad: the photo is mirror-padded so the "
+                              "grid covers it, and the merge is cropped back; shift: one more row and column of "
+                              "patches flush with the far edges.")
 
 
 def highlight_slider(n):
@@ -130,18 +132,6 @@ def highlight_slider(n):
     if n <= 1:
         return 0
     return st.sidebar.slider("Highlighted patch", 0, n - 1, key="pt_hi", persist_state="session")
-
-
-def write_link(settings, name):
-    """Put the settings in the URL (only the ones that changed), so the address is a link to share."""
-    if name == "upload":  # an upload cannot be shared by link
-        return
-    query = to_query(settings)
-    for key, value in query.items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-    written = [q for q in st.session_state.get(WRITTEN, []) if q != query]
-    st.session_state[WRITTEN] = (written + [query])[-32:]
 
 
 def show_metrics(r):
@@ -192,7 +182,7 @@ def show_tabs(r):
         lo, top = r.weights_range
         b.image(r.weights_picture,
                 caption=f"Weight map: 1 / (sum of the {s.window} windows reaching the pixel), on a "
-                f"{r.weights_scale} scale; true range {lo:.3g} to {top:.3g}. Inside, the windows add up "
+                f"{r.weights_scale} scale; true range {human_number(lo)} to {human_number(top)}. Inside, the windows add up "
                 "to an even weight; near a border only their tails reach a pixel, and its weight grows.",
                 alt=f"Weight map of the {s.window} window with its colour bar, {r.weights_scale} scale")
         profile = pd.DataFrame(r.window_profile).set_index("pixel")
@@ -214,20 +204,20 @@ def show_tabs(r):
 
 def main():
     ensure_router()
+    state = st.session_state
+    if "pt_choice" not in state and PHOTO in state:  # back from another page: the picker forgot its choice
+        state.pt_choice = state[PHOTO]
+    arrive(LINK)
     presenter_toggle()
     st.title("Patches")
     intro_box = st.empty()
-    notice = follow_link()
-    if notice:
-        st.warning(notice)
+    notice_box = st.container()
     engine_ready()
-    state = st.session_state
-    if "pt_choice" not in state and PHOTO in state:  # back from another page
-        state.pt_choice = state[PHOTO]
     image, name = pick_image("pt", default=WIDGET_DEFAULTS["pt_choice"], max_side=MAX_SIDE)
     state[PHOTO] = state.pt_choice
     settings, notes = fit_to_photo(name, image.shape)
     intro_box.markdown(intro(settings))
+    sidebar_note("The photo, the patch size, the stride and the blending window", notice_box)
     for note in notes:
         st.info(note)
     controls(settings, image.shape)
@@ -238,7 +228,11 @@ def main():
         share_bar(WIDGET_DEFAULTS)
         return
     settings.highlight = highlight_slider(nh * nw)
-    write_link(settings, name)
+    query = to_query(settings)
+    if name == "upload":  # an upload cannot travel in a link
+        query["img"] = None
+    publish(LINK, query)
+    show_notice(LINK, notice_box)
     share_bar(WIDGET_DEFAULTS)
     result = analyse_photo(image, settings)
 

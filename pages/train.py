@@ -16,21 +16,18 @@ from patchlab.runtime import read_card
 from patchlab.ui.canvas import drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
-from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar, show_link_notice
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
 DEMO, SWEEP = classification_demo.TRAINING_DEMO, "classification-sweep"  # the Classification page reads DEMO's model
-URL = "query-params"  # a widget with bind=URL is initialised from the link and writes its value to it
 KEYS = live.QUERY  # each setting's widget key is its parameter in the link: tp, trule, tbudget, taug
 DEFAULT = live.PanelSettings()
 DEFAULTS = {KEYS[k]: getattr(DEFAULT, k) for k in KEYS}
-#: The bound widgets write a budget as "2 min" and augmentation as true/false; links made before the
-#: widgets were bound say "2min" and 1/0 (what live.settings_from_query reads). Both are understood.
-LINK_FORMS = {"tbudget": lambda v: v.replace(" ", ""), "taug": lambda v: {"true": "1", "false": "0"}.get(v.lower(), v)}
+LINK = PageLink("train", live.read_link, DEFAULTS, tuple(KEYS.values()), live.settings_to_query(DEFAULT))
 OWN = "tr_own_digits"  # the participant's own digits: [(x28, label)], this session only
 MESSAGE = "tr_message"  # a message from the last button, shown once
-NOTICE_KEY = "tr_link_notice"  # (notice about a malformed link, the settings it was shown with)
 CLASSIFICATION_PAGE = "pages/classification.py"
 
 
@@ -44,40 +41,17 @@ def test_digits():
     return read_only(gallery_digits())
 
 
-def follow_link():
-    """Once per session: check the link's settings; a malformed one falls back to the defaults, with one notice.
-
-    The widgets are bound to the URL (``bind``): a good value in the link sets
-    its widget, and Streamlit drops one it cannot use, so that widget keeps
-    its default. Only the older link forms the bound widgets cannot read
-    ("2min", 1/0) are put into the widgets here.
-    """
-    if "tr_link_read" in st.session_state:
-        return
-    st.session_state.tr_link_read = True
-    raw = st.query_params.to_dict()
-    query = {k: LINK_FORMS.get(k, str)(v) for k, v in raw.items()}
-    settings, notice = live.settings_from_query(query)
-    for name, key in KEYS.items():
-        if key in LINK_FORMS and key in raw and query[key] == raw[key]:  # not the widget's own form
-            st.session_state[key] = getattr(settings, name)
-    if notice:
-        st.session_state[NOTICE_KEY] = (notice, None)
-
-
 def read_settings():
     """The sidebar's widgets (in the link, and kept when you leave the page and come back)."""
     st.sidebar.header("Training")
-    patch_size = st.sidebar.slider("Patch size", 8, 28, DEFAULT.patch_size, key=KEYS["patch_size"], bind=URL,
-                                   persist_state="session",
+    patch_size = st.sidebar.slider("Patch size", 8, 28, key=KEYS["patch_size"], persist_state="session",
                                    help="Side of the four corner patches (stride 28 − p); 28 = the whole image.")
-    rule = st.sidebar.radio("Fusion rule", RULES, key=KEYS["rule"], bind=URL, persist_state="session",
+    rule = st.sidebar.radio("Fusion rule", RULES, key=KEYS["rule"], persist_state="session",
                             captions=[RULE_NAMES[r] for r in RULES],
                             help="How the four patches' answers are combined (every rule is scored).")
-    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), tuple(live.BUDGETS).index(DEFAULT.budget),
-                              key=KEYS["budget"], horizontal=True, bind=URL, persist_state="session")
-    augment = st.sidebar.toggle("Augmentation", DEFAULT.augment, key=KEYS["augment"], bind=URL,
-                                persist_state="session",
+    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
+                              persist_state="session")
+    augment = st.sidebar.toggle("Augmentation", key=KEYS["augment"], persist_state="session",
                                 help="Random rotation, slant, zoom, shift and stroke width, and 30 % of the "
                                      "digits redrawn like mouse drawings (the shipped recipe).")
     return live.PanelSettings(patch_size, rule, budget, augment)
@@ -316,15 +290,17 @@ def sweep_panel(jobs: JobRunner, me: str, settings, steps):
 
 def main():
     ensure_router()
+    arrive(LINK)
     presenter_toggle()
     st.title("Train a classifier")
     st.markdown("Choose a patch size, press **Train** and watch the four-patch classifier learn: the loss falls, "
                 "each patch's accuracy and the fused answer's climb. Then test it on your own drawing, compare it "
                 "with the shipped model, and find out which patch sizes work.")
-    follow_link()
+    sidebar_note("The patch size, the fusion rule, the time budget and augmentation")
     notice_box = st.container()
     settings = read_settings()
-    show_link_notice(notice_box, settings, NOTICE_KEY)
+    publish(LINK, live.settings_to_query(settings))
+    show_notice(LINK, notice_box)
     share_bar(DEFAULTS)
     jobs, me = runner(), participant()
     request, note = current_request()

@@ -12,14 +12,16 @@ from patchlab.inpainting.train import train_inpainter
 from patchlab.jobs import JobRefused, JobRunner
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
 DEMO = live.DEMO
-SOURCES = ("A demo domain", "Your photos")
+SOURCES = live.SOURCES
 KEYS = {"source": "ti_source", "demo": "ti_demo", "arch": "ti_arch", "budget": "ti_budget"}
-DEFAULTS = {KEYS["source"]: SOURCES[0], KEYS["demo"]: "brick", KEYS["arch"]: "unet", KEYS["budget"]: "2 min"}
+DEFAULTS = live.DEFAULTS
+LINK = PageLink("train_inpainter", live.read_link, DEFAULTS, tuple(DEFAULTS), DEFAULTS)
 PHOTOS = "ti_photos"  # (upload ids, PhotoSet or the message why not): this session's upload, decoded once
 MESSAGE = "ti_message"  # a message from the last button, shown once
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
@@ -37,16 +39,16 @@ def demo_photos(key):
 
 def read_settings():
     st.sidebar.header("Training")
-    source = st.sidebar.radio("Photos", SOURCES, key=KEYS["source"], bind="query-params")
-    demo = st.sidebar.selectbox("Demo domain", tuple(DEMO_DOMAINS), key=KEYS["demo"], bind="query-params",
-                                index=tuple(DEMO_DOMAINS).index(DEFAULTS[KEYS["demo"]]),
-                                format_func=lambda k: DEMO_DOMAINS[k].title, disabled=source != SOURCES[0])
+    keep = {"persist_state": "session"}
+    source = st.sidebar.radio("Photos", SOURCES, key=KEYS["source"], **keep)
+    demo = st.sidebar.selectbox("Demo domain", tuple(DEMO_DOMAINS), key=KEYS["demo"],
+                                format_func=lambda k: DEMO_DOMAINS[k].title, disabled=source != SOURCES[0], **keep)
     arch = st.sidebar.radio("What to train", tuple(live.ARCHS), format_func=live.ARCHS.get, key=KEYS["arch"],
-                            bind="query-params",
                             help="Fine-tuning starts from the shipped U-Net (trained on some 70 varied photos); "
-                                 "the tutorial's autoencoder starts from random weights.")
-    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
-                              bind="query-params", index=tuple(live.BUDGETS).index(DEFAULTS[KEYS["budget"]]))
+                                 "the tutorial's autoencoder starts from random weights.", **keep)
+    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True, **keep)
+    publish(LINK, {KEYS["source"]: source, KEYS["demo"]: demo if source == SOURCES[0] else None,
+                   KEYS["arch"]: arch, KEYS["budget"]: budget})
     return source, demo, arch, budget
 
 
@@ -114,8 +116,9 @@ def start_training(jobs: JobRunner, me: str, photos, arch, budget):
         say("warning", "Choose your photos first (or pick a demo domain in the sidebar), then press Train.")
         return
     request, _ = live.request_from_env(live.DomainRequest(photos, arch, float(live.BUDGETS[budget])))
-    try:
-        jobs.submit(me, request.name, live.training_job(request, shipped_inpainter), demo=DEMO,
+    shipped = shipped_inpainter()  # here, in the page's run: a cached loader called from the job's thread
+    try:                           # has no page to report to (Streamlit logs "missing ScriptRunContext")
+        jobs.submit(me, request.name, live.training_job(request, lambda: shipped), demo=DEMO,
                     meta={"request": request.slim()})  # the job's closure holds the photos until it ends
     except JobRefused as exc:
         say("warning", str(exc))
@@ -151,10 +154,11 @@ def live_panel(jobs: JobRunner, me: str):
     cols = st.columns(3)
     if status.loss is not None:
         key_figure("Training loss", f"{status.loss:.4f}", container=cols[0])
-    if status.mine:
+    if status.mine and job.result is None:  # once the model is scored, its table below holds the figures
         for col, family in zip(cols[1:], ("square", "brush")):
-            key_figure(f"Your model, {live.FAMILY_NAMES[family]}", f"{status.mine[family]:.2f} dB", container=col,
-                       delta=f"{status.mine[family] - status.shipped[family]:+.2f} dB vs shipped")
+            key_figure(f"Your model, {live.FAMILY_NAMES[family]} (quick check)", f"{status.mine[family]:.2f} dB",
+                       container=col, delta=f"{status.mine[family] - status.shipped[family]:+.2f} dB vs shipped")
+        st.caption(live.check_caption(events))
     curves = live.live_curves(events)
     x_max = None if request.steps else request.seconds
     charts = st.columns(3)
@@ -187,10 +191,9 @@ def show_result(model):
     st.subheader("Your domain model against the shipped one")
     what = f"{model.steps} steps in {model.seconds:.0f} s" + (" (stopped early)" if model.stopped_early else "")
     arch = "the shipped U-Net fine-tuned" if model.request.arch == "unet" else "the tutorial's autoencoder trained"
-    st.markdown(f"**{model.request.photos.name}**: {arch} for {what}. Masked PSNR in dB (higher is better) on "
-                "photos neither model trained on: the domain's held-out photos, and the standard held-out photos "
-                "(astronaut, coffee, chelsea).")
+    st.markdown(f"**{model.request.photos.name}**: {arch} for {what}.")
     st.dataframe(pd.DataFrame(model.rows), hide_index=True, width="stretch")
+    st.caption(live.table_caption(model))
     st.caption("A model taught one domain usually fills that domain better and pays for it elsewhere: compare the "
                "two halves of the table. Each photo is scored at 256 px or less, with the same seeded holes for "
                "both models.")
@@ -212,6 +215,7 @@ def show_result(model):
 
 def main():
     ensure_router()
+    arrive(LINK)
     presenter_toggle()
     st.title("Train an inpainter")
     st.markdown("The tutorial trained its autoencoder on one kind of photo, mountains: *a wider set of images "
@@ -219,7 +223,9 @@ def main():
                 "**Train**, and watch it learn to fill that domain's held-out photos better than the shipped "
                 "model — then see what it costs on other photos. The photos, what to train and the time budget "
                 "are in the sidebar (the » at the top left on a phone).")
+    notice_box = st.container()
     source, demo, arch, budget = read_settings()
+    show_notice(LINK, notice_box)
     share_bar(DEFAULTS)
     jobs, me = runner(), participant()
     photos = current_photos(source, demo)

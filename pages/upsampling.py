@@ -1,7 +1,6 @@
 """Upsampling: a transposed convolution stamps its kernel; bilinear init, and checkerboards."""
 
 import streamlit as st
-from streamlit.errors import StreamlitAPIException
 
 from patchlab import upsampling as up
 from patchlab.images import sample_names
@@ -18,17 +17,20 @@ from patchlab.upsampling.demo import (
     custom_size_default,
     input_image,
     kernel_size_choice_label,
-    parse_query,
-    query_problems_notice,
+    read_link,
+    to_query,
     widget_defaults,
 )
 from patchlab.upsampling.figures import coloured_value_table, strengths_table
 from patchlab.ui.code import show_code
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 
-# Every setting is in the URL (a link restores it) and survives a visit to another page.
-KEEP = dict(bind="query-params", persist_state="session")
+# Every setting survives a visit to another page (and is written into the URL by publish()).
+KEEP = dict(persist_state="session")
+LINK = PageLink("upsampling", lambda params: read_link(params, sample_names()), widget_defaults(),
+                tuple(QUERY_NAMES.values()), to_query(Settings()))
 
 INTRO = (
     "A **transposed convolution** with stride *f* enlarges an image by *f*: every input "
@@ -42,35 +44,12 @@ INTRO = (
 )
 
 
-def link_notice():
-    """One plain notice when the link carries settings the page cannot use (they keep their defaults).
-
-    The widgets, bound to the URL, ignore such values and drop them from the
-    address; this only says so, once, on the run that opened the link.
-    """
-    if not any(name in st.query_params for name in QUERY_NAMES.values()):
-        return
-    params = {name: st.query_params.get_all(name) for name in QUERY_NAMES.values() if name in st.query_params}
-    notice = query_problems_notice(parse_query(params, sample_names())[1], markdown=True)
-    if notice:  # the link's values in code spans: shown as typed, never as a link, HTML or formula
-        st.info(notice, icon=":material/link_off:")
-
-
-def drop_hidden_settings_from_link(settings):
-    """Take out of the URL what no widget on screen holds (``up_k`` while the recommended size is on,
-    ``up_pattern`` while the input is a photo, …): a link carries only what it shows, and a bad value
-    there is not announced again on every run."""
-    q = QUERY_NAMES
-    shown = {q["factor"], q["init"], q["use_recommended"], q["source"],
-             q["photo"] if settings.source == "photo" else q["pattern"]}
-    if settings.custom_size is not None:
-        shown.add(q["custom_size"])
-    for name in set(q.values()) - shown:
-        if name in st.query_params:
-            try:
-                del st.query_params[name]
-            except StreamlitAPIException:  # still bound to last run's widget: Streamlit removes it itself
-                pass
+def custom_size_chosen():
+    """The kernel-size choice was switched off: the slider starts one above the recommended size."""
+    q, state = QUERY_NAMES, st.session_state
+    if not state.get(q["use_recommended"], True):
+        state[q["custom_size"]] = custom_size_default(state.get(q["factor"], Settings.factor),
+                                                      state.get(q["init"], Settings.init))
 
 
 def controls():
@@ -79,23 +58,19 @@ def controls():
     with st.container(border=True):
         layer, init_col, source_col = st.columns(3)
         kernel = st.container()  # a row of its own: room for the kernel-size choice's whole label
-        factor = layer.select_slider("Upsampling factor f (stride)", options=list(FACTORS),
-                                     value=Settings.factor, key=q["factor"], **KEEP)
+        factor = layer.select_slider("Upsampling factor f (stride)", options=list(FACTORS), key=q["factor"], **KEEP)
         init = init_col.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get,
                               key=q["init"], **KEEP)
         custom_size = None
-        if not kernel.checkbox(kernel_size_choice_label(factor, init), value=True,
-                               key=q["use_recommended"], **KEEP):
-            custom_size = kernel.columns(2)[0].slider("Kernel size", 1, MAX_KERNEL_SIZE,
-                                                      value=custom_size_default(factor, init),
-                                                      key=q["custom_size"], **KEEP)
+        if not kernel.checkbox(kernel_size_choice_label(factor, init), key=q["use_recommended"],
+                               on_change=custom_size_chosen, **KEEP):
+            custom_size = kernel.columns(2)[0].slider("Kernel size", 1, MAX_KERNEL_SIZE, key=q["custom_size"], **KEEP)
         source = source_col.radio("Input", list(SOURCE_LABELS), horizontal=True, key=q["source"],
                                   format_func=SOURCE_LABELS.get, **KEEP)
         photo, pattern = Settings.photo, Settings.pattern
         if source == "photo":
             names = sample_names()
-            photo = source_col.selectbox("Photo", names, index=names.index(photo) if photo in names else 0,
-                                         key=q["photo"], **KEEP)
+            photo = source_col.selectbox("Photo", names, key=q["photo"], **KEEP)
         else:
             pattern = source_col.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get,
                                            key=q["pattern"], **KEEP)
@@ -120,7 +95,8 @@ def show_kernel_and_stamps(r):
         )
 
     m1, m2, m3 = st.columns(3)
-    m1.metric("Stamps overlapping (interior)", f"{r.overlap_range[0]} – {r.overlap_range[1]}",
+    lo, hi = r.overlap_range
+    m1.metric("Stamps on an interior pixel", f"{lo}" if lo == hi else f"{lo} to {hi}",
               help="Computed with the patch engine's coverage() on the output grid.")
     m2.metric("Divides evenly?", "yes" if r.divides_evenly else "no",
               help="Is the kernel size a multiple of the stride?")
@@ -201,13 +177,15 @@ def show_pipeline(r):
 
 def main():
     ensure_router()
+    arrive(LINK)
     presenter_toggle()
     share_bar(widget_defaults())
     st.title("Upsampling")
     st.markdown(INTRO)
-    link_notice()
+    notice_box = st.container()
     settings, _ = clamp_settings(controls())  # the widgets only offer what the page can show
-    drop_hidden_settings_from_link(settings)
+    publish(LINK, to_query(settings))  # the address carries what the page shows, and nothing hidden
+    show_notice(LINK, notice_box)
 
     try:
         image = input_image(settings)

@@ -89,37 +89,39 @@ def test_clamp_settings_fits_the_gallery_and_the_brush():
         demo.clamp_settings(demo.Settings(), 0)
 
 
-def test_parse_query_reads_a_shared_link():
-    s, problems = demo.parse_query({"patch": "14", "rule": "vote", "input": "Test digit gallery", "digit": "12",
-                                    "present": "1", "img": "coffee"}, 1000)  # other pages' parameters: ignored
-    assert s == demo.Settings(patch_size=14, rule="vote", source="Test digit gallery", digit=12) and problems == []
-    assert demo.parse_query({}, 1000) == (demo.Settings(), [])
-    assert demo.parse_query({"patch": " 22 "}, 1000)[0].patch_size == 22
+def test_read_link_reads_a_shared_link():
+    values, ignored = demo.read_link({"patch": "14", "rule": "vote", "input": "Test digit gallery", "digit": "12",
+                                      "present": "1", "img": "coffee"}, 1000)  # other parameters: not looked at
+    assert values == {"patch": 14, "rule": "vote", "input": "Test digit gallery", "digit": 12} and ignored == []
+    assert demo.read_link({}, 1000) == ({}, [])
+    assert demo.read_link({"patch": " 22 ", "rule": "Mean"}, 1000)[0] == {"patch": 22, "rule": "mean"}
+    assert demo.read_link({"patch": ["14", "22"]}, 1000)[0] == {"patch": 22}  # given twice: the last counts
 
 
 @pytest.mark.parametrize("key, raw, what", [
-    ("patch", "99999", "not one of 14, 18, 22, 28"), ("patch", "1e9", "not one of"), ("patch", "", "not one of"),
-    ("rule", "Mean", "not one of mean, product, max, vote"), ("input", "Upload", "not one of 'Draw' or"),
-    ("digit", "1000", "from 0 to 999"), ("digit", "-1", "from 0 to 999"), ("digit", "3.5", "from 0 to 999"),
-    ("digit", "9" * 400, "from 0 to 999"),
+    ("patch", "99999", "patch size `99999` (expected 14, 18, 22 or 28)"), ("patch", "1e9", "expected 14, 18"),
+    ("patch", "", "patch size (empty)"), ("rule", "median", "fusion rule `median` (expected mean, product, max or vote)"),
+    ("input", "Upload", "digit source `Upload` (expected Draw or Test digit gallery)"),
+    ("digit", "1000", "test digit number `1000` (expected a whole number from 0 to 999)"),
+    ("digit", "-1", "from 0 to 999"), ("digit", "3.5", "from 0 to 999"), ("digit", "9" * 400, "from 0 to 999"),
 ])
-def test_parse_query_leaves_what_it_cannot_use_at_the_default(key, raw, what):
-    s, problems = demo.parse_query({key: raw, "rule": "max"} if key != "rule" else {key: raw}, 1000)
-    assert getattr(s, demo.QUERY_KEYS[key]) == getattr(demo.Settings(), demo.QUERY_KEYS[key])
-    assert len(problems) == 1 and problems[0].startswith(f"{key}=") and what in problems[0]
-    assert len(problems[0]) < 120  # a hostile value is cut short
+def test_read_link_leaves_what_it_cannot_use_at_the_default(key, raw, what):
+    values, ignored = demo.read_link({key: raw, "rule": "max"} if key != "rule" else {key: raw}, 1000)
+    assert values[key] == getattr(demo.Settings(), demo.QUERY_KEYS[key])
+    assert len(ignored) == 1 and what in ignored[0].phrase()
+    assert len(ignored[0].phrase()) < 120  # a hostile value is cut short
     if key != "rule":
-        assert s.rule == "max"  # the good parameter is kept
+        assert values["rule"] == "max"  # the good parameter is kept
     with pytest.raises(ValueError, match="n_digits"):
-        demo.parse_query({}, 0)
+        demo.read_link({}, 0)
 
 
-def test_link_notice_is_one_sentence_or_nothing():
-    assert demo.link_notice([]) is None
-    _, problems = demo.parse_query({"patch": "5", "rule": "x"}, 10)
-    notice = demo.link_notice(problems)
-    assert notice.startswith("Some settings in this link could not be used") and notice.endswith(".")
-    assert "patch='5'" in notice and "rule='x'" in notice
+def test_to_query_is_read_back_as_the_same_settings():
+    for settings in (demo.Settings(), demo.Settings(patch_size=14, rule="vote", source="Test digit gallery", digit=7)):
+        query = {k: str(v) for k, v in demo.to_query(settings).items()}
+        values, ignored = demo.read_link(query, 1000)
+        assert ignored == []
+        assert demo.Settings(**{demo.QUERY_KEYS[k]: v for k, v in values.items()}) == settings
 
 
 def test_random_digit_is_seeded_and_in_range():

@@ -189,4 +189,6 @@ def test_a_malformed_link_falls_back_to_the_defaults(short_runs):
     run(at)
     assert (at.radio(key="ti_source").value, at.selectbox(key="ti_demo").value, at.radio(key="ti_arch").value,
             at.radio(key="ti_budget").value) == ("A demo domain", "brick", "unet", "2 min")
+    assert len(at.warning) == 1 and at.warning[0].value.startswith("Part of this link could not be used: photos ")
+    assert "what to train `vgg` (expected Fine-tune the shipped U-Net or Train the tutorial's" in at.warning[0].value
     assert "16 photos: 13 to train on, 3 held out" in texts(at.markdown)

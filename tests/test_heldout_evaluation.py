@@ -123,10 +123,12 @@ def test_the_report_reader_and_the_page_summary_lead_with_the_held_out_set(tmp_p
     assert [r["method"] for r in summary.rows] == ["U-Net (PatchLab)", "OpenCV Telea"]
     assert summary.rows[0]["95 % interval (dB)"] == "18.90–20.10"
     assert summary.best["PSNR masked (dB)"] == [0] and summary.best["s / image"] == [1]
-    verdict, measured = summary.notes
-    assert verdict == held_out_verdicts(report["held_out_set"])[0]
-    assert "+1.50 dB over the best classical method (OpenCV Telea), 95 % interval [+1.10, +1.90] dB" in verdict
-    assert "With 4 mirrored views: +1.70 dB [+1.30, +2.10]." in verdict and "met." in verdict
+    margins, measured = summary.notes
+    assert "+1.50 dB over the best classical method (OpenCV Telea), 95 % interval +1.10 to +1.90 dB" in margins
+    assert "With 4 mirrored views: +1.70 dB (+1.30 to +2.10)." in margins
+    # the page states results and how sure they are; the project's targets and verdicts stay in the docs
+    assert "target" not in margins.lower() and "met" not in margins.split() and "MISSED" not in margins
+    assert "target" in held_out_verdicts(report["held_out_set"])[0]  # (make evaluate's printout keeps them)
     assert measured.startswith(f"Held-out set: {len(heldout.PHOTOS)} photos never used in training")
     assert "(168 square cases)" in measured and "10,000 resamples" in measured
     # the original three photos' table is still there for continuity

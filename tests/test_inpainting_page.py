@@ -178,6 +178,26 @@ def test_undo_takes_back_the_last_stroke_and_clear_everything():
     assert any("Nothing is painted" in w.value for w in at.warning)
 
 
+@needs_model
+def test_a_drawing_belongs_to_its_photo():
+    """Paint on one photo, switch to another: no hole there, Fill fills nothing; back again: the drawing is there."""
+    at = _page()
+    first = f"sample:{HELD_OUT[0]}"
+    at.session_state[inject_key("mask", owner=first)] = _canvas_drawing(paint=True)  # drawn on this photo only
+    at.run()
+    at.button(key="fill").click().run()
+    assert at.subheader and any(h.value == "Results" for h in at.subheader)
+    other = next(name for name in at.selectbox(key="photo").options if HELD_OUT[0] not in name)
+    at.selectbox(key="photo").set_value(other.split(" (")[0]).run()
+    assert not at.exception
+    assert any("Paint over part" in i.value for i in at.info), "another photo starts with no hole"
+    assert not any(h.value == "Results" for h in at.subheader), "the first photo's result is not shown here"
+    at.button(key="fill").click().run()
+    assert any("Nothing is painted" in w.value for w in at.warning), "Fill never fills a hole drawn elsewhere"
+    at.selectbox(key="photo").set_value(HELD_OUT[0]).run()
+    assert any(h.value == "Results" for h in at.subheader), "back on the first photo: its drawing and result"
+
+
 def test_settings_come_from_the_url():
     at = AppTest.from_file(PAGE, default_timeout=120)
     at.query_params.update({"photo": "coffee", "tool": "Eraser", "brush": "40", "methods": ["seed", "ns"]})
@@ -197,6 +217,7 @@ def test_a_malformed_link_falls_back_to_defaults_with_one_notice():
     assert not at.exception
     assert len(at.warning) == 1  # one plain notice on the page (a toast would vanish before it is read)
     notice = at.warning[0].value
+    assert notice.startswith("Part of this link could not be used: ")  # the same words on every page
     assert "tool" in notice and "brush size" in notice and "rm -rf" in notice and "sample photo" in notice
     assert at.selectbox(key="photo").value == HELD_OUT[0]
     assert at.get("button_group")[0].value == "Brush"

@@ -74,10 +74,11 @@ def test_environment_overrides_are_said():
 
 def test_settings_round_trip_through_the_link():
     settings = live.PanelSettings(12, "vote", "5 min", False)
-    assert live.settings_from_query(live.settings_to_query(settings)) == (settings, None)
-    got, notice = live.settings_from_query({"tp": "x", "trule": "vote", "tbudget": "7min"})
-    assert got == live.PanelSettings(rule="vote")
-    assert notice.count("could not be read") == 1 and "patch size, time budget" in notice
+    values, ignored = live.read_link(live.settings_to_query(settings))
+    assert ignored == [] and live.PanelSettings(*(values[live.QUERY[k]] for k in live.QUERY)) == settings
+    values, ignored = live.read_link({"tp": "x", "trule": "vote", "tbudget": "7min"})
+    assert values == {"tp": 18, "trule": "vote", "tbudget": "1 min"}
+    assert [i.setting for i in ignored] == ["patch size", "time budget"]
     assert settings.request().seconds == 300.0
 
 

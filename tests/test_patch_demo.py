@@ -21,7 +21,7 @@ from patchlab.patches.demo import (
     intro,
     layout_words,
     ordinal,
-    parse_query,
+    read_link,
     slider_limits,
     to_query,
     weight_scale,
@@ -33,16 +33,16 @@ PHOTO = np.random.default_rng(0).integers(0, 256, (60, 80, 3), dtype=np.uint8)
 
 def test_settings_survive_the_url_round_trip():
     s = Settings("coffee", (40, 20), (10, 5), "tent", "shift", 7)
-    back, problems = parse_query(to_query(s), ["coffee", "astronaut"])
-    assert back == s and problems == []
+    fields, ignored = read_link(to_query(s), ["coffee", "astronaut"])
+    assert Settings(**fields) == s and ignored == []
     assert to_query(Settings(patch=(48, 48), stride=(16, 16)))["p"] == "48"
 
 
 def test_malformed_parameters_are_ignored_with_one_sentence_each():
-    s, problems = parse_query({"p": "banana", "s": "-3", "win": "<script>", "hi": "x", "img": "nope"},
-                              ["astronaut"])
-    assert s == Settings()
-    assert len(problems) == 5 and all(p.startswith("Ignored ") for p in problems)
+    fields, ignored = read_link({"p": "banana", "s": "-3", "win": "<script>", "hi": "x", "img": "nope"},
+                                ["astronaut"])
+    assert Settings(**fields) == Settings()
+    assert [i.setting for i in ignored] == ["photo", "patch size", "stride", "blending window", "highlighted patch"]
 
 
 def test_clamp_fits_patch_and_stride_to_the_image():
@@ -166,15 +166,15 @@ def test_clamping_changes_only_what_does_not_fit(shape, patch, stride, square):
 
 
 @pytest.mark.parametrize("params, problem", [
-    ({"p": "99999"}, "Ignored p='99999': too large; a patch is at most 512 px."),
-    ({"s": "99999"}, "Ignored s='99999': too large; a stride is at most 1,024 px."),
-    ({"p": "16x0"}, "Ignored p='16x0': a patch is at least 1 px."),
-    ({"s": "banana"}, "Ignored s='banana': not a size like 16 or 16x24."),
-    ({"p": "9" * 400}, "Ignored p='" + "9" * 40 + "': too large; a patch is at most 512 px."),
+    ({"p": "99999"}, "patch size `99999` (expected a size from 1 to 512 px)"),
+    ({"s": "99999"}, "stride `99999` (expected a size from 1 to 1,024 px)"),
+    ({"p": "16x0"}, "patch size `16x0` (expected a size from 1 to 512 px)"),
+    ({"s": "banana"}, "stride `banana` (expected a size in pixels like 16 or 16x24)"),
+    ({"p": "9" * 400}, "patch size `" + "9" * 40 + "…` (expected a size from 1 to 512 px)"),
 ])
 def test_each_bad_size_in_a_link_says_what_is_wrong(params, problem):
-    s, problems = parse_query(params, ["astronaut"])
-    assert s == Settings() and problems == [problem]
+    fields, ignored = read_link(params, ["astronaut"])
+    assert Settings(**fields) == Settings() and [i.phrase() for i in ignored] == [problem]
 
 
 @pytest.mark.parametrize("n, words", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"),

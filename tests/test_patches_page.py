@@ -54,7 +54,7 @@ def test_a_link_opens_the_page_with_its_settings():
     assert (s["pt_window"], s["pt_edge"]) == ("tent", "shift")
     assert at.sidebar.slider(key="pt_ph").value == 48 and at.sidebar.slider(key="pt_sh").value == 16
     assert metric(at, "Patches") == f"{((512 - 48) // 16 + 1) ** 2:,}"  # 30 x 30: the grid reaches the far edge
-    assert url(at) == {**LINK, "hi": "0"}
+    assert url(at) == {k: v for k, v in LINK.items() if k != "img"}  # the photo is the default one
     assert not at.warning and not at.info
 
 
@@ -104,7 +104,7 @@ def test_uploading_a_small_photo_reduces_the_patch_to_it_and_keeps_the_stride():
     assert at.sidebar.slider(key="pt_sh").value == 16
     assert [i.value for i in at.info] == ["The patch 48×48 is larger than the image (40×50); it was reduced to 40×40."]
     assert metric(at, "Patches") == f"{1 * ((50 - 40) // 16 + 2)}"  # shift: one row, 2 columns
-    assert url(at)["img"] == "astronaut" and url(at)["p"] == "48"  # an upload is not put in a link
+    assert "img" not in url(at) and url(at)["p"] == "40"  # an upload cannot travel in a link; its geometry can
 
 
 def test_away_and_back_restores_exactly_what_the_participant_had():
@@ -137,29 +137,33 @@ def test_a_default_visit_survives_away_and_back():
     at.switch_page("pages/patches.py")
     at.run()
     assert settings(at) == before and before["pt_linked"] is True
-    assert url(at)["p"] == "64" and url(at)["s"] == "32" and metric(at, "Patches") == "225"
+    assert url(at) == {} and metric(at, "Patches") == "225"  # every setting at its default: a clean address
 
 
-def test_a_new_link_in_the_same_session_is_followed():
+def test_a_scene_in_the_same_session_is_followed():
     at = open_patches(LINK)
-    at.query_params.clear()
-    at.query_params.update({"p": "20x30", "s": "10", "win": "gaussian"})
-    at.switch_page("pages/patches.py")  # e.g. a storyboard scene
+    # what patchlab.ui.link.enter() leaves for the page: a storyboard scene, the presenter followed
+    at.session_state["link_pending"] = ("patches", {"p": "20x30", "s": "10", "win": "gaussian"})
+    at.switch_page("pages/patches.py")
     at.run()
     s = settings(at)
     assert (s["pt_linked"], s["pt_ph"], s["pt_pw"], s["pt_sh"], s["pt_sw"]) == (False, 20, 30, 10, 10)
-    assert s["pt_window"] == "gaussian" and s["pt_edge"] == "pad"  # what the link leaves out: defaults
+    assert s["pt_window"] == "gaussian" and s["pt_edge"] == "shift"  # what the scene leaves out is kept
+    at.query_params.update({"p": "8"})  # the page's own address changing in a rerun is not a link to follow
+    at.run()
+    assert settings(at)["pt_ph"] == 20
 
 
 def test_a_malformed_link_gets_one_plain_notice_and_the_defaults():
     at = open_patches({"p": "banana", "s": "-3", "win": "<script>", "hi": "x", "img": "nope"})
     assert len(at.warning) == 1
     notice = at.warning[0].value
-    assert notice.startswith("Part of this link could not be used")
-    for name in ("p=", "s=", "win=", "hi=", "img="):
-        assert name in notice
+    assert notice.startswith("Part of this link could not be used: ")  # the same words on every page
+    for phrase in ("patch size `banana` (expected a size in pixels like 16 or 16x24)", "stride `-3`",
+                   "blending window `<script>` (expected", "highlighted patch `x`", "photo `nope`"):
+        assert phrase in notice
     assert metric(at, "Patches") == "225"
-    assert url(at) == {"img": "astronaut", "p": "64", "s": "32", "win": "hann", "edge": "pad", "hi": "0"}
+    assert url(at) == {}  # the ignored values left the address; the defaults make a clean one
     at.sidebar.slider(key="pt_sh").set_value(16).run()
     assert not at.warning  # shown once, not on every change
 
@@ -167,8 +171,7 @@ def test_a_malformed_link_gets_one_plain_notice_and_the_defaults():
 def test_a_size_too_large_says_so_and_names_the_limit():
     at = open_patches({"p": "99999"})
     assert len(at.warning) == 1
-    assert "Ignored p='99999': too large; a patch is at most 512 px." in at.warning[0].value
-    assert "not a size like" not in at.warning[0].value
+    assert "patch size `99999` (expected a size from 1 to 512 px)" in at.warning[0].value
 
 
 def test_a_limited_stride_shows_the_same_value_in_the_slider_and_the_note():
@@ -176,7 +179,7 @@ def test_a_limited_stride_shows_the_same_value_in_the_slider_and_the_note():
     assert at.sidebar.slider(key="pt_sh").value == 32
     assert at.sidebar.slider(key="pt_sh").max == 32
     assert [i.value for i in at.info] == ["The stride 40×40 was limited to 32×32: at most twice the patch (16×16)."]
-    assert url(at)["s"] == "32"
+    assert url(at) == {"p": "16"}  # the stride in use is the default, 32
 
 
 def test_the_intro_says_whether_patches_overlap():
@@ -195,7 +198,7 @@ def test_the_grid_caption_uses_ordinals():
 def test_weight_and_error_maps_state_their_scales():
     at = open_patches({"win": "hann"})
     weight = next(c for c in captions(at) if c.startswith("Weight map"))
-    assert "on a log scale; true range 0.952 to 1.83e+05" in weight
+    assert "on a log scale; true range 0.952 to 183,000" in weight  # numbers for people, not 1.83e+05
     error = next(c for c in captions(at) if c.startswith("|merged − original|"))
     assert "fixed scale, 0 to 16 float32 ε" in error
     at = open_patches({"win": "uniform"})
@@ -234,7 +237,7 @@ def test_reset_puts_the_defaults_back():
     at.sidebar.button(key="reset_pt_choice").click().run()
     s = settings(at)
     assert (s["pt_ph"], s["pt_sh"], s["pt_window"], s["pt_edge"]) == (64, 32, "hann", "pad")
-    assert metric(at, "Patches") == "225" and url(at)["p"] == "64"
+    assert metric(at, "Patches") == "225" and url(at) == {}
 
 
 # --- in the browser: the address bar, the sidebar links, a projector and a phone

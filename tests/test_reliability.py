@@ -205,6 +205,9 @@ def test_every_page_ignores_a_malformed_link(page, query):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title, "the page rendered nothing"
+    if page != "app.py":  # a demo page says what it ignored, in the same words as every other page
+        notices = [w.value for w in at.warning if "link" in w.value]
+        assert len(notices) == 1 and notices[0].startswith("Part of this link could not be used: "), notices
 
 
 # --- the metrics' shortcut is exact -------------------------------------------------------

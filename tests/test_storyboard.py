@@ -85,6 +85,11 @@ def test_title_defaults_to_the_name():
         ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = { scene = 2 }\n', "'scene' is set by presenter"),
         ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = "present=1"\n', "'present' is set by presenter"),
         ('[[scene]]\npage = "patches"\npoint = "a"\nsettings = "p"\n', "is not a query string"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nclaims = ["patches are many"]\n', "is not a claim like"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nclaims = ["checkerboard strength > 0"]\n',
+         "patches has no measure 'checkerboard strength'"),
+        ('[[scene]]\npage = "home"\npoint = "a"\nclaims = ["patches > 1"]\n', "has no measures"),
+        ('[[scene]]\npage = "patches"\npoint = "a"\nclaims = 3\n', "field 'claims' must be a list"),
     ],
 )
 def test_a_bad_storyboard_names_the_problem(text, message):
@@ -125,6 +130,66 @@ def test_the_shipped_storyboards_are_valid_and_tell_the_whole_story():
     workshop = load_storyboard(ROOT / "presentations" / "workshop.toml", pages=stems)
     assert 8 <= len(workshop) <= 14
     assert {s.page for s in workshop.scenes} >= set(stems[1:]), "every demo page has a scene"
+
+
+def _shipped_scenes():
+    from patchlab.ui.registry import DEMOS
+
+    stems = ["home"] + [d.path.rsplit("/", 1)[-1].removesuffix(".py") for d in DEMOS]
+    return [(f"{path.stem}-{n}", scene) for path in find_storyboards(ROOT / "presentations")
+            for n, scene in enumerate(load_storyboard(path, pages=stems).scenes, 1)]
+
+
+def test_a_title_holds_no_count_the_bar_counts_the_scenes():
+    import re
+
+    for path in find_storyboards(ROOT / "presentations"):
+        title = load_storyboard(path).title
+        assert not re.search(r"\b(\d+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+                             r"fourteen)\b scenes", title, re.I), title
+
+
+def test_the_points_that_claim_something_carry_their_claims():
+    """A scene whose point states a fact about the screen checks it (patchlab.claims)."""
+    for name, scene in _shipped_scenes():
+        said = scene.point.lower()
+        if any(word in said for word in ("checkerboard appears", "disagree", "covered exactly once",
+                                         "covered nine times")):
+            assert scene.claims, f"{name}: '{scene.point}' claims something but carries no claims"
+
+
+@pytest.mark.parametrize("name, scene", _shipped_scenes(), ids=[n for n, _ in _shipped_scenes()])
+def test_every_scene_opens_its_page_as_a_link_would_and_its_claims_hold(name, scene):
+    """Render the scene (its page, through the page's own link) and check what it claims against what the page
+    computes: a wrong claim, or a setting the page cannot use, fails CI."""
+    from streamlit.testing.v1 import AppTest
+
+    from patchlab.claims import holds, measure
+    from patchlab.ui.presenter import page_path
+
+    at = AppTest.from_file(str(ROOT / ("app.py" if scene.page == "home" else page_path(scene.page))),
+                           default_timeout=180)  # home links every page: it runs in the router
+    for key, value in scene.settings.items():
+        at.query_params[key] = list(value) if isinstance(value, tuple) else value
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert not [w.value for w in at.warning if "link could not be used" in w.value], "a scene's setting is unusable"
+    if scene.claims:
+        measured = measure(scene.page, scene.settings, [c.measure for c in scene.claims])
+        for claim in scene.claims:
+            assert holds(claim, measured[claim.measure]), f"{name}: {claim} is false ({measured[claim.measure]})"
+
+
+def test_a_claim_is_checked_against_the_page():
+    """The measures agree with what the pages show (a false claim fails)."""
+    from patchlab.claims import Claim, holds, measure
+
+    got = measure("upsampling", {"up_factor": "2", "up_init": "bilinear", "up_rec": "false", "up_k": "3"},
+                  ["checkerboard strength", "most stamps on a pixel"])
+    assert got == {"checkerboard strength": 0.0, "most stamps on a pixel": 4}  # bilinear weights compensate
+    assert not holds(Claim("checkerboard strength", ">", 0.1), got["checkerboard strength"])
+    assert measure("patches", {"img": "astronaut", "p": "48", "s": "16", "edge": "shift"},
+                   ["patches", "most patches on a pixel"]) == {"patches": 900, "most patches on a pixel": 9}
 
 
 # ---------------------------------------------------------------- the presenter bar on a page (AppTest, no browser)

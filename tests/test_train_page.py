@@ -162,7 +162,9 @@ def test_a_malformed_link_falls_back_with_one_notice(short_runs):
     at.query_params["taug"] = "maybe"
     run(at)
     assert len(at.warning) == 1
-    assert "patch size, augmentation could not be read" in at.warning[0].value
+    assert at.warning[0].value == ("Part of this link could not be used: patch size `99` (expected a whole number "
+                                   "from 8 to 28); augmentation `maybe` (expected on or off (true or false)). "
+                                   "The page shows the default instead.")
     assert at.sidebar.slider(key="tp").value == 18 and at.sidebar.radio(key="tbudget").value == "2 min"
 
     at = run(at)  # a rerun that changes nothing keeps the notice; a changed setting ends it
@@ -172,8 +174,8 @@ def test_a_malformed_link_falls_back_with_one_notice(short_runs):
 
 
 @pytest.mark.parametrize("link", [
-    {"tp": "14", "trule": "vote", "tbudget": "5 min", "taug": "false"},  # as the bound widgets write it
-    {"tp": "14", "trule": "vote", "tbudget": "5min", "taug": "0"},  # as links made before them said it
+    {"tp": "14", "trule": "vote", "tbudget": "5 min", "taug": "false"},  # as the page shows the settings
+    {"tp": "14", "trule": "vote", "tbudget": "5min", "taug": "0"},  # as the page writes them into its link
 ])
 def test_a_link_sets_the_panel(short_runs, link):
     at = AppTest.from_file(PAGE, default_timeout=120)
@@ -183,7 +185,7 @@ def test_a_link_sets_the_panel(short_runs, link):
     assert not at.warning
     assert at.sidebar.slider(key="tp").value == 14 and at.sidebar.radio(key="trule").value == "vote"
     assert at.sidebar.radio(key="tbudget").value == "5 min" and at.sidebar.toggle(key="taug").value is False
-    at.sidebar.slider(key="tp").set_value(22)  # the widgets are bound: a change is the new setting
+    at.sidebar.slider(key="tp").set_value(22)  # a change is the new setting (the link is not read again)
     run(at)
     assert at.sidebar.slider(key="tp").value == 22 and at.sidebar.radio(key="tbudget").value == "5 min"
 

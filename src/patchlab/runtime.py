@@ -29,8 +29,13 @@ from patchlab import MODELS_DIR, ROOT
 __all__ = ["ModelUnavailable", "tensorflow", "fast_bfloat16", "check_model_path", "load_model", "card_path",
            "read_card", "write_card", "save_model", "write_atomically", "short_path"]
 
-_configured = False
 _config_lock = threading.Lock()
+_tf = None  # the module, once imported and configured
+# TensorFlow's C++ log level is read when it is first imported; set it here, when this module is imported,
+# never inside tensorflow(): that function also runs inside traced code (a Keras layer's call, a training
+# step), and AutoGraph, converting a call on os.environ there, once wrote every environment variable of the
+# server into its warning.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 class ModelUnavailable(RuntimeError):
@@ -55,20 +60,20 @@ def tensorflow(threads: int | None = None):
         (TensorFlow fixes them when its runtime starts); later calls return
         the module unchanged.
     """
-    global _configured
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    global _tf
+    if _tf is not None:  # the path traced code takes: nothing but a global read
+        return _tf
     import tensorflow as tf
 
-    if not _configured:
-        with _config_lock:
-            if not _configured:
-                try:
-                    tf.config.threading.set_intra_op_parallelism_threads(int(threads or default_threads()))
-                    tf.config.threading.set_inter_op_parallelism_threads(1)
-                except RuntimeError:  # the runtime is already running: keep its pools
-                    pass
-                _configured = True
-    return tf
+    with _config_lock:
+        if _tf is None:
+            try:
+                tf.config.threading.set_intra_op_parallelism_threads(int(threads or default_threads()))
+                tf.config.threading.set_inter_op_parallelism_threads(1)
+            except RuntimeError:  # the runtime is already running: keep its pools
+                pass
+            _tf = tf
+    return _tf
 
 
 #: CPU flags (Linux ``/proc/cpuinfo``) of native bfloat16 arithmetic: AVX-512 BF16, AMX.

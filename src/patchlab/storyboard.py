@@ -18,8 +18,9 @@ and one line for the presenter to say::
 
     [[scene]]
     page = "upsampling"
-    settings = "factor=2&init=bilinear"   # or a query string, as Copy link gives it
-    point = "A transposed convolution stamps each input pixel."
+    settings = "up_factor=2&up_init=nearest&up_rec=false&up_k=3"   # or a query string, as Copy link gives it
+    point = "A box kernel the stride does not divide: a checkerboard appears."
+    claims = ["checkerboard strength > 0.1"]   # what the point says, checked (patchlab.claims)
 
 This module is pure (no Streamlit): :func:`parse_storyboard` checks a text,
 :func:`load_storyboard` a file, :func:`find_storyboards` lists a folder.
@@ -33,6 +34,8 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
+
+from patchlab.claims import ClaimError, parse_claim
 
 __all__ = [
     "RESERVED",
@@ -48,7 +51,7 @@ __all__ = [
 RESERVED = ("present", "scene", "story")  # query parameters presenter mode itself uses
 MAX_POINT = 200  # characters in a talking point: one line on a slide
 _TOP_FIELDS = {"title", "scene"}
-_SCENE_FIELDS = {"page", "settings", "point"}
+_SCENE_FIELDS = {"page", "settings", "point", "claims"}
 
 
 class StoryboardError(ValueError):
@@ -68,11 +71,15 @@ class Scene:
         parameter given several times (a multiselect's choices; empty: none).
     point : str
         The talking point: one line.
+    claims : tuple of Claim
+        What the point says about the screen, in a form a test checks
+        against what the page computes (:mod:`patchlab.claims`).
     """
 
     page: str
     settings: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     point: str = ""
+    claims: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -134,7 +141,7 @@ def _parse_scene(raw, number: int, source: str, pages) -> Scene:
         raise StoryboardError(f"{where}: must be a [[scene]] table")
     unknown = sorted(set(raw) - _SCENE_FIELDS)
     if unknown:
-        raise StoryboardError(f"{where}: unknown field {unknown[0]!r} (a scene has page, settings, point)")
+        raise StoryboardError(f"{where}: unknown field {unknown[0]!r} (a scene has page, settings, point, claims)")
     page = raw.get("page")
     if not isinstance(page, str) or not page.strip():
         raise StoryboardError(f"{where}: field 'page' is missing (the page's name, e.g. \"patches\")")
@@ -151,7 +158,16 @@ def _parse_scene(raw, number: int, source: str, pages) -> Scene:
     if len(point) > MAX_POINT:
         raise StoryboardError(f"{where}: field 'point' has {len(point)} characters; keep it under {MAX_POINT}")
     settings = _parse_settings(raw.get("settings", {}), f"{where}: field 'settings'")
-    return Scene(page=page, settings=settings, point=point)
+    claims = raw.get("claims", [])
+    if isinstance(claims, str):
+        claims = [claims]
+    if not isinstance(claims, list):
+        raise StoryboardError(f"{where}: field 'claims' must be a list like [\"patches > 100\"]")
+    try:
+        claims = tuple(parse_claim(c, page) for c in claims)
+    except ClaimError as exc:
+        raise StoryboardError(f"{where}: field 'claims': {exc}") from None
+    return Scene(page=page, settings=settings, point=point, claims=claims)
 
 
 def parse_storyboard(text: str, name: str = "storyboard", pages=None, *, source: str | None = None) -> Storyboard:

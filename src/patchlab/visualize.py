@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 __all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap_with_colour_bar",
-           "window_profile", "figure_png"]
+           "window_profile", "figure_png", "human_number"]
 
 
 def to_uint8(image):
@@ -224,7 +224,7 @@ def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384, *, vmin
     pic = Image.fromarray(rgb).resize(size, Image.Resampling.NEAREST)
     bar_w, margin = 18, 8
     font = _label_font(13)
-    texts = list(tick_labels) if tick_labels is not None else [_fmt(hi), _fmt(mid), _fmt(lo)]
+    texts = list(tick_labels) if tick_labels is not None else [human_number(hi), human_number(mid), human_number(lo)]
     if len(texts) != 3:
         raise ValueError(f"`tick_labels` must hold 3 texts (top, middle, bottom), got {len(texts)}.")
     text_w = max(int(font.getlength(t)) for t in texts + [label]) + 6
@@ -256,10 +256,30 @@ def _label_font(size):
         return ImageFont.load_default(size=size)
 
 
-def _fmt(v):
-    if v == 0 or 0.01 <= abs(v) < 10000:
-        return f"{v:.3g}"
-    return f"{v:.2e}"
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def human_number(v, digits=3):
+    """A number as people read it: three significant digits, thousands separated, powers of ten written out.
+
+    Examples
+    --------
+    >>> human_number(59213.7), human_number(0.9523), human_number(183000), human_number(1.19e-7), human_number(0)
+    ('59,200', '0.952', '183,000', '1.19 × 10⁻⁷', '0')
+    >>> human_number(2.5e9)
+    '2.5 × 10⁹'
+    """
+    v = float(v)
+    if v == 0 or not np.isfinite(v):
+        return "0" if v == 0 else str(v)
+    if 0.01 <= abs(v) < 1000:
+        return f"{v:.{digits}g}"
+    if 1000 <= abs(v) < 1e7:
+        return f"{float(f'{v:.{digits}g}'):,.0f}"
+    mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+    return f"{float(mantissa):g} × 10{str(int(exponent)).translate(_SUPERSCRIPT)}"
+
+
 
 
 def window_profile(window_x, stride, repeats=6):

@@ -8,7 +8,7 @@ the shipped model or by the participant's own one (:func:`own_model` finds it
 among their training jobs, :func:`model_captions` and :func:`trained_ago`
 word the choice);
 :func:`accuracy_tables` turns the saved evaluation report into the measured
-tables; :func:`parse_query` checks a shared link's settings. No Streamlit
+tables; :func:`read_link` reads a link's settings. No Streamlit
 here: the page only reads widgets and renders.
 """
 
@@ -29,9 +29,10 @@ from patchlab.classification.inference import DigitClassifier, Prediction
 from patchlab.classification.preprocess import preprocess_canvas
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import markdown_table, patch_table, size_table
+from patchlab.links import Ignored, choice, whole_number, words
 from patchlab.runtime import ModelUnavailable
 
-__all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings", "parse_query", "link_notice",
+__all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings", "read_link", "to_query",
            "random_digit", "DigitInput", "GalleryView", "digit_input", "rule_table", "DigitView", "analyse_digit",
            "question_name", "AccuracyTables", "accuracy_tables", "MODELS", "TRAINING_DEMO", "OwnModel",
            "OwnModelStatus", "own_model", "trained_ago", "model_captions", "own_patch_note"]
@@ -105,61 +106,56 @@ def clamp_settings(settings: Settings, n_digits: int) -> tuple[Settings, list[st
     return replace(settings, digit=digit, brush=brush), notes
 
 
-def parse_query(params: Mapping[str, str], n_digits: int) -> tuple[Settings, list[str]]:
-    """Settings from a link's query parameters; anything that cannot be used is left at its default.
+def read_link(params: Mapping, n_digits: int) -> tuple[dict, list[Ignored]]:
+    """A link's settings for the page's widgets; every setting it names that cannot be used is at its default.
 
     Parameters
     ----------
-    params : mapping of str to str
+    params : mapping of str to str or list of str
         The URL's query parameters, e.g. ``{"patch": "14", "rule": "vote",
         "input": "Test digit gallery", "digit": "12"}`` (see
-        :data:`QUERY_KEYS`); other parameters are not this page's and are
-        ignored.
+        :data:`QUERY_KEYS`, each also the widget's key); other parameters
+        are not looked at.
     n_digits : int
         The number of gallery digits (``digit`` must be below it).
 
     Returns
     -------
-    settings : Settings
-    problems : list of str
-        One plain sentence per parameter that was not used.
+    values : dict
+        Widget key -> value, for every setting the link names.
+    ignored : list of Ignored
+        One per setting that could not be used (:func:`patchlab.links.link_notice`).
 
     Examples
     --------
-    >>> s, problems = parse_query({"patch": "14", "rule": "median"}, 1000)
-    >>> s.patch_size, s.rule, problems
-    (14, 'mean', ["rule='median' is not one of mean, product, max, vote"])
+    >>> values, ignored = read_link({"patch": "14", "rule": "median"}, 1000)
+    >>> values, [i.phrase() for i in ignored]
+    ({'patch': 14, 'rule': 'mean'}, ['fusion rule `median` (expected mean, product, max or vote)'])
     """
     if n_digits < 1:
         raise ValueError(f"n_digits must be at least 1, got {n_digits}")
-    checks = {
-        "patch": (int, lambda v: v in PATCH_SIZES, f"not one of {', '.join(map(str, PATCH_SIZES))}"),
-        "rule": (str, lambda v: v in RULES, f"not one of {', '.join(RULES)}"),
-        "input": (str, lambda v: v in SOURCES, f"not one of {' or '.join(repr(x) for x in SOURCES)}"),
-        "digit": (int, lambda v: 0 <= v < n_digits, f"not a test digit number from 0 to {n_digits - 1}"),
+    default, ignored = Settings(), []
+    sizes = {str(p): str(p) for p in PATCH_SIZES}
+    read = {
+        "patch": choice(params, "patch", "patch size", sizes, ignored, expected=words(sizes)),
+        "rule": choice(params, "rule", "fusion rule", {r: r for r in RULES}, ignored),
+        "input": choice(params, "input", "digit source", {s: s for s in SOURCES}, ignored),
+        "digit": whole_number(params, "digit", "test digit number", 0, n_digits - 1, ignored),
     }
-    values, problems = {}, []
-    for key, (parse, check, what) in checks.items():
-        if key not in params:
-            continue
-        raw = params[key]
-        try:
-            value = parse(str(raw).strip())
-            if not check(value):
-                raise ValueError(raw)
-        except (TypeError, ValueError, OverflowError):
-            problems.append(f"{key}={str(raw)[:40]!r} is {what}")
-            continue
-        values[QUERY_KEYS[key]] = value
-    return Settings(**values), problems
+    values = {}
+    for key, field_name in QUERY_KEYS.items():
+        if key in params:
+            value = read[key] if read[key] is not None else getattr(default, field_name)
+            values[key] = int(value) if key == "patch" else value
+    return values, ignored
 
 
-def link_notice(problems: list[str]) -> str | None:
-    """The one notice for a link's unusable settings (None when there are none)."""
-    if not problems:
-        return None
-    return ("Some settings in this link could not be used, so the defaults are shown instead: "
-            + "; ".join(problems) + ".")
+def to_query(settings: Settings) -> dict:
+    """The link's parameters for ``settings`` (the test digit only when it is shown)."""
+    query = {"patch": settings.patch_size, "rule": settings.rule, "input": settings.source}
+    if settings.source != "Draw":
+        query["digit"] = settings.digit
+    return query
 
 
 def random_digit(n_digits: int, rng: np.random.Generator | None = None) -> int:

@@ -58,6 +58,10 @@ def patch_tile(x28: np.ndarray, origin, patch_size: int, colour: str, scale: int
     return framed
 
 
+#: Text on the charts: near-black on white (light grey labels cannot be read on a projector).
+INK = "#1a1a1a"
+
+
 def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, names, rule: str):
     """Bar charts of the class probabilities: one per patch and one fused, as a Vega-Lite chart.
 
@@ -90,13 +94,14 @@ def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, na
                              "header": {"labelFontSize": 16, "labelFontWeight": "bold"}}},
         "spec": {
             "width": 150 if len(charts) > 2 else 240,
-            "height": 160,
+            "height": 260,  # read from the back of a room
             "mark": {"type": "bar"},
             "encoding": {
                 "x": {"field": "digit", "type": "ordinal", "title": None,
-                      "axis": {"labelAngle": 0, "labelFontSize": 12, "labelOverlap": False}},
+                      "axis": {"labelAngle": 0, "labelFontSize": 16, "labelOverlap": False, "labelColor": INK}},
                 "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]},
-                      "axis": {"labelFontSize": 12, "titleFontSize": 13, "format": ".0%"}},
+                      "axis": {"labelFontSize": 15, "titleFontSize": 15, "format": ".0%", "labelColor": INK,
+                               "titleColor": INK, "tickCount": 5}},
                 "color": {"field": "chart", "type": "nominal", "legend": None,
                           "scale": {"domain": titles, "range": [c for _, c, _, _ in charts]}},
                 "opacity": {"condition": {"test": "datum.top", "value": 1.0}, "value": 0.35},
@@ -130,8 +135,8 @@ def probability_panels(spec: dict) -> list[dict]:
     for title in titles:
         panel = copy.deepcopy({k: v for k, v in inner.items() if k != "width"})
         panel["width"] = "container"
-        panel["title"] = {"text": title, "fontSize": header.get("labelFontSize", 16),
-                          "fontWeight": header.get("labelFontWeight", "bold")}
+        panel["title"] = {"text": title, "fontSize": max(18, header.get("labelFontSize", 16)),
+                          "fontWeight": header.get("labelFontWeight", "bold"), "color": INK}
         panel["transform"] = [{"filter": {"field": "chart", "equal": title}}]
         panels.append(panel)
     return panels

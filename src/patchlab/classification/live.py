@@ -27,7 +27,7 @@ import json
 import math
 import tempfile
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -39,13 +39,14 @@ from patchlab.classification.inference import DigitClassifier
 from patchlab.classification.preprocess import preprocess_canvas
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
+from patchlab.links import choice, flag, whole_number, words
 
 __all__ = ["BUDGETS", "SWEEP_SIZES", "SWEEP_SECONDS", "MAX_OWN_DIGITS", "OWN_REPEATS", "TrainRequest", "LiveModel",
            "StepClock", "STEP_CLOCK", "request_from_env", "training_config", "training_job", "live_curves",
            "curve_spec", "LiveStatus", "live_status", "comparison_table", "sweep_requests", "sweep_job",
            "sweep_rows", "sweep_spec", "own_digit", "own_training_set", "before_after", "shipped_patch_size",
-           "thumbnails", "redrawn_pools", "pools_ready", "PanelSettings", "QUERY", "settings_to_query",
-           "settings_from_query"]
+           "thumbnails", "redrawn_pools", "pools_ready", "PanelSettings", "QUERY", "SETTING_NAMES",
+           "settings_to_query", "read_link"]
 
 #: The page's time budgets: label -> seconds.
 BUDGETS = {"30 s": 30, "1 min": 60, "2 min": 120, "5 min": 300}
@@ -366,9 +367,13 @@ def live_curves(events: list, rule: str = "mean", patch_size: int = 18) -> dict:
     return {"loss": loss, "accuracy": accuracy}
 
 
-#: Font sizes for a chart read on a projector from the back of the room.
-_BIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18}, "legend": {"labelFontSize": 16, "titleFontSize": 16,
-        "symbolStrokeWidth": 4, "orient": "right"}, "title": {"fontSize": 20}}
+#: Font sizes for a chart read on a projector from the back of the room; dark text, nothing cut short.
+_INK = "#1a1a1a"
+_BIG = {"axis": {"labelFontSize": 16, "titleFontSize": 18, "labelColor": _INK, "titleColor": _INK},
+        "legend": {"labelFontSize": 16, "symbolStrokeWidth": 4, "labelLimit": 0, "labelColor": _INK},
+        "title": {"fontSize": 20, "limit": 0, "color": _INK, "anchor": "start"}}
+#: The chart fits its column's width; its height is the plot's, so the legend below never squeezes the lines.
+_FIT_X = {"type": "fit-x", "contains": "padding"}
 
 
 def curve_spec(kind: str, x_max: float | None = None) -> dict:
@@ -380,18 +385,18 @@ def curve_spec(kind: str, x_max: float | None = None) -> dict:
     if x_max:
         x["scale"] = {"domain": [0, x_max]}
     if kind == "loss":
-        return {"height": 260, "config": _BIG, "title": "Training loss",
+        return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": "Training loss",
                 "mark": {"type": "line", "strokeWidth": 3, "color": "#b93a0b"},
                 "encoding": {"x": x, "y": {"field": "loss", "type": "quantitative", "title": "loss",
                                            "scale": {"zero": False}}}}
-    return {"height": 300, "config": _BIG, "title": "Validation accuracy (%)",
+    return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": "Validation accuracy",
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
                          "y": {"field": "accuracy %", "type": "quantitative", "title": "accuracy %",
                                "scale": {"zero": False}},
-                         # the legend below the plot: on a phone, one at the side takes a third of the width
+                         # the legend below the plot, two entries a row: every name whole, on a phone too
                          "color": {"field": "series", "type": "nominal", "title": None,
-                                   "legend": {"orient": "bottom", "columns": 3}},
+                                   "legend": {"orient": "bottom", "columns": 2, "symbolType": "stroke"}},
                          "strokeDash": {"condition": {"test": "indexof(datum.series, 'fused') < 0", "value": [6, 3]},
                                         "value": [1, 0]}}}
 
@@ -621,45 +626,37 @@ class PanelSettings:
 QUERY = {"patch_size": "tp", "rule": "trule", "budget": "tbudget", "augment": "taug"}
 
 
+#: How the page names each setting in a link.
+SETTING_NAMES = {"patch_size": "patch size", "rule": "fusion rule", "budget": "time budget", "augment": "augmentation"}
+
+
 def settings_to_query(settings: PanelSettings) -> dict:
     """The link's parameters for ``settings`` (strings)."""
     return {QUERY["patch_size"]: str(settings.patch_size), QUERY["rule"]: settings.rule,
             QUERY["budget"]: settings.budget.replace(" ", ""), QUERY["augment"]: "1" if settings.augment else "0"}
 
 
-def settings_from_query(query: dict) -> tuple[PanelSettings, str | None]:
-    """Settings from a link; anything malformed falls back to its default, with one notice naming it."""
-    d = PanelSettings()
-    values, bad = {}, []
-    text = {k: str(query[v]) for k, v in QUERY.items() if v in query}
-    if "patch_size" in text:
-        try:
-            values["patch_size"] = check_patch_size(int(text["patch_size"]))
-        except ValueError:
-            bad.append("patch size")
-    if "rule" in text:
-        if text["rule"] in RULES:
-            values["rule"] = text["rule"]
-        else:
-            bad.append("fusion rule")
-    if "budget" in text:
-        budgets = {label.replace(" ", ""): label for label in BUDGETS}
-        if text["budget"] in budgets:
-            values["budget"] = budgets[text["budget"]]
-        else:
-            bad.append("time budget")
-    if "augment" in text:
-        if text["augment"] in ("0", "1"):
-            values["augment"] = text["augment"] == "1"
-        else:
-            bad.append("augmentation")
-    notice = None
-    if bad:
-        notice = (f"The link's {', '.join(bad)} could not be read; using the default "
-                  f"({', '.join(_default_text(d, b) for b in bad)}).")
-    return replace(d, **values), notice
+def read_link(params) -> tuple[dict, list]:
+    """A link's settings for the panel's widgets (keyed by parameter); a setting that cannot be used is at its default.
 
+    The budget may be written ``2 min`` or ``2min``, augmentation ``1``/``0``
+    or ``true``/``false``.
 
-def _default_text(d: PanelSettings, what: str) -> str:
-    return {"patch size": f"p = {d.patch_size}", "fusion rule": d.rule, "time budget": d.budget,
-            "augmentation": "on" if d.augment else "off"}[what]
+    Examples
+    --------
+    >>> values, ignored = read_link({"tp": "14", "tbudget": "7min"})
+    >>> values, [i.phrase() for i in ignored]
+    ({'tp': 14, 'tbudget': '1 min'}, ['time budget `7min` (expected 30 s, 1 min, 2 min or 5 min)'])
+    """
+    d, ignored, values = PanelSettings(), [], {}
+    read = {
+        "patch_size": whole_number(params, QUERY["patch_size"], SETTING_NAMES["patch_size"], 8, 28, ignored),
+        "rule": choice(params, QUERY["rule"], SETTING_NAMES["rule"], {r: r for r in RULES}, ignored),
+        "budget": choice(params, QUERY["budget"], SETTING_NAMES["budget"],
+                         {label: label.replace(" ", "") for label in BUDGETS}, ignored, expected=words(BUDGETS)),
+        "augment": flag(params, QUERY["augment"], SETTING_NAMES["augment"], ignored),
+    }
+    for name, value in read.items():
+        if QUERY[name] in params:
+            values[QUERY[name]] = value if value is not None else getattr(d, name)
+    return values, ignored

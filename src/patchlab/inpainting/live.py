@@ -40,16 +40,19 @@ import numpy as np
 from patchlab import ROOT
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.baselines import CLASSICAL
-from patchlab.inpainting.domain import PhotoSet, crop_size_for
+from patchlab.inpainting.domain import DEMO_DOMAINS, PhotoSet, crop_size_for
 from patchlab.inpainting.evaluate import FAMILIES, TARGET_BASELINES, region_metrics
 from patchlab.inpainting.infer import DEFAULT_MODEL, Inpainter
 from patchlab.inpainting.masks import random_mask
 from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
+from patchlab.links import choice, words
 from patchlab.runtime import fast_bfloat16
 
 __all__ = ["DEMO", "BUDGETS", "ARCHS", "CHECK_INTERVAL_S", "DomainRequest", "DomainModel", "StepClock", "STEP_CLOCK",
            "request_from_env", "training_config", "training_job", "evaluation_cases", "standard_cases", "score",
-           "comparison_rows", "live_curves", "curve_spec", "LiveStatus", "live_status", "strip", "FAMILY_NAMES"]
+           "comparison_rows", "check_caption", "table_caption", "live_curves", "curve_spec", "LiveStatus", "live_status",
+           "strip", "FAMILY_NAMES",
+           "SOURCES", "QUERY", "DEFAULTS", "read_link"]
 
 #: The job runner's demo name: one domain training per participant, one domain model kept.
 DEMO = "inpainting"
@@ -57,6 +60,12 @@ DEMO = "inpainting"
 BUDGETS = {"1 min": 60, "2 min": 120, "5 min": 300, "10 min": 600}
 #: What can be trained: arch -> what the page calls it.
 ARCHS = {"unet": "Fine-tune the shipped U-Net", "seed": "Train the tutorial's autoencoder from scratch"}
+#: Where the photos come from.
+SOURCES = ("A demo domain", "Your photos")
+#: The page's settings in a link (each also its widget's key) -> what the page calls the setting.
+QUERY = {"ti_source": "photos", "ti_demo": "demo domain", "ti_arch": "what to train", "ti_budget": "time budget"}
+#: The settings a first visit starts from (widget key -> value).
+DEFAULTS = {"ti_source": SOURCES[0], "ti_demo": "brick", "ti_arch": "unet", "ti_budget": "2 min"}
 #: Plain names of the mask families.
 FAMILY_NAMES = {"square": "squares", "brush": "brush strokes"}
 #: Short names of the classical methods, for a legend that fits a phone.
@@ -348,7 +357,8 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
     classical_name, classical_check = best_classical(check_cases)
     strip_case = next(c for c in check_cases if c[0] == "brush")
     progress({"kind": "hole", "image": _small(_with_hole(strip_case[2], strip_case[3]))})
-    baseline = {"shipped": shipped_check, "classical": classical_check, "classical_name": classical_name}
+    baseline = {"shipped": shipped_check, "classical": classical_check, "classical_name": classical_name,
+                "holes": len(check_cases) // len(FAMILIES), "photos": len({c[1] for c in check_cases})}
     if request.arch == "unet":  # the fine-tune starts as the shipped model: its score at step 0
         progress({"kind": "check", "step": 0, "seconds": 0.0, "mine": shipped_check, **baseline,
                   "strip": _small(quick.inpaint(strip_case[2], strip_case[3]))})
@@ -429,6 +439,8 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
         "evaluation": {"domain_held_out": figures["domain"], "standard_held_out": figures["standard"],
                        "domain_views": len(domain_cases) // len(FAMILIES),
                        "standard_views": len(std_cases) // len(FAMILIES),
+                       "domain_photos": len({c[1] for c in domain_cases}),
+                       "standard_photos": len({c[1].split("/")[0] for c in std_cases}),
                        "metric": "masked PSNR (dB), mean over views and seeded masks"},
     }
     return DomainModel(request.slim(), mine, card, rows, steps=steps, seconds=seconds,
@@ -470,6 +482,33 @@ def comparison_rows(figures: dict, domain_name: str) -> list[dict]:
             rows.append({"photos": label, "masks": FAMILY_NAMES[family], "yours (dB)": round(mine, 2),
                          "shipped (dB)": round(shipped, 2), "change (dB)": round(mine - shipped, 2)})
     return rows
+
+
+def check_caption(events: list) -> str | None:
+    """What the live figures are measured on (the quick check), from a job's latest check event; None before one.
+
+    >>> check_caption([{"kind": "check", "holes": 3, "photos": 3}])
+    "Quick check during training: mean masked PSNR over 3 seeded holes per mask family in the domain's 3 held-out photos, one view each; the same holes for both models."
+    """
+    checks = [e for e in events if e.get("kind") == "check" and "holes" in e]
+    if not checks:
+        return None
+    e = checks[-1]
+    return (f"Quick check during training: mean masked PSNR over {e['holes']} seeded hole{'s' * (e['holes'] != 1)} "
+            f"per mask family in the domain's {e['photos']} held-out photo{'s' * (e['photos'] != 1)}, one view "
+            "each; the same holes for both models.")
+
+
+def table_caption(model: "DomainModel") -> str:
+    """What the final table is measured on, with the sizes of both sets."""
+    ev = model.card.get("domain", {}).get("evaluation", {})
+    flips = model.inpainter.flips
+    views = "one view" if flips == 1 else f"{flips} mirrored views averaged"
+    return (f"Mean masked PSNR in dB (higher is better) on photos neither model trained on: "
+            f"{model.request.photos.name}'s {ev.get('domain_photos', '?')} held-out photos "
+            f"({ev.get('domain_views', '?')} seeded holes per mask family) and the standard held-out photos "
+            f"astronaut, coffee and chelsea ({ev.get('standard_views', '?')} holes per family). The same holes for "
+            f"both models, each filled with {views}. These figures replace the quick check's.")
 
 
 def live_curves(events: list) -> dict:
@@ -525,7 +564,8 @@ def curve_spec(kind: str, x_max: float | None = None, family: str | None = None)
                                            "scale": {"zero": False}}}}
     if family not in FAMILY_NAMES:
         raise ValueError(f"family must be one of {tuple(FAMILY_NAMES)}, got {family!r}")
-    return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": f"Held-out PSNR, {'squares' if family == 'square' else 'brush'}",
+    return {"height": 200, "autosize": _FIT_X, "config": _BIG,
+            "title": f"Quick check, {'squares' if family == 'square' else 'brush'}",
             "transform": [{"filter": {"field": "masks", "equal": FAMILY_NAMES[family]}}],
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
@@ -582,3 +622,26 @@ def strip(events: list, most: int = 6) -> list:
         picks = np.linspace(0, len(checks) - 1, most).round().astype(int)
         checks = [checks[i] for i in sorted(set(picks.tolist()))]
     return holes + [(f"step {e['step']} · {e['seconds']:.0f} s", e["strip"]) for e in checks]
+
+
+def read_link(params):
+    """A link's settings for the page's widgets (keyed by parameter, :data:`QUERY`); ``(values, ignored)``.
+
+    A setting the link names but the page cannot use is at its default
+    (:data:`DEFAULTS`). Choices may be given by key or as the page shows them.
+
+    Examples
+    --------
+    >>> values, ignored = read_link({"ti_demo": "Gravel", "ti_budget": "3 min"})
+    >>> values, [i.phrase() for i in ignored]
+    ({'ti_demo': 'gravel', 'ti_budget': '2 min'}, ['time budget `3 min` (expected 1 min, 2 min, 5 min or 10 min)'])
+    """
+    ignored, values = [], {}
+    options = {"ti_source": {s: s for s in SOURCES}, "ti_demo": {k: d.title for k, d in DEMO_DOMAINS.items()},
+               "ti_arch": ARCHS, "ti_budget": {b: b.replace(" ", "") for b in BUDGETS}}
+    expected = {"ti_budget": words(BUDGETS)}
+    for param, setting in QUERY.items():
+        if param in params:
+            value = choice(params, param, setting, options[param], ignored, expected=expected.get(param))
+            values[param] = value if value is not None else DEFAULTS[param]
+    return values, ignored

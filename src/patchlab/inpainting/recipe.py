@@ -163,10 +163,8 @@ RECIPES = {
         Recipe(
             "inpainting_quick", "models/inpainting.keras",
             (replace(UNET_STAGES[0], out="models/inpainting.keras", evaluate=True),),
-            "the shipped chain's first stage alone, giving a weaker U-Net: 17.73 / 17.71 dB held-out "
-            "masked PSNR (squares / brush) when that stage was first trained (one view, pull-push "
-            "first guess), below scikit-image's biharmonic on squares (18.42 dB), where the shipped "
-            "model scores 19.59 / 19.26 dB",
+            "the shipped chain's first stage alone, giving a weaker U-Net (its figures beside the "
+            "shipped model's, on the same photos, are in docs/inpainting.md)",
         ),
     )
 }

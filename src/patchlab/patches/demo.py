@@ -1,7 +1,7 @@
 """What the Patches page computes, as pure functions.
 
 The page reads its widgets into :class:`Settings` (seeded from the URL by
-:func:`parse_query`, fitted to the photo by :func:`clamp_settings`, written
+:func:`read_link`, fitted to the photo by :func:`clamp_settings`, written
 back by :func:`to_query`) and calls :func:`analyse_photo`, which returns a
 :class:`PatchesResult` with everything the page shows: the engine's
 :class:`PatchReport` (arrays, counts and the engine's own timings, from
@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from patchlab import patches as engine
+from patchlab.links import Ignored, choice, last, whole_number
 from patchlab.visualize import (
     draw_patch_grid,
     heatmap_with_colour_bar,
@@ -25,7 +26,7 @@ from patchlab.visualize import (
     window_profile,
 )
 
-__all__ = ["Settings", "parse_query", "to_query", "clamp_settings", "slider_limits", "grid_size",
+__all__ = ["Settings", "SETTING_NAMES", "read_link", "to_query", "clamp_settings", "slider_limits", "grid_size",
            "PatchReport", "analyse", "PatchesResult", "analyse_photo", "geometry_pictures", "format_bytes",
            "ordinal", "layout_words", "intro", "weight_scale", "MERGE_BUDGET_BYTES", "MAX_SIDE",
            "MAX_PATCH", "MAX_STRIDE", "ERROR_SCALE_EPS", "warm_up"]
@@ -64,30 +65,38 @@ def _parse_pair(text):
     raise ValueError(text)
 
 
-def parse_query(params, images):
-    """Settings from URL query parameters, ignoring anything malformed.
+#: How the page names each setting in a link: parameter -> setting.
+SETTING_NAMES = {"img": "photo", "p": "patch size", "s": "stride", "win": "blending window",
+                 "edge": "edges", "hi": "highlighted patch"}
+_FIELDS = {"img": "image", "p": "patch", "s": "stride", "win": "window", "edge": "edge", "hi": "highlight"}
+_PAIR = "a size in pixels like 16 or 16x24"
+
+
+def read_link(params, images):
+    """A link's settings; every setting it names that cannot be used is at its default.
 
     Parameters
     ----------
-    params : mapping of str to str
+    params : mapping of str to str (or list of str)
         e.g. ``{"img": "coffee", "p": "48", "s": "16x24", "win": "tent",
-        "edge": "shift", "hi": "3"}``.
+        "edge": "shift", "hi": "3"}``; other parameters are not looked at.
     images : collection of str
         Valid image names.
 
     Returns
     -------
-    settings : Settings
-    problems : list of str
-        One human sentence per ignored parameter.
+    fields : dict
+        :class:`Settings` field -> value, for every setting the link names.
+    ignored : list of Ignored
+        One per setting that could not be used (:func:`patchlab.links.link_notice`).
 
     Examples
     --------
-    >>> s, problems = parse_query({"p": "40x20", "s": "oops"}, ["astronaut"])
-    >>> s.patch, s.stride, problems
-    ((40, 20), (32, 32), ["Ignored s='oops': not a size like 16 or 16x24."])
-    >>> parse_query({"p": "99999"}, ["astronaut"])[1]
-    ["Ignored p='99999': too large; a patch is at most 512 px."]
+    >>> fields, ignored = read_link({"p": "40x20", "s": "oops"}, ["astronaut"])
+    >>> fields, [i.phrase() for i in ignored]
+    ({'patch': (40, 20), 'stride': (32, 32)}, ['stride `oops` (expected a size in pixels like 16 or 16x24)'])
+    >>> read_link({"p": "99999"}, ["astronaut"])[1][0].expected
+    'a size from 1 to 512 px'
 
     Notes
     -----
@@ -95,49 +104,39 @@ def parse_query(params, images):
     :data:`MAX_STRIDE` pixels per side; :func:`clamp_settings` then fits
     them to the photo.
     """
-    s = Settings()
-    problems = []
+    default, ignored, fields = Settings(), [], {}
 
-    def take(key, parse, check, attr, what):
-        if key not in params:
-            return
-        raw = params[key]
+    def size(param, limit):
+        raw = last(params[param]).strip()
         try:
-            value = parse(raw)
+            value = _parse_pair(raw)
         except (ValueError, TypeError, OverflowError):
-            problems.append(f"Ignored {key}={str(raw)[:40]!r}: {what}.")
-            return
-        problem = check(value)
-        if problem:
-            problems.append(f"Ignored {key}={str(raw)[:40]!r}: {problem}.")
-        else:
-            setattr(s, attr, value)
-
-    def size(kind, limit):
-        def check(v):
-            if min(v) < 1:
-                return f"a {kind} is at least 1 px"
-            if max(v) > limit:
-                return f"too large; a {kind} is at most {limit:,} px"
+            ignored.append(Ignored(SETTING_NAMES[param], raw, _PAIR))
             return None
-        return check
+        if min(value) < 1 or max(value) > limit:
+            ignored.append(Ignored(SETTING_NAMES[param], raw, f"a size from 1 to {limit:,} px"))
+            return None
+        return value
 
-    def one_of(options, what):
-        return lambda v: None if v in options else what
-
-    take("img", str, one_of(images, "not one of the sample photos"), "image", "not one of the sample photos")
-    take("p", _parse_pair, size("patch", MAX_PATCH), "patch", "not a size like 16 or 16x24")
-    take("s", _parse_pair, size("stride", MAX_STRIDE), "stride", "not a size like 16 or 16x24")
-    window_words = f"not one of {', '.join(engine.WINDOWS)}"
-    edge_words = f"not one of {', '.join(engine.EDGES)}"
-    take("win", str, one_of(engine.WINDOWS, window_words), "window", window_words)
-    take("edge", str, one_of(engine.EDGES, edge_words), "edge", edge_words)
-    take("hi", int, lambda v: None if v >= 0 else "not a patch number", "highlight", "not a patch number")
-    return s, problems
+    for param, name in _FIELDS.items():
+        if param not in params:
+            continue
+        if param == "img":
+            value = choice(params, param, SETTING_NAMES[param], {i: i for i in images}, ignored,
+                           expected="one of the sample photos")
+        elif param in ("p", "s"):
+            value = size(param, MAX_PATCH if param == "p" else MAX_STRIDE)
+        elif param == "hi":
+            value = whole_number(params, param, SETTING_NAMES[param], 0, 10**9, ignored)
+        else:
+            options = engine.WINDOWS if param == "win" else engine.EDGES
+            value = choice(params, param, SETTING_NAMES[param], {o: o for o in options}, ignored)
+        fields[name] = value if value is not None else getattr(default, name)
+    return fields, ignored
 
 
 def to_query(s):
-    """The URL query parameters for ``s`` (the inverse of :func:`parse_query`)."""
+    """The URL query parameters for ``s`` (the inverse of :func:`read_link`)."""
     pair = lambda v: str(v[0]) if v[0] == v[1] else f"{v[0]}x{v[1]}"  # noqa: E731
     return {"img": s.image, "p": pair(s.patch), "s": pair(s.stride), "win": s.window,
             "edge": s.edge, "hi": str(s.highlight)}

@@ -19,6 +19,10 @@ API
       drawn again from the stored strokes) and a change of canvas size (the
       strokes are scaled with the canvas, so they stay on the same photo
       pixels).
+    - ``owner=``: what the drawing belongs to (a photo's id). Another owner
+      starts with an empty canvas; the last :data:`OWNERS_KEPT` owners'
+      drawings are kept, and coming back to one draws it again. A drawing
+      never moves to another photo.
 
 ``ERASER_COLOUR``
     An eraser for a coloured brush: draw with ``stroke_color=ERASER_COLOUR``
@@ -39,11 +43,12 @@ API
     result's id): only as far as needed (nothing when already in view), or
     to the top of the window (``block="start"``).
 
-``inject_key(key)``
+``inject_key(key, owner=None)``
     Tests inject a drawing without a browser: put an RGBA array (canvas
     sized, uint8) in ``st.session_state[inject_key(key)]``, or a *list* of
     such arrays, one layer per stroke (composited in order, see
-    :func:`composite`; **Undo** drops the last layer, **Clear** all).
+    :func:`composite`; **Undo** drops the last layer, **Clear** all). With
+    ``owner``, the drawing is on that owner's canvas only.
 
 Typical use (a canvas that fills its column, at the photo's aspect ratio)::
 
@@ -111,7 +116,11 @@ class _State:
     layers: int | None = None  # tests: how many injected layers are in use
     injected: int | None = None  # tests: which injected drawing that count is for
     redrawn: int | None = None  # object count of a drawing redrawn at another size: its image stays the old one
+    owner: str | None = None  # what the drawing belongs to (a photo), when the page says
 
+
+#: How many owners' drawings one canvas keeps in a session (the photos a participant painted on).
+OWNERS_KEPT = 8
 
 _BACKGROUNDS: OrderedDict = OrderedDict()
 _BACKGROUNDS_LOCK = threading.Lock()
@@ -145,13 +154,42 @@ def background_jpeg(image: np.ndarray) -> bytes:
     return data
 
 
-def inject_key(key: str) -> str:
-    """The session-state key through which tests inject a drawing."""
-    return f"_canvas_inject_{key}"
+def inject_key(key: str, owner: str | None = None) -> str:
+    """The session-state key through which tests inject a drawing (on ``owner``'s canvas only, when given)."""
+    return f"_canvas_inject_{key}" + (f"@{owner}" if owner is not None else "")
 
 
 def _state_key(key: str) -> str:
     return f"_canvas_state_{key}"
+
+
+def _owners_key(key: str) -> str:
+    return f"_canvas_owners_{key}"
+
+
+def _state_for(key: str, owner) -> _State:
+    """The canvas's state for ``owner``: this owner's drawing, kept aside while another owner had the canvas."""
+    state = st.session_state.setdefault(_state_key(key), _State())
+    if owner is None or state.owner == owner:
+        state.owner = owner if owner is not None else state.owner
+        return state
+    kept = st.session_state.setdefault(_owners_key(key), OrderedDict())
+    if state.owner is not None or state.objects:
+        kept[state.owner] = state  # set aside, as it is
+        kept.move_to_end(state.owner)
+        while len(kept) > OWNERS_KEPT:
+            kept.popitem(last=False)
+    mine = kept.pop(owner, None) or _State()
+    fresh = _State(owner=owner, size=state.size)
+    # the same component stays on the page: have it drawn again with this owner's strokes (or none)
+    _load(fresh, mine.objects, revision=state.base.get("_revision", 0))
+    if mine.rgba is not None and mine.size == fresh.size:
+        fresh.rgba, fresh.fit, fresh.redrawn = mine.rgba, mine.fit, len(mine.objects)
+    elif mine.objects and mine.size and fresh.size and mine.size != fresh.size:
+        fx, fy = fresh.size[0] / mine.size[0], fresh.size[1] / mine.size[1]
+        _load(fresh, scaled_drawing({"objects": mine.objects}, fx, fy)["objects"], revision=fresh.base["_revision"])
+    st.session_state[_state_key(key)] = fresh
+    return fresh
 
 
 def composite(layers) -> np.ndarray:
@@ -220,11 +258,12 @@ def _clear(key: str) -> None:
     _load(state, [])
 
 
-def _load(state: _State, objects: list) -> None:
+def _load(state: _State, objects: list, revision: int | None = None) -> None:
     """Have the canvas drawn again with ``objects``; its image is stale until it reports them."""
     state.objects = list(objects)
     state.redrawn = None
-    state.base = {"objects": copy.deepcopy(state.objects), "_revision": state.base.get("_revision", 0) + 1}
+    revision = state.base.get("_revision", 0) if revision is None else revision
+    state.base = {"objects": copy.deepcopy(state.objects), "_revision": revision + 1}
     state.expect = len(state.objects)
     state.rgba = None
 
@@ -244,6 +283,7 @@ def drawing(
     controls: bool = False,
     controls_container=None,
     keep: bool = False,
+    owner: str | None = None,
 ) -> Drawing:
     """Render the drawing canvas and return the user's drawing.
 
@@ -263,10 +303,13 @@ def drawing(
     keep : bool, optional
         Restore the drawing after the page was left and opened again, and
         keep strokes on the same photo pixels when ``width``/``height`` change.
+    owner : str, optional
+        What the drawing belongs to (a photo's id): each owner has its own
+        drawing; another owner starts empty (see the module's notes).
     """
     from streamlit_drawable_canvas import st_canvas  # needs a running app
 
-    state = st.session_state.setdefault(_state_key(key), _State())
+    state = _state_for(key, owner)
     size = (int(width), int(height))
     mounted = key in st.session_state  # the component was on the page in the previous run
     if keep and state.objects and (not mounted or (state.size and state.size != size)):
@@ -296,7 +339,9 @@ def drawing(
         background_image_fit=background_image_fit,
         key=key,
     )
-    injected = st.session_state.get(inject_key(key))
+    injected = st.session_state.get(inject_key(key, owner)) if owner is not None else None
+    if injected is None:
+        injected = st.session_state.get(inject_key(key))
     result = _injected(state, injected) if injected is not None else _reported(state, result)
     if controls:
         box = controls_container if controls_container is not None else st.container(horizontal=True)

@@ -4,8 +4,9 @@ The storyboards are the ``.toml`` files in ``presentations/`` (format and
 checks in :mod:`patchlab.storyboard`). The scene being shown is in the URL
 (``?present=1&scene=3``, plus ``story=<file stem>`` for a storyboard other
 than the first), so a reload or a shared link stays on the same scene.
-*Next* (the right arrow key) and *Previous* (the left arrow key) switch to the
-scene's page with the scene's settings as query parameters.
+*Next* (the right arrow key) and *Previous* (the left arrow key) open the
+scene's page with the scene's settings, the way a shared link opens it
+(:func:`patchlab.ui.link.enter`).
 
 :func:`scene_bar` is drawn by :func:`patchlab.ui.room.presenter_toggle`; pages
 do not call it themselves.
@@ -18,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from patchlab.storyboard import Storyboard, StoryboardError, find_storyboards, load_storyboard
+from patchlab.ui.link import enter
 from patchlab.ui.registry import DEMOS
 
 __all__ = ["PRESENTATIONS", "page_names", "page_path", "storyboards", "scene_bar", "scene_link"]
@@ -99,38 +101,13 @@ def scene_link(board: Storyboard, number: int, default: str | None = None) -> di
     return params
 
 
-def _release_bound(keys) -> None:
-    """Let ``st.switch_page`` set ``keys`` although widgets of this page are bound to them.
-
-    Streamlit refuses to set a query parameter that a widget of the current
-    page is bound to (``bind="query-params"``), so two scenes on one page could
-    not follow each other. The widgets are about to be drawn again and bind
-    afresh; only the bookkeeping of this run is dropped. (Streamlit 1.67's
-    internal ``QueryParams.unbind_widget``; without it, nothing happens.)
-    """
-    try:
-        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-        with get_script_run_ctx().session_state.query_params() as qp:
-            for key in keys:
-                binding = qp.get_binding_for_param(key)
-                if binding is not None:
-                    qp.unbind_widget(binding.widget_id)
-    except (ImportError, AttributeError):  # pragma: no cover - another Streamlit
-        pass
-
-
 def _go(board: Storyboard, number: int, default: str) -> None:
-    """Switch to scene ``number``: its page, with its settings taking effect."""
+    """Switch to scene ``number``: its page, with its settings, through the page's one way in (a link)."""
     scene = board.scenes[number - 1]
-    for key in scene.settings:
-        # a value the participant chose earlier in this session would win over the
-        # URL; forget it so the scene's value applies
-        st.session_state.pop(key, None)
-    _release_bound(scene.settings)
     st.session_state[_STATE_SCENE] = number
     st.session_state[_STATE_STORY] = board.name
-    st.switch_page(page_path(scene.page), query_params=scene_link(board, number, default))
+    app_params = {k: v for k, v in scene_link(board, number, default).items() if k not in scene.settings}
+    enter(scene.page, page_path(scene.page), scene.settings, extra=app_params)
 
 
 def _story_chosen() -> None:
@@ -186,14 +163,15 @@ def scene_bar() -> None:
 
     # one row that stays a row on a phone (columns would stack the buttons above and below the text)
     with st.container(border=True, key="scene_bar", horizontal=True, vertical_alignment="center", wrap=False):
+        # no tooltips: a tooltip stays over the bar after the click, on the next scene's point
         back = st.button("Previous", key="scene_previous", shortcut="Left", disabled=number <= 1,
-                         help="The previous scene (left arrow key)")
+                         icon=":material/arrow_back:")
         if number:
             st.markdown(f"**Scene {number} of {len(board)}** · {board.scenes[number - 1].point}", width="stretch")
         else:
             st.markdown(f"**{board.title}** · {len(board)} scenes. Press *Next* (→) to start.", width="stretch")
         forward = st.button("Next", key="scene_next", shortcut="Right", disabled=number >= len(board),
-                            help="The next scene (right arrow key)")
+                            icon=":material/arrow_forward:")
     if back:
         _go(board, number - 1, default)
     if forward:

@@ -19,7 +19,7 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
-__all__ = ["presenting", "presenter_toggle", "share_bar", "key_figure", "details", "revealed"]
+__all__ = ["presenting", "presenter_toggle", "share_bar", "key_figure", "details", "revealed", "sidebar_note"]
 
 PRESENT_KEY = "present"
 HIDE_KEY = "present_hide_answers"
@@ -153,3 +153,11 @@ def show_link_notice(box, settings, key: str) -> None:
         return
     st.session_state[key] = (notice, settings)
     box.warning(notice, icon=":material/link_off:")
+
+
+def sidebar_note(what: str, box=None) -> None:
+    """Say where a page's settings are: a phone hides the sidebar behind the » at its top left.
+
+    ``what`` names them, e.g. "The patch size, the stride and the photo".
+    """
+    (box or st).caption(f":material/tune: {what} are in the sidebar (the » at the top left on a phone).")

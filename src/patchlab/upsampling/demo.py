@@ -18,13 +18,11 @@ when this module is imported.
 from __future__ import annotations
 
 import functools
-import re
 from dataclasses import dataclass, replace
-from typing import NamedTuple
-
 import numpy as np
 
 from patchlab.images import load_sample
+from patchlab.links import choice, flag, whole_number
 from patchlab.upsampling._checks import whole
 from patchlab.upsampling.figures import figure_png, pixelate, stamps_figure
 from patchlab.upsampling.kernels import INITS, kernel_checkerboard_strength, kernel_size, make_kernel
@@ -36,7 +34,7 @@ from patchlab.upsampling.stamps import checkerboard_strength, interior, overlap_
 __all__ = [
     "FACTORS", "MAX_KERNEL_SIZE", "SOURCES", "INIT_LABELS", "PATTERN_LABELS", "SOURCE_LABELS",
     "QUERY_NAMES", "Settings", "recommended_kernel_size", "kernel_size_choice_label", "custom_size_default",
-    "clamp_settings", "LinkProblem", "parse_query", "query_problems_notice", "widget_defaults", "input_image",
+    "clamp_settings", "SETTING_NAMES", "read_link", "to_query", "widget_defaults", "input_image",
     "UpsampledPicture", "PipelinePicture", "UpsamplingResult", "analyse",
 ]
 
@@ -197,41 +195,20 @@ def widget_defaults():
     return {QUERY_NAMES[field]: value for field, value in values.items()}
 
 
-class LinkProblem(NamedTuple):
-    """One query parameter the page could not use: its name, its value (at most 24 characters), why."""
-
-    name: str
-    value: str
-    reason: str
-
-    def __str__(self):
-        return f"{self.name}={self.value!r} ({self.reason})"
-
-    def markdown(self):
-        """The same, with the value in a code span: whatever a URL holds shows as typed, never as a
-        link, emphasis, HTML or formula."""
-        if not self.value.strip():
-            return f"{self.name} empty ({self.reason})"
-        fence = "`" * (max((len(run) for run in re.findall("`+", self.value)), default=0) + 1)
-        return f"{self.name}={fence} {self.value} {fence} ({self.reason})"
+#: How the page names each setting, for a link's notice.
+SETTING_NAMES = {"factor": "upsampling factor", "init": "initialisation", "use_recommended": "recommended kernel size",
+                 "custom_size": "kernel size", "source": "input", "photo": "photo", "pattern": "pattern"}
 
 
-def _first(raw):
-    """The value a widget reads from a query parameter given once or several times."""
-    if isinstance(raw, (list, tuple)):
-        return str(raw[-1]) if raw else ""
-    return str(raw)
-
-
-def parse_query(params, photos):
-    """Settings from URL query parameters as the page's widgets write them; ``(settings, problems)``.
+def read_link(params, photos):
+    """A link's settings for the page's widgets (each keyed by its query name); ``(values, ignored)``.
 
     Parameters
     ----------
     params : mapping of str to str (or list of str)
-        e.g. ``{"up_factor": "3", "up_init": "Random", "up_rec": "false",
-        "up_k": "7", "up_input": "Test pattern", "up_pattern": "Disc"}``:
-        choices as the widgets show them (:data:`INIT_LABELS`,
+        e.g. ``{"up_factor": "3", "up_init": "random", "up_rec": "false",
+        "up_k": "7", "up_input": "pattern", "up_pattern": "disc"}``:
+        choices by key or as the widgets show them (:data:`INIT_LABELS`,
         :data:`SOURCE_LABELS`, :data:`PATTERN_LABELS`), sizes as whole
         numbers, the kernel-size choice as ``true`` or ``false``.
         Parameters not named in :data:`QUERY_NAMES` are not looked at.
@@ -240,97 +217,52 @@ def parse_query(params, photos):
 
     Returns
     -------
-    settings : Settings
-        What the link asks for; every parameter that is missing or cannot
-        be used keeps its default, never a clamped guess (the page's
-        widgets, bound to the URL, ignore such values the same way).
-    problems : list of LinkProblem
-        One per ignored parameter, its value shortened to 24 characters,
-        for :func:`query_problems_notice`; ``str()`` gives a short phrase.
+    values : dict
+        Widget key (query name) -> value for every setting the link names;
+        one that cannot be used is at its default, never a clamped guess.
+    ignored : list of Ignored
+        One per setting that could not be used (:func:`patchlab.links.link_notice`).
 
     Examples
     --------
-    >>> s, problems = parse_query({"up_factor": "3", "up_rec": "false", "up_init": "<b>"}, ["astronaut"])
-    >>> s.factor, s.init, s.custom_size, [str(p) for p in problems]
-    (3, 'bilinear', 6, ["up_init='<b>' (not Bilinear, Random or Nearest-neighbour (box))"])
+    >>> values, ignored = read_link({"up_factor": "3", "up_rec": "false", "up_init": "<b>"}, ["astronaut"])
+    >>> values, [i.phrase() for i in ignored]
+    ({'up_factor': 3, 'up_init': 'bilinear', 'up_rec': False, 'up_k': 6}, ['initialisation `<b>` (expected Bilinear, Random or Nearest-neighbour (box))'])
     """
-    photos = list(photos)
-    fields = {}
-    problems = []
-
-    def one_of(labels):
-        words = list(labels.values())
-        return ", ".join(words[:-1]) + " or " + words[-1]
-
-    def choice(field, labels, reason=None):
-        name = QUERY_NAMES[field]
-        if name not in params:
-            return
-        raw = _first(params[name])
-        by_label = {label: value for value, label in labels.items()}
-        if raw in by_label:
-            fields[field] = by_label[raw]
-        else:
-            problems.append(LinkProblem(name, raw[:24], reason or f"not {one_of(labels)}"))
-
-    def number(field, allowed, what):
-        name = QUERY_NAMES[field]
-        if name not in params:
-            return None
-        raw = _first(params[name])
-        value = int(raw) if raw in {str(v) for v in allowed} else None  # plain ASCII digits only
-        if value is not None:
-            return value
-        problems.append(LinkProblem(name, raw[:24], what))
-        return None
-
-    factor = number("factor", FACTORS, f"not a factor {', '.join(map(str, FACTORS[:-1]))} or {FACTORS[-1]}")
-    if factor is not None:
-        fields["factor"] = factor
-    choice("init", INIT_LABELS)
-    choice("source", SOURCE_LABELS)
-    choice("pattern", PATTERN_LABELS)
-    choice("photo", {name: name for name in photos}, "not one of the sample photos")
-    use_recommended = True
-    name = QUERY_NAMES["use_recommended"]
-    if name in params:
-        raw = _first(params[name])
-        if raw.strip().lower() in ("true", "false"):
-            use_recommended = raw.strip().lower() == "true"
-        else:
-            problems.append(LinkProblem(name, raw[:24], "not true or false"))
-    size = number("custom_size", range(1, MAX_KERNEL_SIZE + 1), f"not a kernel size from 1 to {MAX_KERNEL_SIZE}")
-    if not use_recommended:
-        s = Settings(**{k: v for k, v in fields.items() if k in ("factor", "init")})
-        fields["custom_size"] = size if size is not None else custom_size_default(s.factor, s.init)
-    return Settings(**fields), problems
+    photos, defaults, ignored, values = list(photos), widget_defaults(), [], {}
+    q, names = QUERY_NAMES, SETTING_NAMES
+    read = {
+        "factor": choice(params, q["factor"], names["factor"], {str(f): str(f) for f in FACTORS}, ignored),
+        "init": choice(params, q["init"], names["init"], INIT_LABELS, ignored),
+        "use_recommended": flag(params, q["use_recommended"], names["use_recommended"], ignored),
+        "custom_size": whole_number(params, q["custom_size"], names["custom_size"], 1, MAX_KERNEL_SIZE, ignored),
+        "source": choice(params, q["source"], names["source"], SOURCE_LABELS, ignored),
+        "photo": choice(params, q["photo"], names["photo"], {p: p for p in photos}, ignored,
+                        expected="one of the sample photos"),
+        "pattern": choice(params, q["pattern"], names["pattern"], PATTERN_LABELS, ignored),
+    }
+    for field_name, value in read.items():
+        name = q[field_name]
+        if name in params:
+            values[name] = value if value is not None else defaults[name]
+    if "up_factor" in values:
+        values["up_factor"] = int(values["up_factor"])
+    if values.get("up_rec") is False and "up_k" not in values:  # the slider's first value for the link's layer
+        values["up_k"] = custom_size_default(values.get("up_factor", Settings.factor),
+                                             values.get("up_init", Settings.init))
+    return values, ignored
 
 
-def query_problems_notice(problems, markdown=False):
-    """One sentence about the link's ignored settings, or ``None`` when there are none.
-
-    Parameters
-    ----------
-    problems : list of LinkProblem
-        From :func:`parse_query`.
-    markdown : bool
-        Put each value in a code span (:meth:`LinkProblem.markdown`), for a
-        page that renders the sentence as Markdown; plain text otherwise.
-
-    Examples
-    --------
-    >>> query_problems_notice([LinkProblem("up_factor", "9", "not a factor 2, 3 or 4")])
-    "This link's up_factor='9' (not a factor 2, 3 or 4) could not be used; the page shows the default instead."
-    >>> query_problems_notice([LinkProblem("up_init", "**b**", "not Random")], markdown=True)
-    "This link's up_init=` **b** ` (not Random) could not be used; the page shows the default instead."
-    """
-    if not problems:
-        return None
-    phrases = [p.markdown() if markdown else str(p) for p in problems]
-    if len(phrases) == 1:
-        return f"This link's {phrases[0]} could not be used; the page shows the default instead."
-    return ("Some settings in this link could not be used, so the page shows their defaults: "
-            + "; ".join(phrases) + ".")
+def to_query(settings):
+    """The link's parameters for ``settings``: what the page shows (the kernel size only when chosen by hand,
+    the photo or the pattern, whichever is the input)."""
+    q = QUERY_NAMES
+    query = {q["factor"]: settings.factor, q["init"]: settings.init,
+             q["use_recommended"]: "true" if settings.custom_size is None else "false", q["source"]: settings.source}
+    if settings.custom_size is not None:
+        query[q["custom_size"]] = settings.custom_size
+    query[q["photo"] if settings.source == "photo" else q["pattern"]] = settings.input_name
+    return query
 
 
 def _read_only(array):
