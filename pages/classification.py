@@ -18,6 +18,7 @@ from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
+from patchlab.ui.layout import picture_grid
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
@@ -184,8 +185,8 @@ def show_prediction(view, input_column):
             return
     if view.tiles:
         st.markdown("**The four patches, as the CNN sees them** (each patch's own answer below it)")
-        for (tile, caption), col in zip(view.tiles, st.columns(len(view.tiles))):
-            col.image(tile, width=160, caption=caption, alt=f"One corner patch as the network sees it: {caption}")
+        picture_grid("cl_tiles_space", [(tile, caption, f"One corner patch as the network sees it: {caption}")
+                                        for tile, caption in view.tiles], per_row=4, narrow_per_row=4, most=200)
     if view.model_caption:
         with details("The model card"):
             st.caption(view.model_caption)
@@ -195,7 +196,8 @@ def show_prediction(view, input_column):
         column.vega_lite_chart(rows, panel, width="stretch")
     if view.rules:
         st.markdown("**Every fusion rule on this digit** (majority-vote ties go to the higher mean probability)")
-        st.dataframe(pd.DataFrame(view.rules), hide_index=True)
+        # a static table: its text wraps on a phone, and no toolbar covers the heading above it
+        st.table(pd.DataFrame(view.rules).style.hide(axis="index").format({"confidence %": "{:.1f}"}))
 
 
 def percent_columns(table):

@@ -25,6 +25,7 @@ from patchlab.runtime import read_card
 from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into_view
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
+from patchlab.ui.layout import picture_grid
 from patchlab.ui.picker import decode_upload
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
@@ -169,12 +170,9 @@ def choose_tool():
     return tool or Settings().tool, brush
 
 
-def picture_rows(pictures, per_row):
-    """Captioned pictures, ``per_row`` to a row."""
-    for start in range(0, len(pictures), per_row):
-        cols = st.columns(per_row)
-        for col, (label, img) in zip(cols, pictures[start:start + per_row]):
-            col.image(img, caption=label, alt=label, width="stretch")
+def picture_rows(key, pictures, per_row):
+    """Captioned pictures, ``per_row`` to a row (two on a phone)."""
+    picture_grid(key, [(img, label, label) for label, img in pictures], per_row=per_row, narrow_per_row=2)
 
 
 def best_highlighted(rows, best_rows):
@@ -203,9 +201,9 @@ def show_result(result):
     before = options[1].toggle("Show before (the masked input)", key="before",
                                help="Flip every result back to the masked input, to compare before and after.")
     view = result_view(result, zoom=zoom, before=before)
-    picture_rows(view.pictures, view.per_row)
+    picture_rows("inp_pictures_space", view.pictures, view.per_row)
     st.markdown("**Error against the original**")
-    picture_rows(view.error_pictures, view.per_row)
+    picture_rows("inp_errors_space", view.error_pictures, view.per_row)
     st.image(error_colour_bar(view.vmax), width="stretch",
              alt=f"Colour bar of the error maps: black is exact, the brightest colour is {view.vmax:.0f} grey levels.")
     st.caption(view.scale_note)

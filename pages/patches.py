@@ -152,7 +152,8 @@ def show_metrics(r):
         delta_color="off", delta_arrow="off",
     )
     if report.max_error is not None:
-        c4.metric("Round-trip max error", f"{report.max_error:.1e}", "unpatchify(patchify(x)) vs x", delta_color="off", delta_arrow="off")
+        c4.metric("Round-trip max error", human_number(report.max_error, 2), "unpatchify(patchify(x)) vs x",
+                  delta_color="off", delta_arrow="off")
     else:
         c4.metric("Round-trip max error", "skipped", "over the merge budget", delta_color="off", delta_arrow="off")
 
@@ -163,28 +164,28 @@ def show_tabs(r):
     grid_tab, patches_tab, cov_tab, merge_tab = st.tabs(["Grid", "Patches", "Coverage & weights", "Merge back"])
     with grid_tab:
         left, right = st.columns([3, 2])
-        left.image(r.grid_picture, caption=r.grid_caption,
+        left.image(r.grid_picture, caption=r.grid_caption, width="stretch",  # the column's width, on a projector too
                    alt=f"The photo with the outline of every patch; {r.grid_caption}")
         right.image(
             r.patch_picture,
             caption=f"Patch {hi}: origin (y={report.origins_y[i]}, x={report.origins_x[j]}), "
             f"{'a view into the image' if report.is_view else 'from the padded/gathered copy'}",
-            width=256, alt=f"The highlighted patch, number {hi}, enlarged",
+            width="stretch", alt=f"The highlighted patch, number {hi}, enlarged",
         )
     with patches_tab:
         what = f"all {n}" if r.montage_count == n else f"{r.montage_count} of {n:,}, evenly spaced"
         st.image(r.montage, caption=f"Patches, {what} (row-major order; patches[0] is the top-left one)",
-                 alt=f"A montage of patches, {what}")
+                 width="stretch", alt=f"A montage of patches, {what}")
     with cov_tab:
         a, b = st.columns(2)
         a.image(r.coverage_picture, caption="Coverage: how many patches cover each pixel (grey: none)",
-                alt="Coverage map: brighter where more patches overlap")
+                width="stretch", alt="Coverage map: brighter where more patches overlap")
         lo, top = r.weights_range
         b.image(r.weights_picture,
                 caption=f"Weight map: 1 / (sum of the {s.window} windows reaching the pixel), on a "
                 f"{r.weights_scale} scale; true range {human_number(lo)} to {human_number(top)}. Inside, the windows add up "
                 "to an even weight; near a border only their tails reach a pixel, and its weight grows.",
-                alt=f"Weight map of the {s.window} window with its colour bar, {r.weights_scale} scale")
+                width="stretch", alt=f"Weight map of the {s.window} window with its colour bar, {r.weights_scale} scale")
         profile = pd.DataFrame(r.window_profile).set_index("pixel")
         st.markdown(f"**The {s.window} window along a patch row**, placed every "
                     f"{s.stride[1]} px, and the sum the merge divides by")
@@ -194,12 +195,12 @@ def show_tabs(r):
             st.info(report.skipped)
         else:
             a, b = st.columns(2)
-            a.image(r.merged_picture, caption=f"unpatchify(patchify(x)), {s.window} window",
+            a.image(r.merged_picture, caption=f"unpatchify(patchify(x)), {s.window} window", width="stretch",
                     alt="The photo merged back from its patches")
             b.image(r.error_picture,
                     caption=f"|merged − original| on a fixed scale, 0 to {ERROR_SCALE_EPS} float32 ε "
-                    f"(ε = 1.19e-7); max {report.max_error:.1e}: float32 rounding, not an error",
-                    alt="Round-trip error map with its colour bar, almost all dark")
+                    f"(ε = 1.19 × 10⁻⁷); max {human_number(report.max_error, 2)}: float32 rounding, not an error",
+                    width="stretch", alt="Round-trip error map with its colour bar, almost all dark")
 
 
 def main():

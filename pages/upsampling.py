@@ -22,10 +22,13 @@ from patchlab.upsampling.demo import (
     widget_defaults,
 )
 from patchlab.upsampling.figures import coloured_value_table, strengths_table
+from patchlab.ui.canvas import canvas_width
 from patchlab.ui.code import show_code
+from patchlab.ui.layout import picture_grid
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
+from patchlab.visualize import human_number
 
 # Every setting survives a visit to another page (and is written into the URL by publish()).
 KEEP = dict(persist_state="session")
@@ -35,11 +38,13 @@ LINK = PageLink("upsampling", lambda params: read_link(params, sample_names()), 
 INTRO = (
     "A **transposed convolution** with stride *f* enlarges an image by *f*: every input "
     "pixel stamps a copy of the kernel, weighted by the pixel's value, every *f* output "
-    "pixels, and overlapping stamps add up — the same overlap-add that merges patches on "
-    "the Patches page. With the **bilinear kernel** of size 2*f* − (*f* mod 2) the stamps "
-    "reaching every pixel weigh exactly 1 in total and the layer *is* bilinear "
-    "interpolation. With a kernel size the stride does not divide, pixels receive "
-    "alternately more and fewer stamps, and unless the weights compensate, a "
+    "pixels, and overlapping stamps add up."
+)
+INTRO_MORE = (
+    "It is the same overlap-add that merges patches on the Patches page. With the **bilinear "
+    "kernel** of size 2*f* − (*f* mod 2) the stamps reaching every pixel weigh exactly 1 in total "
+    "and the layer *is* bilinear interpolation. With a kernel size the stride does not divide, "
+    "pixels receive alternately more and fewer stamps, and unless the weights compensate, a "
     "**checkerboard** appears."
 )
 
@@ -127,10 +132,7 @@ def show_kernel_and_stamps(r):
 
 def show_upsampled_pictures(r):
     st.header("2 · Upsampled images")
-    cols = st.columns(3)
-    for i, p in enumerate(r.pictures):
-        with cols[i % 3]:
-            st.image(p.picture, caption=p.label, clamp=True, alt=p.alt)
+    picture_grid("up_pictures_space", [(p.picture, p.label, p.alt) for p in r.pictures], per_row=3, narrow_per_row=2)
     st.table(strengths_table(r.strengths), hide_index=True,
              alt="Checkerboard strength of each of the six upsampling methods")
     st.caption(
@@ -142,7 +144,7 @@ def show_upsampled_pictures(r):
 
     bw = r.border_width
     d1, d2 = st.columns(2)
-    d1.metric("Interior: max |transposed conv − resize|", f"{r.interior_max:.1e}",
+    d1.metric("Interior: max |transposed conv − resize|", human_number(r.interior_max, 2),
               help="Largest absolute difference between the bilinear-initialised transposed "
                    "convolution and tf.image.resize(..., 'bilinear'), away from the border; "
                    "pixel values in [0, 1].")
@@ -165,9 +167,11 @@ def show_pipeline(r):
         return
     with details("Tensor shapes"):
         st.code(r.pipeline_shapes, language="text", wrap_lines=True)
-    for col, p in zip(st.columns(len(r.pipeline_pictures)), r.pipeline_pictures):
-        with col:
-            st.image(p.picture, width=p.width, caption=p.caption, clamp=True, alt=p.alt)
+    space = canvas_width("up_pipeline_space", default=1200)
+    scale = min(1.0, space.width / 560)  # on a phone the stages shrink together: their sizes keep their ratio
+    with st.container(horizontal=True, gap="small"):
+        for p in r.pipeline_pictures:
+            st.image(p.picture, width=max(40, int(p.width * scale)), caption=p.caption, clamp=True, alt=p.alt)
     st.caption(
         "Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "
         "max-pool halves it, and a Conv2DTranspose with stride 2, padding 'same' and a "
@@ -182,6 +186,8 @@ def main():
     share_bar(widget_defaults())
     st.title("Upsampling")
     st.markdown(INTRO)
+    with st.expander("Bilinear kernels and checkerboards, in short"):
+        st.markdown(INTRO_MORE)
     notice_box = st.container()
     settings, _ = clamp_settings(controls())  # the widgets only offer what the page can show
     publish(LINK, to_query(settings))  # the address carries what the page shows, and nothing hidden

@@ -30,9 +30,11 @@ def start_app(port: int | None = None, env: dict | None = None) -> tuple[subproc
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
     ]
-    log = open(ARTIFACTS / f"server-{port}.log", "w") if ARTIFACTS.exists() else subprocess.DEVNULL
+    log_path = ARTIFACTS / f"server-{port}.log" if ARTIFACTS.exists() else None
+    log = open(log_path, "w") if log_path else subprocess.DEVNULL
     proc = subprocess.Popen(cmd, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
                             env={"MALLOC_ARENA_MAX": "2", **os.environ, **(env or {})})  # as `make run`
+    proc.log_path = log_path
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -54,3 +56,25 @@ def stop_app(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+#: Lines a server may log that are not the app's: TensorFlow's start-up notes on a machine without a GPU
+#: (its C++ logging ignores TF_CPP_MIN_LOG_LEVEL for these), and Streamlit's own start and stop.
+HARMLESS = (
+    "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
+    "cudart_stub.cc", "cuda_platform.cc", "failed call to cuInit", "Could not find cuda drivers",
+    "Uvicorn server started", "You can now view your Streamlit app", "URL: http", "Stopping...",
+)
+_TROUBLE = ("traceback", "error", "warning", "exception", "missing scriptruncontext", "deprecat")
+
+
+def log_problems(text: str, secrets=()) -> list[str]:
+    """The lines of a server's log an operator should not see: a stack, an error or warning that is not
+    in :data:`HARMLESS`, or any of ``secrets`` (their values must never reach a log)."""
+    problems = [f"a secret's value is in the log: {s[:4]}…" for s in secrets if s and s in text]
+    for line in text.splitlines():
+        if any(h in line for h in HARMLESS):
+            continue
+        if any(word in line.lower() for word in _TROUBLE):
+            problems.append(line.strip()[:200])
+    return problems

@@ -54,10 +54,21 @@ def tiny_model_path(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def app_url():
+    """The app server every browser test shares: their walk through every page, presenter mode, the trainings
+    and the bad links is also a test of its log, which must hold no stack, no warning from the app's code and
+    never the value of a secret in its environment (a canary stands in for an instructor key or a password)."""
+    import secrets
+
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    proc, url = start_app()
+    canary = "canary-" + secrets.token_hex(12)
+    proc, url = start_app(env={"PATCHLAB_LOG_CANARY": canary})
     yield url
     stop_app(proc)
+    if proc.log_path is not None:
+        from apprunner import log_problems
+
+        problems = log_problems(proc.log_path.read_text(errors="replace"), secrets=[canary])
+        assert not problems, f"the server's log ({proc.log_path.name}) holds: " + " | ".join(problems[:10])
 
 
 def _require_chromium():

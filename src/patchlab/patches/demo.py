@@ -21,6 +21,7 @@ from patchlab.links import Ignored, choice, last, whole_number
 from patchlab.visualize import (
     draw_patch_grid,
     heatmap_with_colour_bar,
+    human_number,
     montage,
     to_uint8,
     window_profile,
@@ -439,8 +440,8 @@ def error_picture(merged, original, covered):
     err[~covered] = np.nan
     top = ERROR_SCALE_EPS * eps
     return heatmap_with_colour_bar(
-        err, "magma", "|error|, float32 ε = 1.19e-7", vmin=0.0, vmax=top,
-        tick_labels=[f"≥ {ERROR_SCALE_EPS} ε ({top:.1e})", f"{ERROR_SCALE_EPS // 2} ε", "0"])
+        err, "magma", f"|error|, float32 ε = {human_number(eps)}", vmin=0.0, vmax=top,
+        tick_labels=[f"≥ {ERROR_SCALE_EPS} ε ({human_number(top, 2)})", f"{ERROR_SCALE_EPS // 2} ε", "0"])
 
 
 @dataclass
