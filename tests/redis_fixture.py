@@ -7,6 +7,7 @@ use it are skipped locally, but fail in CI (``CI`` set), where ``make test``
 installs it. No mock Redis anywhere.
 
 Import it into a test module: ``from redis_fixture import redis_server  # noqa: F401``.
+:func:`make_store` gives a test a room of its own on either back end.
 """
 
 from __future__ import annotations
@@ -14,10 +15,13 @@ from __future__ import annotations
 import importlib.util
 import os
 import subprocess
+import uuid
 
 import pytest
 
 from apprunner import ROOT
+from patchlab.room import open_room
+from patchlab.room.ratelimit import RateLimiter
 
 _spec = importlib.util.spec_from_file_location("room_script", ROOT / "scripts" / "room.py")
 room_py = importlib.util.module_from_spec(_spec)
@@ -82,3 +86,19 @@ def redis_server(tmp_path_factory):
     yield server
     server.stop()
     server.server.remove_files()
+
+
+#: A rate no test reaches (for the tests that are not about the rate).
+GENEROUS = dict(burst=100_000, rate=100_000.0)
+
+
+def make_store(kind, request, **kwargs):
+    """A new room of its own for one test: ``kind`` "memory" or "redis" (on the ``redis_server`` fixture)."""
+    kwargs.setdefault("limiter", RateLimiter(**GENEROUS))
+    name = "t" + uuid.uuid4().hex[:12]
+    if kind == "memory":
+        return open_room("", room=name, **kwargs)
+    server = request.getfixturevalue("redis_server")
+    store = open_room(server.url, room=name, **kwargs)
+    request.addfinalizer(lambda: server.running and store.clear())
+    return store

@@ -14,7 +14,6 @@ import io
 import logging
 import threading
 import time
-import uuid
 from datetime import datetime, timezone
 
 import numpy as np
@@ -24,7 +23,7 @@ from PIL import Image
 from patchlab.room import RoomRefused, RoomUnavailable, open_room
 from patchlab.room.ratelimit import RateLimiter
 from patchlab.room.store import EVENTS_PER_PARTICIPANT, MAX_PARTICIPANTS, SHARES_KEPT
-from redis_fixture import redis_server  # noqa: F401 (a fixture)
+from redis_fixture import GENEROUS, make_store, redis_server  # noqa: F401 (a fixture)
 
 CLASSIFIER = {"patch_size": 18, "rule": "mean", "budget_s": 30, "steps": 240, "accuracy": 0.93,
               "per_patch": [0.81, 0.79, 0.84, 0.8], "n_test": 500}
@@ -34,7 +33,6 @@ FILL = {"psnr": {"unet": 31.2, "telea": 28.4}, "masked_fraction": 0.04, "photo":
 SPOT = {"method": "telea", "fooled": True}
 GUESS = {"question": "inpainting:winner", "answer": "unet"}
 T = round(time.time())  # "now" in the tests: the in-process room expires by the clock
-GENEROUS = dict(burst=100_000, rate=100_000.0)  # the tests that are not about the rate
 
 
 def picture(width=64, height=48, fmt="PNG", seed=0) -> bytes:
@@ -42,17 +40,6 @@ def picture(width=64, height=48, fmt="PNG", seed=0) -> bytes:
     out = io.BytesIO()
     Image.fromarray(pixels).save(out, fmt)
     return out.getvalue()
-
-
-def make_store(kind, request, **kwargs):
-    kwargs.setdefault("limiter", RateLimiter(**GENEROUS))
-    name = "t" + uuid.uuid4().hex[:12]
-    if kind == "memory":
-        return open_room("", room=name, **kwargs)
-    server = request.getfixturevalue("redis_server")
-    store = open_room(server.url, room=name, **kwargs)
-    request.addfinalizer(lambda: server.running and store.clear())
-    return store
 
 
 @pytest.fixture(params=["memory", "redis"])
