@@ -359,7 +359,7 @@ def test_the_room_forgets_everything_after_its_last_write_in_redis(redis_server,
     store = make_store("redis", request)
     store.record("ana", "share", {"picture": picture()})
     keys = client.keys(f"patchlab:room:{store.room}:*")
-    assert len(keys) == 7 and all(43_100 <= client.ttl(k) <= 43_200 for k in keys)  # 12 h, refreshed together
+    assert len(keys) == 8 and all(43_100 <= client.ttl(k) <= 43_200 for k in keys)  # 12 h, refreshed together
     short = make_store("redis", request, ttl_s=1)
     short.record("ana", "fill", FILL)
     short.set_scene("workshop", 1, "home", {})
@@ -409,3 +409,23 @@ def test_a_wrong_password_is_unavailable_and_never_shown(redis_server, caplog):
         store.join("ana")
     assert "not-the-password-x9" not in str(failed.value) + caplog.text + repr(store)
     assert store.ping() is False and open_room(redis_server.url).ping() is True
+
+
+def test_two_replicas_see_one_room_even_as_events_are_removed_and_the_room_is_cleared(redis_server, request):
+    r1 = make_store("redis", request)
+    r2 = open_room(redis_server.url, room=r1.room, limiter=RateLimiter(**GENEROUS))  # another replica's store
+    r1.record("ana", "fill", FILL, now=T + 1)
+    r1.record("bo", "spot", SPOT, now=T + 2)
+    assert [e.pid for e in r2.snapshot().events] == ["ana", "bo"]  # r2 has read (and keeps) both
+    r1.record("cy", "spot", SPOT, now=T + 3)
+    assert [e.pid for e in r2.snapshot().events] == ["ana", "bo", "cy"]  # the new one is added
+    r1.leave("ana")
+    r1.record("dee", "spot", SPOT, now=T + 4)
+    assert [e.pid for e in r2.snapshot().events] == ["bo", "cy", "dee"]  # a removal is seen, not just the tail
+    r1.clear()
+    for pid in ("x1", "x2", "x3", "x4"):  # as many events as r2 had read, and more
+        r1.record(pid, "fill", FILL, now=T + 1)
+    assert [e.pid for e in r2.snapshot().events] == ["x1", "x2", "x3", "x4"]
+    assert [e.seq for e in r2.events()] == [1, 2, 3, 4]
+    r2.rename("x1", "Xavier")
+    assert r1.participant("x1").display_name == "Xavier"

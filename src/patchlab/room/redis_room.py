@@ -11,7 +11,7 @@ key           type    what
 ``names``     hash    pid -> display name
 ``seen``      hash    pid -> ``"<time>|<page>"`` (the last heartbeat)
 ``counts``    hash    pid -> results sent; ``g|<pid>`` -> questions answered
-``events``    list    ``"<seq>|<pid>|<JSON of kind, t, data>"``, in order of arrival
+``events``    list    ``[<seq>, "<pid>", {"kind", "t", "data"}]`` (JSON), in order of arrival
 ``seq``       string  the last event's number
 ``next``      string  the last participant number given
 ``guesses``   hash    ``<question>|<pid>`` -> answer (the last one wins)
@@ -19,11 +19,17 @@ key           type    what
 ``scene``     hash    ``revision``, ``story``, ``number``, ``page``, ``settings`` (JSON)
 ``shares``    list    event numbers of the kept pictures, newest first (at most SHARES_KEPT)
 ``pictures``  hash    event number -> picture bytes
+``epoch``     string  changes whenever events are removed (leave) or the room starts anew
 ============  ======  =====================================================================
 
 Each write is one Lua script (one round trip, atomic: the participant's
 number, the per-participant caps, the event's number and the expiry are
-decided together); :meth:`RedisRoom.snapshot` is one pipelined round trip.
+decided together); :meth:`RedisRoom.snapshot` is one pipelined round trip,
+in which a script joins the events into one JSON array. Events are only
+appended within an ``epoch``, so a :class:`RedisRoom` keeps the events it
+has parsed and reads only the new ones while the epoch stays the same: a
+refresh of a full room every 2 s costs the new events, not all of them
+(``benchmarks/bench_room.py`` measures both).
 
 Faults: the client has short socket timeouts and one retry of a broken
 connection, so a Redis that is down costs a call milliseconds (refused) or
@@ -50,7 +56,7 @@ __all__ = ["RedisRoom", "KEYS", "SOCKET_TIMEOUT_S", "CONNECT_TIMEOUT_S", "PAUSE_
 LOG = logging.getLogger(__name__)
 
 KEYS = ("members", "names", "seen", "counts", "events", "seq", "next", "guesses", "reveals", "scene", "shares",
-        "pictures")
+        "pictures", "epoch")
 #: Seconds a command may wait for Redis's answer.
 SOCKET_TIMEOUT_S = 0.5
 #: Seconds a connection may take to open.
@@ -61,10 +67,17 @@ UNAVAILABLE = "The room's data is unavailable right now (its store does not answ
 
 # Every script gets KEYS in the order of KEYS above, ARGV[1] = ttl (s), ARGV[2] = now, ARGV[3] = pid.
 _PRELUDE = """
-local members, names, seen, counts, events, seq, nxt, guesses, reveals, scene, shares, pictures =
-  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12]
+local members, names, seen, counts, events, seq, nxt, guesses, reveals, scene, shares, pictures, epoch =
+  KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8], KEYS[9], KEYS[10], KEYS[11], KEYS[12],
+  KEYS[13]
 local ttl, now, pid = tonumber(ARGV[1]), ARGV[2], ARGV[3]
+local function new_epoch()  -- the server's clock in µs, and one more than the last epoch's count
+  local t = redis.call('TIME')
+  local count = tonumber(string.match(redis.call('GET', epoch) or '', '/(%%d+)$') or '0') + 1
+  return t[1] .. '.' .. t[2] .. '/' .. count
+end
 local function refresh()
+  if redis.call('EXISTS', epoch) == 0 then redis.call('SET', epoch, new_epoch()) end
   for i = 1, #KEYS do redis.call('EXPIRE', KEYS[i], ttl) end
 end
 local function ensure()
@@ -111,7 +124,7 @@ if redis.call('HINCRBY', counts, pid, 1) > %(per_participant)d then
   return -2
 end
 local n = redis.call('INCR', seq)
-redis.call('RPUSH', events, n .. '|' .. pid .. '|' .. ARGV[4])
+redis.call('RPUSH', events, '[' .. n .. ',"' .. pid .. '",' .. ARGV[4] .. ']')
 if ARGV[5] ~= '' then
   redis.call('HSET', pictures, n, ARGV[5])
   redis.call('LPUSH', shares, n)
@@ -143,7 +156,7 @@ redis.call('HDEL', names, pid)
 redis.call('HDEL', seen, pid)
 redis.call('HDEL', counts, pid, 'g|' .. pid)
 for _, entry in ipairs(redis.call('LRANGE', events, 0, -1)) do
-  local n, owner = string.match(entry, '^(%d+)|([^|]+)|')
+  local n, owner = string.match(entry, '^%[(%d+),"([^"]+)"')
   if owner == pid then
     redis.call('LREM', events, 1, entry)
     if redis.call('HDEL', pictures, n) == 1 then redis.call('LREM', shares, 0, n) end
@@ -152,6 +165,9 @@ end
 local tail = '|' .. pid
 for _, field in ipairs(redis.call('HKEYS', guesses)) do
   if string.sub(field, -#tail) == tail then redis.call('HDEL', guesses, field) end
+end
+if redis.call('EXISTS', epoch) == 1 then  -- events may be gone: every reader parses them all again
+  redis.call('SET', epoch, new_epoch(), 'KEEPTTL')
 end
 return 0
 """
@@ -169,6 +185,17 @@ _REVEAL = _PRELUDE + """
 redis.call('HSET', reveals, ARGV[4], ARGV[5])
 refresh()
 return 0
+"""
+
+# The events as the body of one JSON array: all of them, or those after the first ARGV[2] when the
+# epoch is still ARGV[1] (KEYS[1] = events, KEYS[2] = epoch). Returns {epoch, first index, body}.
+_EVENTS = """
+local current = redis.call('GET', KEYS[2]) or ''
+local start = 0
+if current ~= '' and current == ARGV[1] and redis.call('LLEN', KEYS[1]) >= tonumber(ARGV[2]) then
+  start = tonumber(ARGV[2])
+end
+return {current, start, table.concat(redis.call('LRANGE', KEYS[1], start, -1), ',')}
 """
 
 _REFUSALS = {-1: FULL, -2: TOO_MANY, -3: TOO_MANY_GUESSES}
@@ -203,9 +230,11 @@ class RedisRoom(RoomStore):
         self._keys = [f"patchlab:room:{room}:{k}" for k in KEYS]
         self._scripts = {name: self._client.register_script(code) for name, code in (
             ("join", _JOIN), ("touch", _TOUCH), ("name", _NAME), ("append", _APPEND), ("guess", _GUESS),
-            ("remove", _REMOVE), ("scene", _SCENE), ("reveal", _REVEAL))}
+            ("remove", _REMOVE), ("scene", _SCENE), ("reveal", _REVEAL), ("events", _EVENTS))}
         self._pause_lock = threading.Lock()
         self._paused_until = 0.0
+        self._parsed_lock = threading.Lock()
+        self._parsed: tuple[bytes, tuple] = (b"", ())  # (epoch, the events parsed in it)
 
     # ---------------------------------------------------------------- talking to Redis
 
@@ -281,7 +310,9 @@ class RedisRoom(RoomStore):
         pipe = self._client.pipeline(transaction=False)
         for name in ("members", "names", "seen"):
             pipe.hgetall(k[name])
-        pipe.lrange(k["events"], 0, -1)
+        with self._parsed_lock:
+            epoch, parsed = self._parsed
+        self._scripts["events"](keys=[k["events"], k["epoch"]], args=[epoch, len(parsed)], client=pipe)
         for name in ("guesses", "reveals", "scene"):
             pipe.hgetall(k[name])
         members, names, seen, events, guesses, reveals, scene = self._call("snapshot", pipe.execute)
@@ -291,7 +322,12 @@ class RedisRoom(RoomStore):
         for field, answer in guesses.items():
             question, _, pid = field.decode().rpartition("|")
             answers.setdefault(question, {})[pid] = answer.decode()
-        return RoomSnapshot(now=now, participants=tuple(people), events=tuple(_event(e) for e in events),
+        epoch, start, body = events
+        new = tuple(_event(*e) for e in json.loads(b"[" + body + b"]"))
+        events = parsed[:start] + new if start else new
+        with self._parsed_lock:
+            self._parsed = (epoch, events)
+        return RoomSnapshot(now=now, participants=tuple(people), events=events,
                             guesses=answers, revealed={q.decode(): a.decode() for q, a in reveals.items()},
                             scene=_scene(scene))
 
@@ -312,6 +348,8 @@ class RedisRoom(RoomStore):
 
     def _clear(self):
         self._call("clear", lambda: self._client.delete(*self._keys))
+        with self._parsed_lock:
+            self._parsed = (b"", ())
 
     def close(self) -> None:
         """Close the connections (a new call opens them again)."""
@@ -325,13 +363,11 @@ def _participant(pid: str, member: bytes, name: bytes, seen: bytes) -> Participa
                        float(last) if last else None, page or None)
 
 
-def _event(entry: bytes) -> Event:
-    seq, pid, body = entry.decode().split("|", 2)
-    found = json.loads(body)
-    data = found["data"]
-    if found["kind"] == "share":
-        data["picture"] = seq
-    return Event(int(seq), pid, found["kind"], found["t"], data)
+def _event(seq: int, pid: str, body: dict) -> Event:
+    data = body["data"]
+    if body["kind"] == "share":
+        data["picture"] = str(seq)
+    return Event(seq, pid, body["kind"], body["t"], data)
 
 
 def _scene(found: dict) -> Scene | None:

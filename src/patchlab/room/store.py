@@ -20,7 +20,7 @@ import json
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import NamedTuple
 
 from patchlab.room.events import RoomRefused, check_answer, check_event, check_question
@@ -77,15 +77,17 @@ class Participant:
         return self.last_seen is not None and now - self.last_seen <= within
 
 
-@dataclass(frozen=True)
-class Event:
-    """One result a participant sent (guesses apart: see :attr:`RoomSnapshot.guesses`)."""
+class Event(NamedTuple):
+    """One result a participant sent (guesses apart: see :attr:`RoomSnapshot.guesses`).
+
+    A named tuple: a full room holds thousands, made at every first read.
+    """
 
     seq: int  # the room's order of arrival
     pid: str
     kind: str
     t: float  # when it arrived (seconds since the epoch)
-    data: dict = field(default_factory=dict)  # for a share: the picture's id and size, not its bytes
+    data: dict  # for a share: the picture's id and size, not its bytes
 
 
 class Scene(NamedTuple):
@@ -247,7 +249,7 @@ class RoomStore:
         check_pid(pid)
         data = check_event(kind, data)
         self._spend(pid)
-        now = _now(now)
+        now = round(_now(now), 3)
         if kind == "guess":
             self._put_guess(pid, data["question"], data["answer"], now)
             return None
