@@ -71,8 +71,3 @@ class RateLimiter:
             tokens, then = self._buckets.get(key, (float(self.burst), now))
         tokens = min(float(self.burst), tokens + max(0.0, now - then) * self.rate)
         return max(0.0, (1.0 - tokens) / self.rate)
-
-    def forget(self, key: str) -> None:
-        """Drop ``key``'s bucket (the participant left)."""
-        with self._lock:
-            self._buckets.pop(key, None)
