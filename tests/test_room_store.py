@@ -429,3 +429,15 @@ def test_two_replicas_see_one_room_even_as_events_are_removed_and_the_room_is_cl
     assert [e.seq for e in r2.events()] == [1, 2, 3, 4]
     r2.rename("x1", "Xavier")
     assert r1.participant("x1").display_name == "Xavier"
+
+
+def test_the_rooms_choices_are_the_apps_own():
+    """The kinds' choices come from (or are kept equal to) the pages' own lists."""
+    from patchlab.classification.fusion import RULES
+    from patchlab.inpainting.demo import METHODS
+    from patchlab.inpainting.evaluate import FAMILIES as EVAL_FAMILIES
+    from patchlab.inpainting.live import ARCHS as LIVE_ARCHS
+    from patchlab.room.events import ARCHS, FAMILIES, method_keys, rules
+
+    assert ARCHS == tuple(LIVE_ARCHS) and FAMILIES == tuple(EVAL_FAMILIES)
+    assert rules() == tuple(RULES) and method_keys() == ("unet", *METHODS)
