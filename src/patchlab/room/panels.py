@@ -22,6 +22,7 @@ import math
 import statistics
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from patchlab.room.store import PRESENT_S, Participant, RoomSnapshot
 
@@ -84,8 +85,7 @@ def who_is_here(snapshot: RoomSnapshot, within: float = PRESENT_S) -> WhoIsHere:
 # ---------------------------------------------------------------- the room's training
 
 
-@dataclass(frozen=True)
-class SweepPoint:
+class SweepPoint(NamedTuple):  # a named tuple: a room makes thousands at every refresh
     patch_size: int
     accuracy: float  # fused test accuracy with ``rule``
     rule: str

@@ -42,10 +42,12 @@ or put in a message.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from patchlab.room.store import (EVENTS_PER_PARTICIPANT, FULL, GUESSES_PER_PARTICIPANT, MAX_PARTICIPANTS, SHARES_KEPT,
                                  TOO_MANY, TOO_MANY_GUESSES, Event, Participant, RoomRefused, RoomSnapshot, RoomStore,
@@ -323,7 +325,8 @@ class RedisRoom(RoomStore):
             question, _, pid = field.decode().rpartition("|")
             answers.setdefault(question, {})[pid] = answer.decode()
         epoch, start, body = events
-        new = tuple(_event(*e) for e in json.loads(b"[" + body + b"]"))
+        with _collector_paused():
+            new = tuple(_event(*e) for e in json.loads(b"[" + body + b"]"))
         events = parsed[:start] + new if start else new
         with self._parsed_lock:
             self._parsed = (epoch, events)
@@ -354,6 +357,19 @@ class RedisRoom(RoomStore):
     def close(self) -> None:
         """Close the connections (a new call opens them again)."""
         self._client.close()
+
+
+@contextmanager
+def _collector_paused():
+    """No garbage collection while thousands of events are parsed (all of them live on; a collection of
+    the server's whole heap, which holds the models, would only cost time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _participant(pid: str, member: bytes, name: bytes, seen: bytes) -> Participant:
