@@ -9,11 +9,11 @@ CHROMIUM := /usr/bin/chromium
 PORT    ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run room test test-fast bench evaluate train loadtest mutate chromium haproxy clean help
+.PHONY: run room test test-fast bench evaluate train loadtest mutate chromium haproxy redis clean help
 
 help:
-	@echo "make run       start the app at http://localhost:$(PORT)"
-	@echo "make room      REPLICAS=N app processes behind haproxy at http://localhost:$(PORT) (docs/scaling.md)"
+	@echo "make run       start the app at http://localhost:$(PORT) (and print the instructor's link to the Room page)"
+	@echo "make room      REPLICAS=N app processes behind haproxy at http://localhost:$(PORT), sharing the room in Redis"
 	@echo "make test      the whole test suite (unit, property, page, browser)"
 	@echo "make bench     speed benchmarks (tables + JSON under bench/)"
 	@echo "make evaluate  evaluate the shipped models (JSON beside them)"
@@ -29,12 +29,15 @@ $(STAMP): requirements.txt pyproject.toml
 	@touch $(STAMP)
 
 # MALLOC_ARENA_MAX: one server process, a thread per participant; see src/patchlab/memory.py
+# The room lives in this process (no Redis); the instructor's link carries the key (docs/room.md).
 run: $(STAMP)
+	@$(PY) -m patchlab.room.instructor --link http://localhost:$(PORT)
 	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 # A bigger room: REPLICAS app processes on loopback behind haproxy on PORT, with cookie affinity
-# (scripts/room.py, deploy/haproxy.cfg.in, docs/scaling.md). Ctrl-C stops everything it started.
-room: $(STAMP) haproxy
+# (scripts/room.py, deploy/haproxy.cfg.in, docs/scaling.md); the room's shared state in Redis on loopback
+# (deploy/redis.conf.in, docs/room.md). Ctrl-C stops everything it started and deletes the room's data.
+room: $(STAMP) haproxy redis
 	$(PY) scripts/room.py --replicas $(REPLICAS) --port $(PORT)
 
 # Debian's haproxy for `make room` and its test (installed when missing and root, like Chromium).
@@ -45,6 +48,16 @@ haproxy:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy >/dev/null; \
 	else \
 	  echo "haproxy is missing: install Debian's 'haproxy' package (make room needs it; its test is skipped)."; \
+	fi
+
+# Debian's redis-server for `make room` (the room's shared state) and the store's tests (installed like haproxy).
+redis:
+	@if command -v redis-server >/dev/null || [ -x /usr/bin/redis-server ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's redis-server for make room..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null; \
+	else \
+	  echo "redis-server is missing: install Debian's 'redis-server' package (make room needs it; its tests are skipped)."; \
 	fi
 
 # Debian's Chromium for the browser tests (Playwright drives it; no browser download).
@@ -63,13 +76,13 @@ $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $(AXE); \
 	else echo "npm is missing: install Node.js and npm for the accessibility test (it is skipped, or fails in CI)."; fi
 
-test: $(STAMP) chromium haproxy $(AXE)
+test: $(STAMP) chromium haproxy redis $(AXE)
 	$(PY) -m pytest -q --timeout=600 --durations=20
 
 test-fast: $(STAMP)
 	$(PY) -m pytest -q -m "not browser and not slow"
 
-bench: $(STAMP)
+bench: $(STAMP) redis
 	@mkdir -p bench
 	$(PY) benchmarks/bench_patches.py --json bench/patches.json
 	$(PY) benchmarks/bench_page.py --json bench/page.json
@@ -78,6 +91,7 @@ bench: $(STAMP)
 	$(PY) benchmarks/bench_inpainting.py --json bench/inpainting.json
 	$(PY) benchmarks/bench_inpainting_context.py --json bench/inpainting_context.json
 	$(PY) benchmarks/bench_training_precision.py --json bench/training_precision.json
+	$(PY) benchmarks/bench_room.py --json bench/room.json
 
 # Evaluate the shipped models on their held-out data (tables printed, JSON beside the models)
 evaluate: $(STAMP)
@@ -97,7 +111,7 @@ train: $(STAMP)
 # TRAINING=1: one participant trains a classifier on the Train page all along;
 # TRAIN_ALL=1: every participant trains a short run and leaves (server memory before, at peak, after).
 # DOMAIN_TRAINING=1: one participant teaches the inpainter a domain (10 min) while SESSIONS (10) do the workshop.
-loadtest: $(STAMP) chromium $(if $(ROOM),haproxy)
+loadtest: $(STAMP) chromium $(if $(ROOM),haproxy redis)
 	@mkdir -p bench
 ifneq ($(DOMAIN_TRAINING),)
 	$(PY) tests/domain_trainer.py --loadtest $${SESSIONS:-10} --json bench/loadtest-domain-training.json

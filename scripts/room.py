@@ -29,13 +29,25 @@ front of them, configured from ``deploy/haproxy.cfg.in``:
 - **Cores.** Replicas on one machine share its cores: unless set, each gets
   ``PATCHLAB_SLOTS`` and ``PATCHLAB_TF_THREADS`` = cores // replicas (at least 1).
 
-Ctrl-C (or SIGTERM) stops the proxy, then the replicas; the children also get
-SIGTERM if the supervisor itself is killed. ``<state>/room.json`` says what is
+- **The room's shared state** lives in Debian's ``redis-server``, started
+  first on a free loopback port with a password made anew at each start and
+  no persistence (``deploy/redis.conf.in``, rendered into ``<state>/redis.conf``,
+  mode 0600); every replica gets its address in ``PATCHLAB_REDIS_URL``. The
+  password is in no command line, message or log. If Redis exits, it is
+  started again on the same port with the same password, and the replicas
+  reconnect by themselves.
+- **The instructor's link** (the Room page with its key, from
+  ``patchlab.room.instructor``) is printed when the room is ready; every
+  replica gets the key in ``PATCHLAB_INSTRUCTOR_KEY``.
+
+Ctrl-C (or SIGTERM) stops the proxy, then the replicas, then Redis (which
+deletes the room's data: it was never written to disk); the children also
+get SIGTERM if the supervisor itself is killed. ``<state>/room.json`` says what is
 running (ports, process ids, restarts, peak memory of each replica), and
 ``<state>/logs/`` holds each process's output.
 
-Python standard library only (Playwright for ``--warm``, from the project's
-environment).
+Python standard library, and ``patchlab.room.instructor`` for the key (Playwright
+for ``--warm``, from the project's environment).
 """
 
 from __future__ import annotations
@@ -61,6 +73,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 DEFAULT_STATE = ROOT / "run" / "room"
 HAPROXY_CANDIDATES = ("haproxy", "/usr/sbin/haproxy")
+REDIS_CANDIDATES = ("redis-server", "/usr/bin/redis-server", "/usr/sbin/redis-server")
 
 #: status code -> (reason phrase, page title, message, seconds before the page reloads itself or None)
 ERROR_PAGES = {
@@ -140,6 +153,93 @@ def haproxy_binary() -> str | None:
         if found:
             return found
     return None
+
+
+def redis_binary() -> str | None:
+    for name in REDIS_CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def write_redis_config(state: Path, port: int, password: str) -> Path:
+    """Render ``deploy/redis.conf.in`` into ``state/redis.conf`` (mode 0600: it holds the password)."""
+    folder = state / "redis"
+    folder.mkdir(parents=True, exist_ok=True)
+    text = string.Template((DEPLOY / "redis.conf.in").read_text()).substitute(
+        PORT=port, PASSWORD=password, DIR=str(folder))
+    path = state / "redis.conf"
+    path.unlink(missing_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(text)
+    return path
+
+
+def redis_url(port: int, password: str) -> str:
+    """The address the replicas get in ``PATCHLAB_REDIS_URL`` (it holds the password: never print it)."""
+    return f"redis://:{password}@127.0.0.1:{port}/0"
+
+
+def redis_ping(port: int, password: str, timeout: float = 1.0) -> bool:
+    """Whether a Redis on loopback ``port`` takes ``password`` and answers PING (RESP over a socket)."""
+    def bulk(*words: str) -> bytes:
+        return f"*{len(words)}\r\n".encode() + b"".join(f"${len(w.encode())}\r\n{w}\r\n".encode() for w in words)
+
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+            s.sendall(bulk("AUTH", password) + bulk("PING"))
+            answer = b""
+            while answer.count(b"\r\n") < 2:
+                chunk = s.recv(256)
+                if not chunk:
+                    break
+                answer += chunk
+        return answer == b"+OK\r\n+PONG\r\n"
+    except OSError:
+        return False
+
+
+class RedisServer:
+    """Debian's redis-server on a loopback port with a password and no persistence.
+
+    Used by the room (supervised as a :class:`Child`) and by the tests
+    (``tests/redis_fixture.py``), which stop and start it again on the same
+    port to play a fault.
+    """
+
+    def __init__(self, state: Path, port: int | None = None, password: str | None = None):
+        binary = redis_binary()
+        if binary is None:
+            raise RuntimeError("redis-server is missing: install Debian's 'redis-server' package "
+                               "(`make room` and `make test` do, as root)")
+        self.state = Path(state)
+        self.port = port or free_port()
+        self.password = password or secrets.token_urlsafe(32)
+        self.config = write_redis_config(self.state, self.port, self.password)
+        self.argv = [binary, str(self.config)]
+        self.logfile = self.state / "logs" / "redis.log"
+
+    @property
+    def url(self) -> str:
+        return redis_url(self.port, self.password)
+
+    def wait(self, proc: subprocess.Popen | None = None, timeout: float = 15.0) -> None:
+        """Wait until it answers; RuntimeError if ``proc`` exits first or time runs out."""
+        deadline = time.monotonic() + timeout
+        while not redis_ping(self.port, self.password):
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"redis-server exited with code {proc.returncode} at start "
+                                   f"(port {self.port} taken?): see {self.logfile}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not answer within {timeout:.0f} s (see {self.logfile})")
+            time.sleep(0.05)
+
+    def remove_files(self) -> None:
+        """Delete the config (it holds the password) and the data folder (empty: nothing is saved)."""
+        self.config.unlink(missing_ok=True)
+        shutil.rmtree(self.state / "redis", ignore_errors=True)
 
 
 def free_port() -> int:
@@ -285,7 +385,11 @@ class Room:
         self.state.mkdir(parents=True, exist_ok=True)
         secret = cookie_secret(self.state)
         share = str(max(1, (os.cpu_count() or 1) // replicas))
-        env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret}
+        self.redis = RedisServer(self.state)
+        self.redis_child = Child("redis", self.redis.argv, dict(os.environ), self.redis.logfile)
+        self.instructor_key = instructor_key()
+        env = {**os.environ, "STREAMLIT_SERVER_COOKIE_SECRET": secret, "PATCHLAB_REDIS_URL": self.redis.url,
+               "PATCHLAB_INSTRUCTOR_KEY": self.instructor_key}
         env.setdefault("MALLOC_ARENA_MAX", "2")  # as `make run`
         env.setdefault("PATCHLAB_SLOTS", share)
         env.setdefault("PATCHLAB_TF_THREADS", share)
@@ -310,7 +414,9 @@ class Room:
     # -- start and stop
 
     def start(self, timeout: float = 90.0) -> None:
-        """Start the replicas, wait until each answers its health check, then start the proxy."""
+        """Start Redis and wait for it; start the replicas, wait until each is healthy; then start the proxy."""
+        self.redis_child.start()
+        self.redis.wait(self.redis_child.proc)
         for child in self.replicas:
             child.start()
         deadline = time.monotonic() + timeout
@@ -340,7 +446,10 @@ class Room:
         return len(self.states) == len(self.replicas) and all(s == "UP" for s in self.states.values())
 
     def stop(self) -> None:
-        """The proxy first (no new requests), then the replicas; SIGKILL for any still there after 10 s."""
+        """The proxy first (no new requests), then the replicas, then Redis (its data goes with it).
+
+        SIGKILL for any still there after 10 s.
+        """
         self.stopping = True
         self.proxy.stop()
         for child in self.replicas:
@@ -348,6 +457,9 @@ class Room:
         deadline = time.monotonic() + 10
         for child in [self.proxy, *self.replicas]:
             child.wait(deadline)
+        self.redis_child.stop()
+        self.redis_child.wait(time.monotonic() + 10)
+        self.redis.remove_files()
         self.socket.unlink(missing_ok=True)
         self.write_status()
 
@@ -355,7 +467,7 @@ class Room:
 
     def tick(self) -> None:
         """One round: restart what exited, note the proxy's view of each replica, write room.json."""
-        for child in [*self.replicas, self.proxy]:
+        for child in [self.redis_child, *self.replicas, self.proxy]:
             child.check(self.stopping)
         for child in self.replicas:
             if child.exited:  # take it out now; its health checks bring it back once it answers again
@@ -384,6 +496,8 @@ class Room:
             "url": self.url, "port": self.port, "state": str(self.state), "upload_cap_mb": self.cap_mb,
             "stopped": self.stopping,
             "proxy": {"pid": self.proxy.proc.pid if alive(self.proxy) else None, "socket": str(self.socket)},
+            "redis": {"pid": self.redis_child.proc.pid if alive(self.redis_child) else None,
+                      "port": self.redis.port, "restarts": self.redis_child.restarts},
             "replicas": [{"name": c.name, "port": c.port, "pid": c.proc.pid if alive(c) else None,
                           "restarts": c.restarts, "peak_rss_mb": round(c.peak_rss),
                           "proxy_state": self.states.get(c.name)} for c in self.replicas],
@@ -404,7 +518,9 @@ class Room:
             log(f"starting {len(self.replicas)} replicas and the proxy (state and logs in {self.state})")
             self.start()
             ports = ", ".join(f"{c.name} 127.0.0.1:{c.port}" for c in self.replicas)
-            log(f"ready: {self.url} (listening on {self.address}:{self.port}; {ports}); Ctrl-C stops the room")
+            log(f"ready: {self.url} (listening on {self.address}:{self.port}; {ports}; the room's store "
+                f"127.0.0.1:{self.redis.port}); Ctrl-C stops the room and deletes its data")
+            log(f"instructor (the Room page; keep this link to yourself): {self.url}/room?key={self.instructor_key}")
             if warm:
                 warm_up(self)
             if command:
@@ -428,6 +544,16 @@ class Room:
             self.stop()
             log("stopped")
         return code
+
+
+def instructor_key() -> str:
+    """The room's instructor key (``patchlab.room.instructor``: run/instructor_key or PATCHLAB_INSTRUCTOR_KEY)."""
+    try:
+        from patchlab.room.instructor import instructor_key as key
+    except ImportError:  # run with a Python that has not installed the package
+        sys.path.insert(0, str(ROOT / "src"))
+        from patchlab.room.instructor import instructor_key as key
+    return key()
 
 
 def _interrupt(signum, frame):

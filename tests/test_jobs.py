@@ -1,13 +1,15 @@
-"""The background job runner: progress, stop, the queue, errors, one job per owner, eviction, clean-up."""
+"""The background job runner: progress, stop, the queue, errors, one job per owner, the memory budget, clean-up."""
 
 from __future__ import annotations
 
 import threading
 import time
 
+import numpy as np
 import pytest
 
-from patchlab.jobs import FINISHED, JobError, JobRefused, JobRunner, default_keep, default_slots
+from patchlab.jobs import (DEFAULT_KEEP_MB, FINISHED, JobError, JobRefused, JobRunner, default_keep_mb, default_slots,
+                           result_nbytes)
 
 
 def blocker():
@@ -159,22 +161,68 @@ def test_errors_inside_a_job_are_sentences_not_tracebacks():
     assert after.wait(5) and after.result == 2
 
 
-def test_least_recently_used_model_is_evicted_with_a_notice():
-    runner = JobRunner(slots=1, keep=2)
+def model_of(owner, mb=0.4):
+    """A stand-in for a trained model: ``mb`` MB of weights."""
+    return {"owner": owner, "weights": np.zeros(int(mb * 1e6) // 4, np.float32)}
+
+
+def test_least_recently_used_model_is_evicted_with_a_notice_when_the_memory_budget_is_full():
+    runner = JobRunner(slots=1, keep_mb=1.0)
     jobs = {}
     for owner in ("ana", "ben"):
-        jobs[owner] = runner.submit(owner, f"train {owner}", lambda p, s, o=owner: f"model of {o}")
+        jobs[owner] = runner.submit(owner, f"train {owner}", lambda p, s, o=owner: model_of(o))
         assert jobs[owner].wait(5)
+    assert runner.kept_bytes() == pytest.approx(0.8e6, rel=1e-3)
     time.sleep(0.01)
     jobs["ana"].touch()  # ana used hers since: ben's is now the least recently used
-    sweep = runner.submit("cleo", "sweep", lambda p, s: {"table": 1}, keeps_model=False)
-    assert sweep.wait(5) and jobs["ben"].result == "model of ben"  # results without a model do not count
-    jobs["cleo"] = runner.submit("cleo", "train cleo", lambda p, s: "model of cleo", demo="other")
+    sweep = runner.submit("cleo", "sweep", lambda p, s: model_of("cleo"), keeps_model=False)
+    assert sweep.wait(5) and jobs["ben"].result is not None  # results without a model do not count
+    jobs["cleo"] = runner.submit("cleo", "train cleo", lambda p, s: model_of("cleo"), demo="other")
     assert jobs["cleo"].wait(5)
     assert jobs["ben"].result is None and "removed to make room" in jobs["ben"].notice
-    assert "at most 2 trained models" in jobs["ben"].notice
-    assert jobs["ana"].result == "model of ana" and jobs["ana"].notice is None
+    assert "up to 1 MB in all (PATCHLAB_TRAIN_KEEP_MB)" in jobs["ben"].notice
+    assert jobs["ana"].result["owner"] == "ana" and jobs["ana"].notice is None
     assert [j.owner for j in runner.kept_models()] == ["ana", "cleo"]
+    assert runner.kept_bytes() <= runner.keep_bytes
+
+
+def test_small_models_are_all_kept_and_a_big_one_pushes_out_as_many_as_needed():
+    runner = JobRunner(slots=1, keep_mb=2.0)
+    small = [runner.submit(f"p{k}", "t", lambda p, s, k=k: model_of(f"p{k}", mb=0.1)) for k in range(15)]
+    assert all(j.wait(5) for j in small) and all(j.result is not None for j in small)  # 15 of them: 1.5 MB
+    big = runner.submit("big", "t", lambda p, s: model_of("big", mb=1.1))
+    assert big.wait(5) and big.result is not None
+    dropped = [j.owner for j in small if j.result is None]
+    assert dropped == [f"p{k}" for k in range(7)]  # the 7 oldest: 8 x 0.1 + 1.1 MB is within 2 MB, 9 x 0.1 is not
+    huge = runner.submit("huge", "t", lambda p, s: model_of("huge", mb=3.0))
+    assert huge.wait(5) and huge.result is not None  # alone over the budget, it is still kept
+    assert [j.owner for j in runner.kept_models()] == ["huge"]
+
+
+def test_a_hundred_trained_classifiers_fit_the_default_budget():
+    """The largest classifier of the Train page (p = 28), measured with its Download files, 100 times."""
+    from patchlab.classification import DigitClassifier
+    from patchlab.classification.live import LiveModel, TrainRequest
+    from patchlab.classification.model import build_patch_classifier
+
+    model = build_patch_classifier(28)
+    weights = model.count_params() * 4
+    request = TrainRequest(28, steps=2, augment=False)
+    card = {"training": {"steps": 2}}
+    live = LiveModel(request, DigitClassifier(model, 28, card), card, {"single_patch": [0.9], "fused": {"mean": 0.9}},
+                     n_test=100, steps=2, seconds=1.0, stopped_early=False)
+    alone = result_nbytes(live)
+    assert weights <= alone < weights + 20_000  # the weights, and a card's worth of text
+    live.files()  # Download pressed: the .keras file and the card are kept with it
+    size = result_nbytes(live)
+    assert size > alone + 0.5 * weights
+    runner = JobRunner(slots=1)
+    assert runner.keep_bytes == DEFAULT_KEEP_MB * 10**6
+    assert 100 * size <= runner.keep_bytes, f"100 classifiers of {size / 1e6:.2f} MB do not fit"
+    jobs = [runner.submit(f"p{k}", "t", lambda p, s: live) for k in range(100)]
+    assert all(j.wait(5) for j in jobs)
+    assert len(runner.kept_models()) == 100 and all(j.notice is None for j in jobs)
+    assert runner.kept_bytes() == 100 * size
 
 
 def test_cleanup_stops_and_forgets_an_owners_jobs():
@@ -229,17 +277,20 @@ def test_a_failing_liveness_test_keeps_the_owner():
 def test_bad_arguments_are_named(monkeypatch):
     with pytest.raises(ValueError, match="slots"):
         JobRunner(slots=0)
-    with pytest.raises(ValueError, match="keep"):
-        JobRunner(keep=1.5)
+    for bad in (0, -1, float("inf"), float("nan"), True, "100"):
+        with pytest.raises(ValueError, match="keep_mb"):
+            JobRunner(keep_mb=bad)
     runner = JobRunner(slots=1)
     with pytest.raises(ValueError, match="owner"):
         runner.submit("", "t", lambda p, s: 1)
     with pytest.raises(ValueError, match="fn"):
         runner.submit("ana", "t", "not a function")
     monkeypatch.setenv("PATCHLAB_TRAIN_SLOTS", "3")
-    monkeypatch.setenv("PATCHLAB_TRAIN_KEEP", "nonsense")
-    assert default_slots() == 3 and default_keep() == 8
+    monkeypatch.setenv("PATCHLAB_TRAIN_KEEP_MB", "nonsense")
+    assert default_slots() == 3 and default_keep_mb() == DEFAULT_KEEP_MB
     assert JobRunner().slots == 3
+    monkeypatch.setenv("PATCHLAB_TRAIN_KEEP_MB", "64.5")
+    assert default_keep_mb() == 64.5 and JobRunner().keep_bytes == 64_500_000
 
 
 def test_statuses_a_page_can_rely_on():

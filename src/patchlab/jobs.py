@@ -17,10 +17,12 @@ the pages need to poll:
   or running raises :class:`JobRefused` with a message for the page (Train
   pressed twice, a second tab of the same participant);
 - **bounded memory**: each owner keeps one finished result per demo (a new
-  one replaces the old when it arrives), and at most ``keep`` results that
-  hold a model are kept server-wide (``PATCHLAB_TRAIN_KEEP``, default 8);
-  beyond that the least recently used is dropped and its owner gets a
-  notice (:attr:`Job.notice`);
+  one replaces the old when it arrives), and the results that hold a model
+  are kept server-wide up to a memory budget (``PATCHLAB_TRAIN_KEEP_MB``,
+  default :data:`DEFAULT_KEEP_MB` MB), each counted by its real size
+  (:func:`result_nbytes`: the model's weights and optimizer state, and the
+  arrays and bytes its result holds); beyond that the least recently used
+  are dropped and their owners get a notice (:attr:`Job.notice`);
 - **errors** never reach a page as a traceback: :attr:`Job.error` is a
   sentence (the traceback goes to the server log);
 - **clean-up**: :meth:`JobRunner.cleanup` stops and forgets an owner's
@@ -46,8 +48,10 @@ No Streamlit here: the inpainting's domain training can use it unchanged.
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
+import math
 import os
 import threading
 import time
@@ -55,8 +59,9 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
-__all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep",
-           "interactive", "pause_for_interactive", "budget_label", "overrides_from_env"]
+__all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep_mb",
+           "DEFAULT_KEEP_MB", "result_nbytes", "interactive", "pause_for_interactive", "budget_label",
+           "overrides_from_env"]
 
 LOG = logging.getLogger(__name__)
 
@@ -91,9 +96,97 @@ def default_slots() -> int:
     return _env_int("PATCHLAB_TRAIN_SLOTS", 1)
 
 
-def default_keep() -> int:
-    """Finished models kept server-wide: ``PATCHLAB_TRAIN_KEEP``, else 8."""
-    return _env_int("PATCHLAB_TRAIN_KEEP", 8)
+#: The memory budget of the kept models, in MB (10**6 bytes): 100 classifiers of the Train page counted
+#: with their Download files (about 1.7 MB each, docs/reliability.md) and a few domain models (about 16 MB each).
+DEFAULT_KEEP_MB = 300
+
+
+def default_keep_mb() -> float:
+    """The memory budget of the kept models in MB: ``PATCHLAB_TRAIN_KEEP_MB``, else :data:`DEFAULT_KEEP_MB`."""
+    try:
+        value = float(os.environ.get("PATCHLAB_TRAIN_KEEP_MB", ""))
+    except ValueError:
+        return float(DEFAULT_KEEP_MB)
+    return value if math.isfinite(value) and value > 0 else float(DEFAULT_KEEP_MB)
+
+
+def _is_model(obj) -> bool:
+    """A Keras (or TensorFlow) model: its weights are counted, its internals are not walked."""
+    return type(obj).__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras") and hasattr(obj, "weights")
+
+
+def _itemsize(dtype) -> int:
+    import numpy as np
+
+    for name in (dtype, getattr(dtype, "name", None), str(dtype)):
+        try:
+            return np.dtype(name).itemsize
+        except TypeError:
+            continue
+    return 4
+
+
+def _model_nbytes(model) -> int:
+    variables = list(getattr(model, "weights", ()))
+    optimizer = getattr(model, "optimizer", None)
+    variables += list(getattr(optimizer, "variables", ()) or ())
+    seen, total = set(), 0
+    for v in variables:
+        if id(v) not in seen:
+            seen.add(id(v))
+            total += math.prod(int(d) for d in v.shape) * _itemsize(v.dtype)
+    return total
+
+
+def result_nbytes(result) -> int:
+    """The memory a finished job's result holds, in bytes, as the runner counts it against its budget.
+
+    Counted: a Keras model's weights and optimizer state (not its Python
+    objects or traced functions), numpy arrays (``nbytes``), ``bytes`` and
+    ``str`` (their length). Walked: dicts, lists, tuples, sets, dataclasses
+    and PatchLab's own objects; anything else (functions, locks, other
+    libraries' objects) counts nothing. An object reached twice counts once.
+
+    Parameters
+    ----------
+    result : object
+        What a job returned (e.g. a ``LiveModel`` or a ``DomainModel``).
+
+    Returns
+    -------
+    int
+        Bytes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> result_nbytes({"weights": np.zeros((100, 10), np.float32), "file": b"x" * 500, "steps": 3})  # keys too
+    4516
+    """
+    import numpy as np
+
+    total, seen, stack = 0, set(), [result]
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen or obj is None or isinstance(obj, (bool, int, float, complex)):
+            continue
+        seen.add(id(obj))
+        if isinstance(obj, (bytes, bytearray, str)):
+            total += len(obj)
+        elif isinstance(obj, (np.ndarray, memoryview)):
+            total += obj.nbytes
+        elif _is_model(obj):
+            total += _model_nbytes(obj)
+        elif isinstance(obj, dict):
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif isinstance(obj, (list, tuple, set, frozenset, deque)):
+            stack.extend(obj)
+        elif dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+            stack.extend(getattr(obj, f.name, None) for f in dataclasses.fields(obj))
+        elif type(obj).__module__.split(".")[0] == "patchlab" and hasattr(obj, "__dict__"):
+            stack.extend(vars(obj).values())
+    return total
 
 
 class Job:
@@ -123,6 +216,7 @@ class Job:
         self._result = None
         self._error: str | None = None
         self._notice: str | None = None
+        self.nbytes = 0  # what its kept result counts against the runner's budget (result_nbytes)
         self.started: float | None = None
         self.ended: float | None = None
         self.last_used = self.submitted
@@ -252,19 +346,24 @@ class JobRunner:
     ----------
     slots : int, optional
         Jobs that run at once (default :func:`default_slots`: 1).
-    keep : int, optional
-        Finished results holding a model kept server-wide (default :func:`default_keep`: 8).
+    keep_mb : float, optional
+        The memory budget of the finished results holding a model, kept
+        server-wide, in MB (default :func:`default_keep_mb`). The attribute
+        :attr:`keep_bytes` holds it in bytes.
     max_events : int, optional
         Progress events kept per job (older ones are dropped).
     """
 
-    def __init__(self, slots: int | None = None, keep: int | None = None, max_events: int = 5000):
+    def __init__(self, slots: int | None = None, keep_mb: float | None = None, max_events: int = 5000):
         slots = default_slots() if slots is None else slots
-        keep = default_keep() if keep is None else keep
-        for name, value in (("slots", slots), ("keep", keep), ("max_events", max_events)):
+        keep_mb = default_keep_mb() if keep_mb is None else keep_mb
+        for name, value in (("slots", slots), ("max_events", max_events)):
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
-        self.slots, self.keep, self.max_events = slots, keep, max_events
+        if isinstance(keep_mb, bool) or not isinstance(keep_mb, (int, float)) or not 0 < keep_mb < math.inf:
+            raise ValueError(f"keep_mb must be a positive number of MB, got {keep_mb!r}")
+        self.slots, self.max_events = slots, max_events
+        self.keep_bytes = int(keep_mb * 1e6)
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._pending: deque[Job] = deque()
@@ -295,7 +394,7 @@ class JobRunner:
         demo : str
             Jobs of one owner in one demo are exclusive: one at a time, one result kept.
         keeps_model : bool
-            Whether the result counts against the server-wide cap ``keep``.
+            Whether the result counts against the server-wide memory budget (:attr:`keep_bytes`).
         meta : dict, optional
             Anything the page wants to read back from the job (:attr:`Job.meta`).
 
@@ -348,6 +447,11 @@ class JobRunner:
         with self._cond:
             return self._kept_locked()
 
+    def kept_bytes(self) -> int:
+        """The memory the kept models hold, in bytes, as counted against :attr:`keep_bytes`."""
+        with self._cond:
+            return sum(j.nbytes for j in self._kept_locked())
+
     # ---------------------------------------------------------------- running
 
     def _start_workers_locked(self) -> None:
@@ -388,7 +492,7 @@ class JobRunner:
                                      "Nothing was kept; you can try again.")
             return
         # Whoever waits on the job sees it finished only once its result has replaced the
-        # owner's previous one (and the server-wide cap is applied), never in between.
+        # owner's previous one (and the server-wide budget is applied), never in between.
         job._set("stopped" if should_stop() else "done", result=result, signal=False)
         try:
             if result is not None:
@@ -397,8 +501,14 @@ class JobRunner:
             job._finished.set()
 
     def _keep(self, job: Job) -> None:
-        """One result per owner and demo; at most ``keep`` models server-wide (LRU dropped)."""
+        """One result per owner and demo; models kept within ``keep_bytes`` server-wide (LRU dropped)."""
         job.touch()
+        if job.keeps_model:
+            try:
+                job.nbytes = result_nbytes(job.result)
+            except Exception:  # noqa: BLE001 - not measured: it counts nothing (and the log says why)
+                LOG.exception("could not measure the result of %s", job)
+                job.nbytes = 0
         with self._cond:
             if job not in self._jobs:  # cleaned up while it ran: nobody will read it
                 job._drop(None)
@@ -408,11 +518,15 @@ class JobRunner:
                 old._drop(None)  # replaced by the new result
                 self._jobs.remove(old)
             kept = self._kept_locked()
-            excess = len(kept) - self.keep
-            for old in [j for j in kept if j is not job][:max(excess, 0)]:
-                old._drop(f"Your model from “{old.name}” was removed to make room: the server keeps at most "
-                          f"{self.keep} trained models and yours was the least recently used. Train again "
-                          "to get one back.")
+            total = sum(j.nbytes for j in kept)
+            # the least recently used go first; the new one stays even alone over the budget
+            for old in [j for j in kept if j is not job]:
+                if total <= self.keep_bytes:
+                    break
+                total -= old.nbytes
+                old._drop(f"Your model from “{old.name}” was removed to make room: the server keeps trained "
+                          f"models up to {self.keep_bytes / 1e6:.0f} MB in all (PATCHLAB_TRAIN_KEEP_MB), and yours "
+                          "was the least recently used. Train again to get one back.")
             self._cond.notify_all()
 
     def _kept_locked(self) -> list[Job]:
