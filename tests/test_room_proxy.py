@@ -39,6 +39,10 @@ INTERNALS = ("haproxy", "starlette", "uvicorn", "tornado", "traceback", "python"
 
 
 def _require_haproxy():
+    """haproxy, and Redis (make room starts both)."""
+    from redis_fixture import require_redis
+
+    require_redis()
     if room_py.haproxy_binary():
         return
     if os.environ.get("CI"):
