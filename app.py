@@ -16,12 +16,15 @@ st.set_page_config(page_title="PatchLab", page_icon=str(ICON), layout="wide")
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 demos = [st.Page(d.path, title=d.title, icon=d.icon) for d in DEMOS]
+# The instructor's live view of the room: reached by the instructor's link, in the menu only for that session
+room = st.Page("pages/room.py", title="Room", icon=":material/groups:",
+               visibility="visible" if st.session_state.get("room_instructor") else "hidden")
 
 try:
     # A background training waits between its steps while any participant's page runs (at most 1 s a
     # step: it keeps moving); a fragment's own reruns (the live charts' polling) do not pass here.
     with interactive():
         # one flat list: with sections, Streamlit puts <div>s between the menu's <ul> and its <li>s (axe: list, listitem)
-        st.navigation([home, *demos]).run()
+        st.navigation([home, *demos, room]).run()
 finally:
     release_free_memory()  # hand freed heap pages back after every run (~15 us when there are none)

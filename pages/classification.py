@@ -163,7 +163,8 @@ def show_error(view):
 
 def show_answer(view):
     """What the network answers and sees, beside the canvas (right under it on a phone); False while hidden."""
-    shown = revealed(demo.question_name(view))
+    ask = ("Which digit will the network answer?", [str(d) for d in range(10)], view.metric)
+    shown = revealed(demo.question_name(view), ask=ask)  # the room guesses on its own devices too
     if shown:  # the answer first: on a phone it is the first thing under the canvas
         key_figure("Prediction", view.metric, delta=view.metric_delta)
         st.markdown(f"{':material/person:' if view.model == 'mine' else ':material/inventory_2:'} "

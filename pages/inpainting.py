@@ -13,9 +13,9 @@ from patchlab.inpainting import Inpainter, ModelUnavailable, demo, prefill
 from patchlab.inpainting.demo import (BRUSH_COLOUR, BRUSH_SIZES, METHODS, PHOTO_SIDE, SEED_MODEL, SOURCES, TOOLS,
                                       Settings, drawing_mask, evaluation_summary, fill_timings, mask_id,
                                       mask_problem, method_label, photo_problem, queue_message, read_link,
-                                      result_view, retrain_note, run_fill, sample_label, shipped_first_guess,
-                                      to_query)
-from patchlab.inpainting.display import canvas_size, error_colour_bar
+                                      result_view, retrain_note, room_fill, run_fill, sample_label,
+                                      shipped_first_guess, to_query, winner)
+from patchlab.inpainting.display import canvas_size, error_colour_bar, to_jpeg
 from patchlab.inpainting.evaluate import read_inpainting_report
 from patchlab.inpainting.infer import DEFAULT_MODEL
 from patchlab.inpainting.live import DEMO as DOMAIN_DEMO
@@ -23,6 +23,7 @@ from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.jobs import interactive
 from patchlab.runtime import read_card
 from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into_view
+from patchlab.ui.classroom import record
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
 from patchlab.ui.layout import picture_grid
@@ -33,6 +34,7 @@ from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
 
 RESULT_KEY = "inpainting_result"
+SHARE_KEY = "inp_share"  # "Share my fill with the room"
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"]
 #: The settings in the URL: widget key (= query parameter) -> default value.
 DEFAULTS = {"photo": Settings().sample, "tool": Settings().tool, "brush": Settings().brush,
@@ -217,6 +219,24 @@ def show_result(result):
                                 file_name="mask.png", mime="image/png", on_click="ignore")
 
 
+def tell_the_room(result, source):
+    """The room gets every Fill's scores, and the result picture when the participant shares it."""
+    if not isinstance(result, demo.FillResult) or not result.images:
+        return
+    record("fill", room_fill(result, source), once=f"fill-{result.mask_id}-{result.server_s:.6f}")
+    if st.session_state.get(SHARE_KEY):
+        share_last_fill()
+
+
+def share_last_fill():
+    """Share the last Fill's result picture (the U-Net's, or the domain model's in its place), once."""
+    result = st.session_state.get(RESULT_KEY)
+    if not st.session_state.get(SHARE_KEY) or not isinstance(result, demo.FillResult) or "unet" not in result.images:
+        return
+    record("share", {"picture": to_jpeg(result.images["unet"]), "method": "unet"},
+           once=f"share-{result.mask_id}-{result.server_s:.6f}")
+
+
 def main():
     ensure_router()
     arrive(LINK)
@@ -266,6 +286,8 @@ def main():
             )
         mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
         fill = row.button("Fill", type="primary", key="fill", icon=":material/auto_fix_high:")
+        row.checkbox("Share my fill with the room", key=SHARE_KEY, on_change=share_last_fill,
+                     help="The Room page shows your result picture (never your photo) while the room lasts.")
         slot = row.empty()  # the running indicator and any warning, next to the button
 
     if fill:
@@ -280,6 +302,7 @@ def main():
                     working=lambda method, message: working(slot, method, message), load_seed=load_seed,
                     unet_label=FILL_WITH[0] if filled_with else None)
             st.session_state[FILLED_WITH] = filled_with
+            tell_the_room(st.session_state[RESULT_KEY], source)
             slot.success("Filled: the results are below.")
 
     # ------------------------------------------------------------ the results: the page's whole width
@@ -298,7 +321,9 @@ def main():
                 st.caption(f"“{FILL_WITH[0]}” below is {st.session_state[FILLED_WITH]}.")
             if result.drawing_changed(mask_id(mask)):
                 st.caption("The drawing changed since the last Fill: press Fill again to update.")
-            if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}"):
+            ask = ("Which method fills the hole best (highest PSNR in it)?",
+                   [result.label(k) for k in result.metrics], winner(result))
+            if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}", ask=ask):
                 show_result(result)
 
     # ------------------------------------------------------------ evaluation

@@ -11,6 +11,7 @@ from patchlab.patches.demo import (
     Settings,
     analyse_photo,
     clamp_settings,
+    count_options,
     grid_size,
     intro,
     read_link,
@@ -140,8 +141,10 @@ def show_metrics(r):
     c1, c2, c3, c4 = st.columns(4)
     (h, w), (sh, sw) = r.image_shape[:2], r.settings.stride
     question = f"patches_{h}x{w}_p{ph}x{pw}_s{sh}x{sw}_{r.settings.edge}"
-    with c1:  # predict, then reveal: how many patches does this geometry give?
-        if revealed(question):
+    ask = ("How many patches does this geometry give?", count_options(report.n_patches, report.grid),
+           f"{report.n_patches:,}")
+    with c1:  # predict, then reveal: how many patches does this geometry give? (the room guesses too)
+        if revealed(question, ask=ask):
             key_figure("Patches", f"{report.n_patches:,}", help="Patch rows × patch columns")
             st.caption(f"{nh} rows × {nw} columns")
     c2.metric("Patch elements", f"{report.n_elements:,}", f"{ph}×{pw}×{channels} each", delta_color="off", delta_arrow="off")

@@ -14,6 +14,7 @@ from patchlab.classification.train import train_classifier
 from patchlab.jobs import JobRefused, JobRunner, interactive
 from patchlab.runtime import read_card
 from patchlab.ui.canvas import drawing
+from patchlab.ui.classroom import record
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
@@ -321,6 +322,7 @@ def main():
         st.warning(text)
     model = (found, found.result) if found is not None else None
     if model is not None:
+        record("classifier_run", live.room_run(found.result), once=f"classifier-{found.id}")  # the room's sweep
         show_result(model[1], settings)
     test_area(model, settings.rule)
     own_digits(model, settings.rule)

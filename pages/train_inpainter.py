@@ -10,6 +10,7 @@ from patchlab.inpainting import Inpainter, live
 from patchlab.inpainting.domain import (DEMO_DOMAINS, MAX_PHOTOS, PhotoSetError, demo_photo_set, read_photo_set)
 from patchlab.inpainting.train import train_inpainter
 from patchlab.jobs import JobRefused, JobRunner
+from patchlab.ui.classroom import record
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
@@ -248,6 +249,7 @@ def main():
     for text in notices:
         st.warning(text)
     if found is not None:
+        record("inpainter_run", live.room_run(found.result), once=f"inpainter-{found.id}")  # the room's domains
         show_result(found.result)
     show_code(train_inpainter, live.training_job, live.evaluation_cases)
 

@@ -126,6 +126,16 @@ def wait_for_app(pg, timeout=60_000):
     raise AssertionError("the page was still running after the timeout")
 
 
+def read_number(text: str) -> float:
+    """A number as the pages write it for people (``1,024``, ``2.4 × 10⁻⁷``), as a float."""
+    text = text.strip().replace(",", "")
+    if "×" in text:
+        mantissa, power = text.split("×")
+        exponent = power.strip().removeprefix("10").translate(str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹", "-0123456789"))
+        return float(mantissa) * 10 ** int(exponent)
+    return float(text)
+
+
 def assert_no_exception(pg):
     assert pg.locator('[data-testid="stException"]').count() == 0, "the page shows an exception"
 

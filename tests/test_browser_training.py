@@ -61,7 +61,7 @@ def test_train_watch_it_learn_then_my_model_answers_on_classification(training_a
         wait_for_app(pg)
         assert sidebar.locator('[data-testid="stSliderThumbValue"]').first.inner_text() == "14"
         assert not sidebar.get_by_role("switch", name="Augmentation").is_checked()
-        assert "tp=14" in pg.url and "taug=false" in pg.url  # the bound widgets keep their settings in the link
+        assert "tp=14" in pg.url and "taug=false" in pg.url  # the page keeps its settings in the link
         pg.get_by_role("button", name="Train", exact=True).click()
         pg.get_by_text("Every tab of this browser shows this same training").wait_for()
 

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from patchlab.ui.registry import DEMOS
+from conftest import read_number as number
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -40,7 +41,7 @@ def test_patches_page_defaults_cover_the_image_and_roundtrip():
     at = run_page("pages/patches.py")
     m = metrics(at)
     assert m["Patches"] == "225"  # 512x512, p64 s32, pad: 15 x 15
-    assert float(m["Round-trip max error"]) < 1e-5
+    assert number(m["Round-trip max error"]) < 1e-5
     assert not at.warning  # the default edge policy covers every pixel
 
 
@@ -84,4 +85,4 @@ def test_huge_geometry_skips_the_merge_with_a_reason():
 @pytest.mark.parametrize("window", ["uniform", "tent", "gaussian"])
 def test_every_window_and_edge_roundtrips(window, edge):
     at = run_page("pages/patches.py", {"p": "48x30", "s": "20x25", "win": window, "edge": edge})
-    assert float(metrics(at)["Round-trip max error"]) < 1e-5
+    assert number(metrics(at)["Round-trip max error"]) < 1e-5

@@ -310,6 +310,25 @@ def test_the_scene_moves_with_a_revision_that_only_goes_up(store):
             store.set_scene(*bad)
 
 
+def test_the_presenter_asks_the_room_and_closes_the_question(store):
+    assert store.asked() is None
+    store.ask("classification:25:14:mean", "Which digit will the network answer?", [str(d) for d in range(10)])
+    asked = store.asked()
+    assert asked.question == "classification:25:14:mean" and asked.options[3] == "3"
+    assert store.scene() is None  # an open question is no scene
+    store.set_scene("workshop", 2, "patches", {})
+    assert store.asked() == asked and store.scene().number == 2  # the two live side by side
+    store.ask(None)
+    assert store.asked() is None
+    for bad in [("q", "", ["a", "b"]), ("q", "Which?", ["a"]), ("q", "x" * 121, ["a", "b"]),
+                ("q", "Which?", ["y" * 41, "b"]), ("<bad id>" * 20, "Which?", ["a", "b"])]:
+        with pytest.raises(RoomRefused):
+            store.ask(*bad)
+    store.ask("q", "Which?", ["a", "b"])
+    store.clear()
+    assert store.asked() is None
+
+
 def test_clear_deletes_everything(store):
     store.rename("ana", "Ana")
     store.record("ana", "fill", FILL)

@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from apprunner import ARTIFACTS
 from conftest import assert_no_exception, axe_violations, wait_for_app
+from conftest import read_number as number
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "upsampling.py")
 
@@ -42,7 +43,7 @@ def test_default_page_shows_the_figures_and_the_live_measurements(app):
     assert app.title[0].value == "Upsampling"
     assert len(app.image) >= 1 + 6 + 4  # stamps figure, six upsampled images, pipeline
     assert len(app.table) >= 3  # kernel, overlap count and summed weights as coloured tables
-    assert float(_metric(app, "Interior: max")) < 1e-5
+    assert number(_metric(app, "Interior: max")) < 1e-5
     assert _metric(app, "Divides evenly") == "yes"
     table = app.table[3].value  # the checkerboard strengths, after the three value tables
     strengths = dict(zip(table["method"], table["checkerboard strength"]))
@@ -68,7 +69,7 @@ def test_controls_change_the_page_without_errors(app):
     assert not app.exception, app.exception
     assert _kernel_shape(app) == (4, 4)
     assert _metric(app, "Divides evenly") == "no"
-    assert float(_metric(app, "Kernel's checkerboard")) > 0.1
+    assert number(_metric(app, "Kernel's checkerboard")) > 0.1
     photo_pictures = _picture_urls(app)
     app.radio(key="up_input").set_value("pattern").run()
     app.selectbox(key="up_pattern").set_value("checkerboard").run()
@@ -81,7 +82,7 @@ def test_controls_change_the_page_without_errors(app):
     app.radio(key="up_init").set_value("random").run()
     assert not app.exception, app.exception
     assert _kernel_shape(app) == (app.slider(key="up_k").value,) * 2
-    assert float(_metric(app, "Interior: max")) < 1e-5
+    assert number(_metric(app, "Interior: max")) < 1e-5
 
 
 @pytest.mark.parametrize("factor, size", [(2, 12), (2, 1), (4, 1), (4, 12), (3, 7)])

@@ -633,7 +633,7 @@ SETTING_NAMES = {"patch_size": "patch size", "rule": "fusion rule", "budget": "t
 def settings_to_query(settings: PanelSettings) -> dict:
     """The link's parameters for ``settings`` (strings)."""
     return {QUERY["patch_size"]: str(settings.patch_size), QUERY["rule"]: settings.rule,
-            QUERY["budget"]: settings.budget.replace(" ", ""), QUERY["augment"]: "1" if settings.augment else "0"}
+            QUERY["budget"]: settings.budget.replace(" ", ""), QUERY["augment"]: "true" if settings.augment else "false"}
 
 
 def read_link(params) -> tuple[dict, list]:
@@ -660,3 +660,11 @@ def read_link(params) -> tuple[dict, list]:
         if QUERY[name] in params:
             values[QUERY[name]] = value if value is not None else getattr(d, name)
     return values, ignored
+
+
+def room_run(model: LiveModel) -> dict:
+    """A finished training as the room keeps it (``patchlab.room``, kind ``classifier_run``)."""
+    rule = model.request.rule
+    return {"patch_size": model.patch_size, "rule": rule, "budget_s": float(model.request.seconds or 0.001),
+            "steps": int(model.steps), "accuracy": float(model.test["fused"][rule]),
+            "per_patch": [float(a) for a in model.test["single_patch"]], "n_test": int(model.n_test)}

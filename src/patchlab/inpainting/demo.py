@@ -38,7 +38,7 @@ __all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "BRUSH_COLOUR", "MET
            "Settings", "clamp_settings", "QUERY_KEYS", "read_link", "to_query", "sample_photo",
            "sample_label", "photo_problem", "drawing_mask", "mask_id", "mask_problem", "queue_message",
            "FillResult", "run_fill", "ResultView", "result_view", "EvaluationSummary", "evaluation_summary",
-           "shipped_first_guess", "retrain_note", "best_rows", "fill_timings"]
+           "shipped_first_guess", "retrain_note", "best_rows", "fill_timings", "winner", "room_fill"]
 
 #: Photos are downscaled so their longer side is at most this, so Fill answers within about a second.
 PHOTO_SIDE = 512
@@ -492,6 +492,20 @@ def best_rows(metrics, seconds, time_digits=None):
                        for k in keys], min),
     }
     return {name: [i for i, v in enumerate(values) if v == pick(values)] for name, (values, pick) in columns.items()}
+
+
+def winner(result):
+    """The label of the method with the highest masked PSNR in ``result`` (the first of a tie)."""
+    best = max(result.metrics, key=lambda k: result.metrics[k]["psnr_masked"])
+    return result.label(best)
+
+
+def room_fill(result, source):
+    """A Fill as the room keeps it: each method's masked PSNR (exact fills count as 100 dB), the masked share,
+    and whether the photo was a sample or an upload (never the photo itself)."""
+    psnr = {k: float(min(m["psnr_masked"], 100.0)) for k, m in result.metrics.items()}
+    return {"psnr": psnr, "masked_fraction": float(result.mask.mean()),
+            "photo": "sample" if source == SOURCES[0] else "upload"}
 
 
 def fill_timings(result):

@@ -645,3 +645,15 @@ def read_link(params):
             value = choice(params, param, setting, options[param], ignored, expected=expected.get(param))
             values[param] = value if value is not None else DEFAULTS[param]
     return values, ignored
+
+
+def room_run(model: DomainModel) -> dict:
+    """A finished domain training as the room keeps it (``patchlab.room``, kind ``inpainter_run``): the gain
+    over the shipped model on the domain's held-out photos and on the standard ones, per mask family."""
+    ev = model.card.get("domain", {}).get("evaluation", {})
+    gains = {where: {f: float(ev[key]["mine"][f] - ev[key]["shipped"][f]) for f in FAMILIES}
+             for where, key in (("domain", "domain_held_out"), ("standard", "standard_held_out"))}
+    return {"domain": model.request.photos.name[:40], "arch": model.request.arch,
+            "budget_s": float(model.request.seconds or 0.001), "gain_domain_db": gains["domain"],
+            "gain_standard_db": gains["standard"], "domain_views": int(ev.get("domain_views", 1)),
+            "standard_views": int(ev.get("standard_views", 1))}

@@ -27,7 +27,7 @@ from patchlab.visualize import (
     window_profile,
 )
 
-__all__ = ["Settings", "SETTING_NAMES", "read_link", "to_query", "clamp_settings", "slider_limits", "grid_size",
+__all__ = ["Settings", "SETTING_NAMES", "read_link", "to_query", "count_options", "clamp_settings", "slider_limits", "grid_size",
            "PatchReport", "analyse", "PatchesResult", "analyse_photo", "geometry_pictures", "format_bytes",
            "ordinal", "layout_words", "intro", "weight_scale", "MERGE_BUDGET_BYTES", "MAX_SIDE",
            "MAX_PATCH", "MAX_STRIDE", "ERROR_SCALE_EPS", "warm_up"]
@@ -134,6 +134,23 @@ def read_link(params, images):
             value = choice(params, param, SETTING_NAMES[param], {o: o for o in options}, ignored)
         fields[name] = value if value is not None else getattr(default, name)
     return fields, ignored
+
+
+def count_options(n_patches, grid):
+    """Four answers to "how many patches does this geometry give?": the right one and three near misses.
+
+    The near misses are what a participant gets by forgetting one row and
+    column, by counting one too many, or by counting twice as many.
+
+    >>> count_options(900, (30, 30))
+    ['841', '900', '961', '1,800']
+    """
+    nh, nw = grid
+    candidates = {int(n_patches), max(1, (nh - 1) * (nw - 1)), (nh + 1) * (nw + 1), 2 * int(n_patches)}
+    for extra in (3 * int(n_patches), int(n_patches) + 1):  # tiny grids: keep four distinct answers
+        if len(candidates) < 4:
+            candidates.add(extra)
+    return [f"{v:,}" for v in sorted(candidates)[:4]]
 
 
 def to_query(s):

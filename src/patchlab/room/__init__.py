@@ -17,6 +17,7 @@ No Streamlit here: the Room page and the participants' pages call it.
     # the presenter
     room.set_scene(story, number, page, settings) -> revision
     room.scene() -> Scene(revision, story, number, page, settings) | None
+    room.ask(question, prompt, options); room.asked() -> Question | None   # predict, then reveal
     room.reveal(question, answer); room.revealed(question) -> str | None
     # the instructor (the Room page, behind patchlab.room.instructor.is_instructor)
     snap = room.snapshot()                   # one read: participants, events, guesses, reveals, scene
@@ -43,10 +44,10 @@ from __future__ import annotations
 import os
 
 from patchlab.room.events import KINDS, RoomRefused
-from patchlab.room.store import (PRESENT_S, TTL_S, Event, Participant, RoomSnapshot, RoomStore, RoomUnavailable,
-                                 Scene)
+from patchlab.room.store import (PRESENT_S, TTL_S, Event, Participant, Question, RoomSnapshot, RoomStore,
+                                 RoomUnavailable, Scene)
 
-__all__ = ["open_room", "RoomStore", "RoomRefused", "RoomUnavailable", "Participant", "Event", "Scene",
+__all__ = ["open_room", "RoomStore", "RoomRefused", "RoomUnavailable", "Participant", "Event", "Scene", "Question",
            "RoomSnapshot", "KINDS", "TTL_S", "PRESENT_S", "REDIS_URL_ENV"]
 
 #: The environment variable ``make room`` sets for every replica.

@@ -14,8 +14,8 @@ import time
 from collections import OrderedDict
 
 from patchlab.room.store import (EVENTS_PER_PARTICIPANT, FULL, GUESSES_PER_PARTICIPANT, MAX_PARTICIPANTS, SHARES_KEPT,
-                                 TOO_MANY, TOO_MANY_GUESSES, Event, Participant, RoomRefused, RoomSnapshot, RoomStore,
-                                 Scene)
+                                 TOO_MANY, TOO_MANY_GUESSES, Event, Participant, Question, RoomRefused, RoomSnapshot,
+                                 RoomStore, Scene)
 
 __all__ = ["LocalRoom"]
 
@@ -49,6 +49,7 @@ class LocalRoom(RoomStore):
         self._guess_counts: dict[str, int] = {}
         self._reveals: dict[str, str] = {}
         self._scene_now: Scene | None = None
+        self._question: Question | None = None
         self._pictures_kept: OrderedDict[str, bytes] = OrderedDict()
         self._last_write: float | None = None
 
@@ -178,6 +179,16 @@ class LocalRoom(RoomStore):
         with self._lock:
             self._expire(time.time())
             return self._reveals.get(question)
+
+    def _ask(self, question, now):
+        with self._lock:
+            self._write(now)
+            self._question = question
+
+    def _asked(self):
+        with self._lock:
+            self._expire(time.time())
+            return self._question
 
     def _clear(self):
         with self._lock:

@@ -16,7 +16,7 @@ key           type    what
 ``next``      string  the last participant number given
 ``guesses``   hash    ``<question>|<pid>`` -> answer (the last one wins)
 ``reveals``   hash    question -> true answer
-``scene``     hash    ``revision``, ``story``, ``number``, ``page``, ``settings`` (JSON)
+``scene``     hash    ``revision``, ``story``, ``number``, ``page``, ``settings`` (JSON); ``ask``: the open question (JSON)
 ``shares``    list    event numbers of the kept pictures, newest first (at most SHARES_KEPT)
 ``pictures``  hash    event number -> picture bytes
 ``epoch``     string  changes whenever events are removed (leave) or the room starts anew
@@ -50,8 +50,8 @@ import time
 from contextlib import contextmanager
 
 from patchlab.room.store import (EVENTS_PER_PARTICIPANT, FULL, GUESSES_PER_PARTICIPANT, MAX_PARTICIPANTS, SHARES_KEPT,
-                                 TOO_MANY, TOO_MANY_GUESSES, Event, Participant, RoomRefused, RoomSnapshot, RoomStore,
-                                 RoomUnavailable, Scene)
+                                 TOO_MANY, TOO_MANY_GUESSES, Event, Participant, Question, RoomRefused, RoomSnapshot,
+                                 RoomStore, RoomUnavailable, Scene)
 
 __all__ = ["RedisRoom", "KEYS", "SOCKET_TIMEOUT_S", "CONNECT_TIMEOUT_S", "PAUSE_S", "UNAVAILABLE"]
 
@@ -183,6 +183,12 @@ refresh()
 return revision
 """
 
+_ASK = _PRELUDE + """
+if ARGV[4] == '' then redis.call('HDEL', scene, 'ask') else redis.call('HSET', scene, 'ask', ARGV[4]) end
+refresh()
+return 0
+"""
+
 _REVEAL = _PRELUDE + """
 redis.call('HSET', reveals, ARGV[4], ARGV[5])
 refresh()
@@ -232,7 +238,7 @@ class RedisRoom(RoomStore):
         self._keys = [f"patchlab:room:{room}:{k}" for k in KEYS]
         self._scripts = {name: self._client.register_script(code) for name, code in (
             ("join", _JOIN), ("touch", _TOUCH), ("name", _NAME), ("append", _APPEND), ("guess", _GUESS),
-            ("remove", _REMOVE), ("scene", _SCENE), ("reveal", _REVEAL), ("events", _EVENTS))}
+            ("remove", _REMOVE), ("scene", _SCENE), ("reveal", _REVEAL), ("ask", _ASK), ("events", _EVENTS))}
         self._pause_lock = threading.Lock()
         self._paused_until = 0.0
         self._parsed_lock = threading.Lock()
@@ -349,6 +355,17 @@ class RedisRoom(RoomStore):
         found = self._call("revealed", lambda: self._client.hget(self._keys[KEYS.index("reveals")], question))
         return None if found is None else found.decode()
 
+    def _ask(self, question, now):
+        text = "" if question is None else json.dumps([question.question, question.prompt, list(question.options)])
+        self._run("ask", "-", now, text)
+
+    def _asked(self):
+        found = self._call("asked", lambda: self._client.hget(self._keys[KEYS.index("scene")], "ask"))
+        if not found:
+            return None
+        question, prompt, options = json.loads(found.decode())
+        return Question(question, prompt, tuple(options))
+
     def _clear(self):
         self._call("clear", lambda: self._client.delete(*self._keys))
         with self._parsed_lock:
@@ -387,7 +404,7 @@ def _event(seq: int, pid: str, body: dict) -> Event:
 
 
 def _scene(found: dict) -> Scene | None:
-    if not found:
+    get = {k.decode(): v.decode() for k, v in (found or {}).items()}
+    if "revision" not in get:  # nothing yet, or only an open question
         return None
-    get = {k.decode(): v.decode() for k, v in found.items()}
     return Scene(int(get["revision"]), get["story"], int(get["number"]), get["page"], json.loads(get["settings"]))

@@ -100,6 +100,14 @@ class Scene(NamedTuple):
     settings: dict
 
 
+class Question(NamedTuple):
+    """What the presenter asks the room before revealing an answer (*predict, then reveal*)."""
+
+    question: str  # its id: the same one the presenter's page reveals and the guesses are filed under
+    prompt: str  # the question in words, e.g. "Which digit will the network answer?"
+    options: tuple  # the answers a participant may choose from (text)
+
+
 @dataclass(frozen=True)
 class RoomSnapshot:
     """Everything the Room page's panels need, read at once."""
@@ -302,6 +310,27 @@ class RoomStore:
         """The true answer to ``question`` once revealed, else None."""
         return self._revealed(check_question(question))
 
+    def ask(self, question: str | None, prompt: str = "", options=()) -> None:
+        """Open ``question`` to the room's guesses (None: no question open).
+
+        ``prompt`` (at most 120 characters) is what participants read,
+        ``options`` (2 to 12, each at most 40 characters) what they choose
+        from. Only the presenter's page calls this.
+        """
+        if question is None:
+            self._ask(None, _now(None))
+            return
+        if not isinstance(prompt, str) or not 1 <= len(prompt.strip()) <= 120:
+            raise RoomRefused("A question's prompt is 1 to 120 characters of text.")
+        options = tuple(check_answer(o) for o in options)
+        if not 2 <= len(options) <= 12:
+            raise RoomRefused("A question offers 2 to 12 answers.")
+        self._ask(Question(check_question(question), prompt.strip(), options), _now(None))
+
+    def asked(self) -> Question | None:
+        """The question open to the room's guesses, or None."""
+        return self._asked()
+
     # ---------------------------------------------------------------- the instructor
 
     def clear(self) -> None:
@@ -341,6 +370,8 @@ class RoomStore:
     def _scene(self): raise NotImplementedError  # noqa: E704
     def _reveal(self, question, answer, now): raise NotImplementedError  # noqa: E704
     def _revealed(self, question): raise NotImplementedError  # noqa: E704
+    def _ask(self, question, now): raise NotImplementedError  # noqa: E704
+    def _asked(self): raise NotImplementedError  # noqa: E704
     def _clear(self): raise NotImplementedError  # noqa: E704
 
 

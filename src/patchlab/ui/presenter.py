@@ -19,6 +19,7 @@ from pathlib import Path
 import streamlit as st
 
 from patchlab.storyboard import Storyboard, StoryboardError, find_storyboards, load_storyboard
+from patchlab.ui.classroom import send_scene
 from patchlab.ui.link import enter
 from patchlab.ui.registry import DEMOS
 
@@ -107,6 +108,7 @@ def _go(board: Storyboard, number: int, default: str) -> None:
     st.session_state[_STATE_SCENE] = number
     st.session_state[_STATE_STORY] = board.name
     app_params = {k: v for k, v in scene_link(board, number, default).items() if k not in scene.settings}
+    send_scene(board.name, number, scene.page, scene.settings)  # the room's followers come along
     enter(scene.page, page_path(scene.page), scene.settings, extra=app_params)
 
 

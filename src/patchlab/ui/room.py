@@ -39,7 +39,10 @@ def presenter_toggle() -> bool:
     (the scene's talking point, *Previous* and *Next*, the arrow keys; see
     :mod:`patchlab.ui.presenter`): call it near the top of the page.
     """
+    from patchlab.ui.classroom import take_part
     from patchlab.ui.presenter import SCENE_KEY, STORY_KEY, scene_bar
+
+    take_part()  # every page is in the room: presence, Follow the presenter, the room's questions
 
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = presenting()  # a ?present=1 link starts in presenter mode
@@ -121,20 +124,30 @@ def details(label: str):
     return st.container()
 
 
-def revealed(name: str) -> bool:
+def revealed(name: str, ask=None) -> bool:
     """Whether to show the answer called ``name`` now (*predict, then reveal*).
 
     Always True outside presenter mode or with the switch off. Otherwise a
     *Reveal* button is drawn and the answer stays hidden until it is clicked;
     a new question (another ``name``) hides it again.
+
+    ``ask``: ``(prompt, options, answer)``. When the instructor presents, the
+    question goes to the room while the answer is hidden (participants guess
+    on their own devices) and the answer follows it when *Reveal* is clicked.
     """
     if not (presenting() and st.session_state.get(HIDE_KEY)):
         return True
+    from patchlab.ui.classroom import ask_room, reveal_to_room
+
     shown = st.session_state.setdefault("present_revealed", set())
     if name in shown:
         return True
+    if ask is not None:
+        ask_room(name, ask[0], ask[1])
     if st.button("Reveal", icon=":material/visibility:", key=f"reveal_{name}", type="primary"):
         shown.add(name)
+        if ask is not None:
+            reveal_to_room(name, ask[2])
         return True
     return False
 

@@ -1,0 +1,344 @@
+"""The room as a class, from a participant's page: joining, a name, following the presenter, guessing.
+
+Every page takes part through :func:`take_part` (called by
+:func:`patchlab.ui.room.presenter_toggle`, which every page calls): the
+participant is in the room as soon as a page opens (``seen``), the sidebar
+holds *Follow the presenter* and a small *In the room* box (an optional
+display name, *Leave the room*), and a fragment that reruns every
+:data:`PULSE_S` seconds without a page reload
+
+- moves a follower's page to the presenter's scene (through the page's one
+  way in, :func:`patchlab.ui.link.enter`, as a shared link and a storyboard
+  scene arrive: a drawing, a fill, a trained model or a running training
+  stay, since they belong to the participant's session and the server),
+- shows the presenter's open question (*predict, then reveal*) and takes
+  the participant's guess, then the answer once it is revealed,
+- keeps the participant's presence fresh.
+
+Pages send the room their results with :func:`record` (a finished training,
+a Fill, a shared fill, a Spot-the-fill guess); the presenter's page sends
+its scene (:func:`send_scene`) and its questions (:func:`ask_room`,
+:func:`reveal_to_room`), only when the session is the instructor's
+(:func:`is_instructor`). Nothing here holds numerics: the store, its checks
+and the Room page's summaries are :mod:`patchlab.room`.
+
+When the room's store does not answer (Redis stopped), pages keep working:
+following switches itself off with a sentence, results are not sent, and
+the next pulse tries again.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import threading
+import time
+from urllib.parse import urlsplit
+
+import streamlit as st
+
+from patchlab.room import RoomRefused, RoomStore, RoomUnavailable, open_room
+from patchlab.room.instructor import instructor_key
+from patchlab.room.instructor import is_instructor as key_is_right
+
+__all__ = ["PULSE_S", "room", "me", "page_name", "is_instructor", "admit_instructor", "take_part", "record",
+           "send_scene", "ask_room", "reveal_to_room", "question_id"]
+
+#: Seconds between two pulses of a page (a follower reaches a new scene within this, plus a page load).
+PULSE_S = 2.0
+#: A page's presence is written again at most this often from its pulse (a full run always writes it).
+PRESENCE_EVERY_S = 10.0
+FOLLOW_KEY = "room_follow"
+NAME_KEY = "room_name"
+_LEFT = "room_left"  # the participant left the room: nothing more is sent until they join again
+_FOLLOWED = "room_followed_revision"
+_OFF_REASON = "room_follow_off"  # why following switched itself off (shown once)
+_INSTRUCTOR = "room_instructor"
+_SEEN_AT = "room_seen_at"
+_ASKED = "room_asked"  # questions this instructor session has put to the room
+
+
+@st.cache_resource(show_spinner=False)
+def room() -> RoomStore:
+    """The room's store, once per server process: Redis under ``make room``, else in this process."""
+    return open_room()
+
+
+def me() -> str:
+    """This browser's id in the room: the same in every tab and on every replica of the room.
+
+    A hash of the browser's secret token (Streamlit's XSRF cookie, see
+    :func:`patchlab.ui.jobs.browser_token`) keyed with the room's
+    instructor key, which every replica of a room shares; without the
+    cookie (AppTest), the session.
+    """
+    from patchlab.ui.jobs import _session_id, browser_token
+
+    try:
+        cookie = st.context.cookies.get("_streamlit_xsrf")
+    except Exception:  # noqa: BLE001 - no request (bare mode)
+        cookie = None
+    if isinstance(cookie, str) and cookie:
+        secret = _salt() + "|" + browser_token(cookie)
+        return "b-" + hashlib.blake2b(secret.encode(), digest_size=12).hexdigest()
+    return "s-" + hashlib.blake2b((_session_id() or "none").encode(), digest_size=12).hexdigest()
+
+
+@functools.lru_cache(maxsize=1)
+def _salt() -> str:
+    """The room's shared secret for hashing browsers' tokens (the instructor key: every replica has it)."""
+    try:
+        return instructor_key()
+    except (OSError, ValueError):  # a key that cannot be read or made: ids stay per process
+        import secrets
+
+        return secrets.token_hex(16)
+
+
+def page_name() -> str:
+    """The page's name in its URL (``home`` for the home page)."""
+    try:
+        path = urlsplit(st.context.url or "").path
+    except Exception:  # noqa: BLE001 - no request (AppTest)
+        path = ""
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return name or "home"
+
+
+_instructors: set[str] = set()  # browsers (room ids) that gave this server the instructor's key
+_instructors_lock = threading.Lock()
+
+
+def is_instructor() -> bool:
+    """Whether this browser opened the Room page with the instructor's key (on this server).
+
+    Remembered per browser, not per tab: the instructor's other tabs, and
+    the pages they open with a link or a reload, present to the room too.
+    """
+    if st.session_state.get(_INSTRUCTOR):
+        return True
+    with _instructors_lock:
+        known = me() in _instructors
+    if known:
+        st.session_state[_INSTRUCTOR] = True
+    return known
+
+
+def admit_instructor(given) -> bool:
+    """Check a key given to the Room page (in constant time); this browser is remembered when it is right."""
+    if key_is_right(given):
+        st.session_state[_INSTRUCTOR] = True
+        with _instructors_lock:
+            _instructors.add(me())
+    return is_instructor()
+
+
+def question_id(name: str) -> str:
+    """A question's id in the room: the page's own name for it, or a short hash of it when that is too long."""
+    import re
+
+    if re.fullmatch(r"[A-Za-z0-9_.:/=-]{1,80}", name):
+        return name
+    return "q-" + hashlib.sha1(name.encode()).hexdigest()[:24]
+
+
+# ---------------------------------------------------------------- the participant's side of every page
+
+
+def take_part() -> None:
+    """Join the room (or stay in it), draw the sidebar's room controls and start the page's pulse."""
+    state = st.session_state
+    if state.pop(_OFF_REASON, None) is not None:  # the pulse found the room gone: the toggle goes off
+        state[FOLLOW_KEY] = False
+        st.toast("Following stopped: the room's data is unavailable right now.", icon=":material/cloud_off:")
+    left = state.get(_LEFT, False)
+    number = None
+    if is_instructor():  # the instructor leads the room; the room does not count them among the participants
+        st.sidebar.caption(":material/groups: You lead the room: presenter mode moves the followers, and "
+                           "*Predict, then reveal* asks the room.")
+        _pulse_fragment()
+        return
+    if not left:
+        try:
+            room().seen(me(), page_name())
+            state[_SEEN_AT] = time.monotonic()
+            number = room().participant(me())
+        except (RoomUnavailable, RoomRefused):
+            number = None
+    box = st.sidebar.container(border=True)
+    box.toggle("Follow the presenter", key=FOLLOW_KEY, disabled=left, on_change=_follow_changed,
+               help="Your page moves with the presenter's scenes. Your drawings, fills and trained models stay.")
+    with box.popover("In the room", icon=":material/groups:", width="stretch"):
+        _membership(number, left)
+    _pulse_fragment()
+
+
+def _follow_changed() -> None:
+    if st.session_state.get(FOLLOW_KEY):
+        st.session_state[_FOLLOWED] = None  # the current scene, at the next pulse
+
+
+def _membership(participant, left: bool) -> None:
+    if left:
+        st.caption("You left the room: it holds nothing about you. Your pages work as before.")
+        st.button("Join the room again", key="room_join", on_click=_join_again)
+        return
+    if participant is None:
+        st.caption("The room's data is unavailable right now; everything else works as before.")
+        return
+    st.caption(f"The room sees you as **{participant.display_name}** (plain text, at most 24 characters).")
+    st.text_input("Your name (optional)", key=NAME_KEY, max_chars=24, on_change=_rename,
+                  placeholder=f"Participant {participant.number}")
+    st.button("Leave the room", key="room_leave", icon=":material/logout:", on_click=_leave,
+              help="The room forgets your name, results, shared fills and guesses.")
+
+
+def _rename() -> None:
+    name = (st.session_state.get(NAME_KEY) or "").strip()
+    try:
+        room().rename(me(), name or None)
+    except RoomRefused as exc:
+        st.session_state["room_name_problem"] = str(exc)
+    except RoomUnavailable:
+        pass
+
+
+def _leave() -> None:
+    try:
+        room().leave(me())
+    except RoomUnavailable:
+        st.session_state["room_name_problem"] = "The room's data is unavailable right now: try again in a moment."
+        return
+    st.session_state[_LEFT] = True
+    st.session_state[FOLLOW_KEY] = False
+    st.session_state.pop(NAME_KEY, None)
+
+
+def _join_again() -> None:
+    st.session_state[_LEFT] = False
+
+
+@st.fragment(run_every=PULSE_S)
+def _pulse_fragment() -> None:
+    """The page's pulse: follow the presenter, show the room's question, keep the presence fresh."""
+    state = st.session_state
+    problem = state.pop("room_name_problem", None)
+    if problem:
+        st.warning(problem)
+    if state.get(_LEFT) or is_instructor():
+        return
+    try:
+        if time.monotonic() - state.get(_SEEN_AT, 0.0) >= PRESENCE_EVERY_S:
+            room().seen(me(), page_name())
+            state[_SEEN_AT] = time.monotonic()
+        if state.get(FOLLOW_KEY):
+            _follow(room().scene())
+        _question(room().asked())
+    except RoomUnavailable:
+        if state.get(FOLLOW_KEY):
+            state[_OFF_REASON] = True
+            st.rerun(scope="app")
+    except RoomRefused:
+        pass
+
+
+def _follow(scene) -> None:
+    if scene is None or st.session_state.get(_FOLLOWED) == scene.revision:
+        return
+    st.session_state[_FOLLOWED] = scene.revision
+    from patchlab.ui.link import enter
+    from patchlab.ui.presenter import page_path
+
+    try:
+        path = page_path(scene.page)
+    except ValueError:  # a page this server does not have
+        return
+    enter(scene.page, path, scene.settings)
+
+
+def _question(asked) -> None:
+    """The presenter's open question, for this participant to guess (or the answer, once revealed)."""
+    if asked is None:
+        return
+    pid = me()
+    try:
+        answer = room().revealed(asked.question)
+    except RoomUnavailable:
+        return
+    mine = st.session_state.get(f"room_guess_{asked.question}")
+    with st.container(border=True):
+        if answer is not None:
+            said = f" You guessed **{mine}**." if mine else ""
+            st.markdown(f":material/visibility: **{asked.prompt}** The answer: **{answer}**.{said}")
+            return
+        choice = st.pills(f"The presenter asks: {asked.prompt}", list(asked.options), key=f"room_pick_{asked.question}",
+                          help="Your guess goes to the Room page; the answer comes when the presenter reveals it.")
+        if choice is not None and choice != mine:
+            try:
+                room().record(pid, "guess", {"question": asked.question, "answer": choice})
+                st.session_state[f"room_guess_{asked.question}"] = choice
+            except (RoomRefused, RoomUnavailable) as exc:
+                st.caption(str(exc))
+        if st.session_state.get(f"room_guess_{asked.question}"):
+            st.caption(f"Your guess: {st.session_state[f'room_guess_{asked.question}']}. Wait for the reveal.")
+
+
+# ---------------------------------------------------------------- what pages send the room
+
+
+def record(kind: str, data: dict, *, once: str | None = None) -> bool:
+    """Send the room one result of this participant; True when it arrived.
+
+    ``once``: a key under which the result is sent at most once per session
+    (a finished training seen on several reruns). Nothing is sent after
+    *Leave the room*; a refusal or an unavailable room is not the page's
+    business (the page works as before).
+    """
+    state = st.session_state
+    if state.get(_LEFT):
+        return False
+    sent = state.setdefault("room_sent", set())
+    if once is not None and once in sent:
+        return False
+    try:
+        room().record(me(), kind, data)
+    except (RoomRefused, RoomUnavailable):
+        return False
+    if once is not None:
+        sent.add(once)
+    return True
+
+
+def send_scene(story: str, number: int, page: str, settings) -> None:
+    """The presenter moved to a scene: followers follow (only an instructor's session sends it)."""
+    if not is_instructor():
+        return
+    try:
+        room().set_scene(story, number, page, dict(settings))
+    except (RoomRefused, RoomUnavailable):
+        pass
+
+
+def ask_room(name: str, prompt: str, options) -> None:
+    """Put the presenter's hidden answer to the room as a question (an instructor's session only, once)."""
+    if not is_instructor():
+        return
+    question = question_id(name)
+    if st.session_state.get(_ASKED) == question:
+        return
+    try:
+        room().ask(question, prompt, [str(o) for o in options])
+        st.session_state[_ASKED] = question
+    except (RoomRefused, RoomUnavailable):
+        pass
+
+
+def reveal_to_room(name: str, answer) -> None:
+    """The presenter revealed the answer: the room sees it beside its guesses."""
+    if not is_instructor():
+        return
+    try:
+        room().reveal(question_id(name), str(answer))
+    except (RoomRefused, RoomUnavailable):
+        pass
+
