@@ -152,20 +152,25 @@ def _without_docstrings(source):
 
 #: The notebook's last cell: every recomputed number beside the page's, and whether they agree.
 COMPARE_SOURCE = '''\
+def close(mine, shown, tol):
+    """Whether the notebook's value agrees with the page's: numbers within ``tol``, the rest exactly."""
+    if isinstance(shown, list):
+        return isinstance(mine, list) and len(mine) == len(shown) and all(
+            close(a, b, tol) for a, b in zip(mine, shown))
+    if isinstance(shown, (int, float)) and not isinstance(shown, bool):
+        return isinstance(mine, (int, float)) and not isinstance(mine, bool) and abs(mine - shown) <= tol
+    return mine == shown
+
+
 def compare(ours, page, tolerances):
     """Print each number beside the page's; True when every one agrees within its tolerance."""
     agree = 0
     for name, shown in page.items():
         mine, tol = ours.get(name), tolerances.get(name, 0)
-        if isinstance(shown, (int, float)) and not isinstance(shown, bool) and mine is not None:
-            same = abs(float(mine) - float(shown)) <= tol
-        elif isinstance(shown, list) and isinstance(mine, list) and len(mine) == len(shown):
-            same = all(abs(float(a) - float(b)) <= tol if isinstance(b, (int, float)) else a == b
-                       for a, b in zip(mine, shown))
-        else:
-            same = mine == shown
+        same = close(mine, shown, tol)
         agree += same
-        print(f"{'agrees' if same else 'DIFFERS':8} {name}: notebook {mine!r}, page {shown!r}"
+        text = f"notebook {mine!r}, page {shown!r}"
+        print(f"{'agrees' if same else 'DIFFERS':8} {name}: {text if len(text) < 160 else text[:157] + '...'}"
               + (f" (tolerance {tol:g})" if tol else ""))
     if agree == len(page):
         print(f"All {len(page)} numbers agree with what the page showed.")
