@@ -75,12 +75,20 @@ def pins(*names):
 
 
 def png_bytes(image):
-    """A uint8 image ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` (or a bool mask) as PNG bytes, lossless."""
+    """An image ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` as PNG bytes (PNG bytes pass through).
+
+    uint8 is stored losslessly, a bool mask as 0 / 255, floats in [0, 1] are
+    clipped and rounded to 8 bits.
+    """
     from PIL import Image
 
+    if isinstance(image, (bytes, bytearray)):
+        return bytes(image)
     image = np.asarray(image)
     if image.dtype == bool:
         image = image.astype(np.uint8) * 255
+    elif image.dtype.kind == "f":
+        image = np.clip(np.rint(image * 255.0), 0, 255).astype(np.uint8)
     if image.dtype != np.uint8:
         raise ValueError(f"`image` must be uint8 or bool, got {image.dtype}.")
     buffer = io.BytesIO()

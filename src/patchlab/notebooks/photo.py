@@ -36,7 +36,8 @@ def _is_sample(photo, name, max_side):
         return False
 
 
-def add_photo(draft, photo, name, max_side, variable="photo", file_name="photo.png", words="the photo"):
+def add_photo(draft, photo, name, max_side, variable="photo", file_name="photo.png", words="the photo",
+              define_digest=True):
     """Cells that load ``photo`` into ``variable`` and check its fingerprint; returns True for a sample.
 
     Parameters
@@ -49,14 +50,17 @@ def add_photo(draft, photo, name, max_side, variable="photo", file_name="photo.p
         participant's own photo.
     max_side : int
         The longer side the page limits the sample to.
+    define_digest : bool
+        Define ``array_digest`` first (once per notebook).
     """
     photo = np.asarray(photo)
     if photo.dtype != np.uint8 or photo.ndim != 3 or photo.shape[2] != 3:
         raise ValueError(f"`photo` must be an (H, W, 3) uint8 array, got {photo.dtype} {photo.shape}.")
     digest = array_digest(photo)
-    draft.code("import hashlib\n\n" + function_source(array_digest), intro=(
-        "A fingerprint of an array (its shape, type and every value): the notebook compares "
-        "fingerprints with the page's to check that it works on exactly the same pixels."))
+    if define_digest:
+        draft.code("import hashlib\n\n" + function_source(array_digest), intro=(
+            "A fingerprint of an array (its shape, type and every value): the notebook compares "
+            "fingerprints with the page's to check that it works on exactly the same pixels."))
     if _is_sample(photo, name, max_side):
         sample = SAMPLES[name]
         module = "skimage.data" if sample.package == "skimage" else "sklearn.datasets"
