@@ -65,15 +65,17 @@ def add_digit_cells(draft, x28, drawing=None, gallery_index=None):
     draft.code("print('digit fingerprint', array_digest(x28))")
 
 
-def add_patch_cells(draft, patch_size):
-    """Cells defining the corner patches (``extract_patches``) and cutting ``x28`` into ``patches``."""
+def add_patch_cells(draft, patch_size, cut=True):
+    """Cells defining the corner patches (``extract_patches``); with ``cut``, cutting ``x28`` into ``patches``."""
     draft.code(f"DIGIT_SIZE = {corners.DIGIT_SIZE}\nPATCH_NAMES = {corners.PATCH_NAMES!r}\n\n"
-               + function_source(corners.check_patch_size, corners.patch_stride, corners.corner_origins,
+               + function_source(corners.check_patch_size, corners.patch_stride, corners.n_patches, corners.corner_origins,
                                  corners.extract_patches, replace={"    tf = tensorflow()\n": ""}),
                intro=("## 2 · Four overlapping corner patches\n\nWith patch size *p* and stride 28 − *p*, a "
                       "VALID sliding window fits exactly twice along each axis: `tf.image.extract_patches` "
                       "returns the four corner patches in reading order (top-left, top-right, bottom-left, "
                       "bottom-right). *p* = 28 is the whole image: one patch."))
+    if not cut:
+        return
     draft.code(f"""
         P = {int(patch_size)}
         patches = extract_patches(x28[None, :, :, None], P)  # (4, P, P, 1): one batch for the CNN
