@@ -15,6 +15,12 @@ is :func:`patchlab.ui.notebook.download_notebook`.
 """
 
 from patchlab.notebooks.book import Download, NotebookError
+from patchlab.notebooks.classification import classification_notebook
+from patchlab.notebooks.classifier_training import classifier_training_notebook
+from patchlab.notebooks.inpainter_training import inpainter_training_notebook
+from patchlab.notebooks.inpainting import inpainting_notebook
 from patchlab.notebooks.patches import patches_notebook
+from patchlab.notebooks.upsampling import upsampling_notebook
 
-__all__ = ["Download", "NotebookError", "patches_notebook"]
+__all__ = ["Download", "NotebookError", "patches_notebook", "upsampling_notebook", "inpainting_notebook",
+           "classification_notebook", "classifier_training_notebook", "inpainter_training_notebook"]
