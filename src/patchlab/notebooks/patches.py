@@ -108,6 +108,32 @@ blending window *{s.window}*, edges *{s.edge}*, highlighted patch {s.highlight}.
         x = photo.astype(np.float32) / 255.0  # the page works on float32 in [0, 1]
         """, intro="Your settings, and the photo as the page works on it.")
 
+    _cutting_cells(draft, result)
+    _merging_cells(draft, result)
+    draft.code("""
+        weights_covered = weights[covered]
+        OURS = {
+            "photo fingerprint": array_digest(photo),
+            "patch rows, columns": [nh, nw],
+            "patches": n_patches,
+            "patch elements": n_elements,
+            "contiguous copy, bytes": n_elements * 4,
+            "patches are a view of the image": bool(np.shares_memory(patches, x)),
+            "coverage fingerprint": array_digest(cov.astype(np.int64)),
+            "pixels no patch covers": int((~covered).sum()),
+            "smallest merge weight": float(weights_covered.min()) if weights_covered.size else 0.0,
+            "largest merge weight": float(weights_covered.max()) if weights_covered.size else 0.0,
+            "highlighted patch origin (y, x)": [int(oy[i]), int(ox[j])],
+            "round-trip max error": max_error,
+        }
+        """, intro="## 7 · The notebook's numbers")
+    draft.compare()
+    return draft.finish(today)
+
+
+def _cutting_cells(draft, result):
+    """Sections 1-4: the checks, the windows, the grid, the strided view (and the page's grid picture)."""
+    s = result.settings
     draft.code("EDGES = ('valid', 'pad', 'shift')\nWINDOWS = ('uniform', 'tent', 'hann', 'gaussian')\n\n"
                + function_source(api._pair, api._image_shape, api._geometry, api._check_edge,
                                  api._check_window, api._check_geometry),
@@ -143,6 +169,11 @@ blending window *{s.window}*, edges *{s.edge}*, highlighted patch {s.highlight}.
                    [(result.grid_caption, result.grid_picture),
                     (f"Patch {s.highlight}, enlarged on the page", result.patch_picture)])
 
+
+
+def _merging_cells(draft, result):
+    """Sections 5-6: coverage and weights, the merge (and the page's pictures of them)."""
+    s, report = result.settings, result.report
     draft.code(function_source(api._summed_1d, api._safe_reciprocal, api.coverage, api.weight_map), intro=(
         "## 5 · Coverage and the weight map\n\nHow many patches cover each pixel, and the weight the "
         "merge divides by: `1 / (sum of the windows reaching the pixel)`. Both are separable, one "
@@ -185,22 +216,3 @@ blending window *{s.window}*, edges *{s.edge}*, highlighted patch {s.highlight}.
                        [(f"unpatchify(patchify(x)), {s.window} window", result.merged_picture),
                         (f"|merged − original|, max {report.max_error:.1e}", result.error_picture)])
 
-    draft.code("""
-        weights_covered = weights[covered]
-        OURS = {
-            "photo fingerprint": array_digest(photo),
-            "patch rows, columns": [nh, nw],
-            "patches": n_patches,
-            "patch elements": n_elements,
-            "contiguous copy, bytes": n_elements * 4,
-            "patches are a view of the image": bool(np.shares_memory(patches, x)),
-            "coverage fingerprint": array_digest(cov.astype(np.int64)),
-            "pixels no patch covers": int((~covered).sum()),
-            "smallest merge weight": float(weights_covered.min()) if weights_covered.size else 0.0,
-            "largest merge weight": float(weights_covered.max()) if weights_covered.size else 0.0,
-            "highlighted patch origin (y, x)": [int(oy[i]), int(ox[j])],
-            "round-trip max error": max_error,
-        }
-        """, intro="## 7 · The notebook's numbers")
-    draft.compare()
-    return draft.finish(today)
