@@ -261,3 +261,35 @@ def test_classifier_training_notebook_reproduces_every_answer_of_the_trained_mod
     assert [ours[f"{n} patch, accuracy"] for n in ("top-left", "top-right", "bottom-left", "bottom-right")] \
         == model.test["single_patch"]
     assert_all_agree(verdict, ours)
+
+
+# ---------------------------------------------------------------------------------------------- custom layers
+
+
+def test_a_model_with_the_fourier_layer_loads_from_the_notebooks_own_definition(tmp_path):
+    import subprocess
+
+    from patchlab.inpainting.model import build_unet
+    from patchlab.notebooks.models import custom_layer_source
+
+    model = build_unet(widths=(4, 8), fourier_blocks=1)
+    model.get_layer("fourier0_merge").set_weights([w + 0.1 for w in model.get_layer("fourier0_merge").get_weights()])
+    path = tmp_path / "fourier.keras"
+    model.save(path)
+    x = np.random.default_rng(0).random((1, 32, 32, 3), np.float32)
+    m = np.zeros((1, 32, 32, 1), np.float32)
+    m[:, 8:20, 8:20] = 1
+    np.save(tmp_path / "expected.npy", np.asarray(model({"image": x, "mask": m}, training=False)))
+    np.save(tmp_path / "x.npy", x)
+    np.save(tmp_path / "m.npy", m)
+    (tmp_path / "layer.py").write_text("import keras\nfrom keras import layers\n\n" + custom_layer_source(path.read_bytes()))
+    script = ("import sys; sys.modules['patchlab'] = None\n"  # as in a notebook: no PatchLab
+              "import numpy as np, keras\n"
+              "exec(open('layer.py').read())\n"
+              "model = keras.models.load_model('fourier.keras', safe_mode=True, compile=False)\n"
+              "out = np.asarray(model({'image': np.load('x.npy'), 'mask': np.load('m.npy')}, training=False))\n"
+              "print(float(np.abs(out - np.load('expected.npy')).max()))\n")
+    done = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={"PATH": "/usr/bin:/bin", "TF_CPP_MIN_LOG_LEVEL": "2", "HOME": str(tmp_path)})
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert float(done.stdout.strip().splitlines()[-1]) < 1e-5
