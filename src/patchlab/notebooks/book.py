@@ -23,7 +23,6 @@ import hashlib
 import importlib.metadata
 import inspect
 import io
-import json
 import pprint
 import re
 import textwrap
@@ -312,7 +311,3 @@ def _plain(value):
         return None  # NaN and infinity have no literal; None compares as "not measured"
     return value
 
-
-def json_literal(value):
-    """``value`` as JSON text (for a card embedded in a cell)."""
-    return json.dumps(_plain(value), indent=1, default=str)

@@ -66,8 +66,8 @@ def participant_model(files, described):
     return ModelFiles(files["keras"], card, files.get("stem") or "my_model", described)
 
 
-#: Layer classes Keras itself provides, as a saved model's config names them (module "keras.layers").
 def _custom_classes(keras_bytes):
+    """The registered names of the classes in a ``.keras`` file's config that Keras itself does not provide."""
     try:
         with zipfile.ZipFile(io.BytesIO(keras_bytes)) as archive:
             config = json.loads(archive.read("config.json"))
