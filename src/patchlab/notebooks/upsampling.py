@@ -163,11 +163,13 @@ merges patches. Your settings: factor **{s.factor}**, **{demo.INIT_LABELS[s.init
                       "The box (nearest-neighbour) and random kernels are scaled to the same total."))
     draft.code("EDGES = ('valid', 'pad', 'shift')\n\n" + function_source(
         api._pair, api._image_shape, api._check_edge, api._check_geometry, api._geometry, api.patch_origins,
-        api._padded_length, api._summed_1d, api.coverage, stamps.same_padding, stamps.border_widths,
-        stamps.overlap_count, stamps.interior, stamps.checkerboard_strength),
+        api._padded_length, api._summed_1d, api.coverage),
         intro=("## 2 · Stamps and their overlaps\n\nThe stamps of an *n*-pixel input are kernel-sized patches "
                "every *f* pixels on the full output grid, so how many overlap at each pixel is the patch "
-               "engine's `coverage`, cropped to what `padding='same'` keeps."))
+               "engine's `coverage` (its code, with its argument checks, first), cropped to what "
+               "`padding='same'` keeps."))
+    draft.code(function_source(stamps.same_padding, stamps.border_widths, stamps.overlap_count, stamps.interior,
+                               stamps.checkerboard_strength))
     draft.code(function_source(layers.transposed_conv_layer, layers.bilinear_upsampling_layer,
                                layers.resize_conv_layer, layers.upsample, layers.compare_with_resize,
                                replace={**_NO_RUNTIME, "    tf = tensorflow()\n": ""})
