@@ -19,7 +19,9 @@ from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
 from patchlab.ui.layout import picture_grid
+from patchlab.notebooks import classification_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -267,6 +269,10 @@ def main():
     elif view.prediction is not None:
         show_prediction(view, input_column)
     show_tables(settings.patch_size)
+    if view.prediction is not None:
+        own_files = status.job.result.files() if view.model == "mine" and status.job is not None else None
+        download_notebook(lambda: classification_notebook(view, drawing=rgba, model_files=own_files),
+                          "classification", fingerprint=(demo.question_name(view), view.model))
     show_code(extract_patches, fuse, fused_label, preprocess_canvas)
 
 

@@ -28,7 +28,9 @@ from patchlab.ui.code import show_code
 from patchlab.ui.jobs import participant, runner
 from patchlab.ui.layout import picture_grid
 from patchlab.ui.picker import decode_upload
+from patchlab.notebooks import inpainting_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -264,7 +266,8 @@ def main():
         load_unet, filled_with = choose_fill_model()
         tool, brush = choose_tool()  # beside the canvas on a wide screen, so the canvas can be tall
         st.caption("Paint the region to remove with your finger or the mouse. **Eraser** takes paint back "
-                   "out; **Undo** and **Clear** are under the photo.")
+                   "out; **Undo** and **Clear** are under the photo. *Share my fill with the room* shows your "
+                   "result picture (never your photo) on the instructor's Room page.")
     settings, _ = demo.clamp_settings(Settings(source, sample, tool, brush, methods), sample_names())
     publish(LINK, to_query(settings))
     show_notice(LINK, notice_box)
@@ -286,8 +289,8 @@ def main():
             )
         mask = drawing_mask(canvas.rgba, canvas.fit, photo.shape)
         fill = row.button("Fill", type="primary", key="fill", icon=":material/auto_fix_high:")
-        row.checkbox("Share my fill with the room", key=SHARE_KEY, on_change=share_last_fill,
-                     help="The Room page shows your result picture (never your photo) while the room lasts.")
+        # no help icon: its button's name would hold "fill" beside the Fill button (the caption says it all)
+        row.checkbox("Share my fill with the room", key=SHARE_KEY, on_change=share_last_fill)
         slot = row.empty()  # the running indicator and any warning, next to the button
 
     if fill:
@@ -353,6 +356,15 @@ def main():
         st.caption(retrain_note())
         with st.popover("The shipped model's card"):
             st.code(json.dumps(read_card(DEFAULT_MODEL), indent=2, default=str), language="json")
+    if isinstance(result, demo.FillResult) and result.is_for(photo_id):
+        domain = domain_model() if st.session_state.get(FILLED_WITH) else None
+        download_notebook(lambda: inpainting_notebook(
+            result, sample=settings.sample if settings.source == SOURCES[0] else None,
+            model_files=domain.result.files() if domain is not None else None),
+            "inpainting", fingerprint=(result.mask_id, result.server_s))
+    else:
+        st.caption(":material/menu_book: After a Fill, *Download as a notebook* gives you this page's code with "
+                   "your photo, your hole and the model that filled it.")
     with st.expander("Show the code: the model definition"):
         spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
         st.code(Path(spec.origin).read_text(), language="python")

@@ -20,7 +20,9 @@ from patchlab.patches.demo import (
     warm_up,
 )
 from patchlab.ui.code import show_code
+from patchlab.notebooks import patches_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.picker import pick_image
 from patchlab.ui.room import details, key_figure, presenter_toggle, revealed, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
@@ -246,6 +248,7 @@ def main():
     if result.uncovered_warning:
         st.warning(result.uncovered_warning)
     show_tabs(result)
+    download_notebook(lambda: patches_notebook(image, result), "patches", fingerprint=(name, str(query)))
     show_code(engine.patchify, engine.unpatchify, engine.unpatchify_reference, engine.coverage,
               engine.weight_map, engine.window_1d)
 

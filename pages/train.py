@@ -17,7 +17,9 @@ from patchlab.ui.canvas import drawing
 from patchlab.ui.classroom import record
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
+from patchlab.notebooks import classifier_training_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar, sidebar_note
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -340,6 +342,8 @@ def main():
     sweep_job = jobs.latest(me, SWEEP)
     poll(sweep_job is not None and not sweep_job.finished,
          lambda: sweep_panel(jobs, me, settings, request.steps))
+    if found is not None:
+        download_notebook(lambda: classifier_training_notebook(found.result), "train", fingerprint=found.id)
     show_code(train_classifier, JobRunner.submit, live.training_job)
 
 

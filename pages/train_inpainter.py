@@ -13,7 +13,9 @@ from patchlab.jobs import JobRefused, JobRunner
 from patchlab.ui.classroom import record
 from patchlab.ui.code import show_code
 from patchlab.ui.jobs import finished, participant, poll, runner
+from patchlab.notebooks import inpainter_training_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.ui.server import read_only
@@ -251,6 +253,9 @@ def main():
     if found is not None:
         record("inpainter_run", live.room_run(found.result), once=f"inpainter-{found.id}")  # the room's domains
         show_result(found.result)
+    if found is not None:
+        download_notebook(lambda: inpainter_training_notebook(found.result, photos), "train_inpainter",
+                          fingerprint=found.id)
     show_code(train_inpainter, live.training_job, live.evaluation_cases)
 
 

@@ -25,7 +25,9 @@ from patchlab.upsampling.figures import coloured_value_table, strengths_table
 from patchlab.ui.canvas import canvas_width
 from patchlab.ui.code import show_code
 from patchlab.ui.layout import picture_grid
+from patchlab.notebooks import upsampling_notebook
 from patchlab.ui.link import PageLink, arrive, publish, show_notice
+from patchlab.ui.notebook import download_notebook
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 from patchlab.visualize import human_number
@@ -207,6 +209,7 @@ def main():
     show_kernel_and_stamps(result)
     show_upsampled_pictures(result)
     show_pipeline(result)
+    download_notebook(lambda: upsampling_notebook(result), "upsampling", fingerprint=str(to_query(settings)))
     show_code(up.bilinear_kernel, up.bilinear_weights, up.transposed_conv_layer,
               up.bilinear_upsampling_layer, up.overlap_count)  # folded already: an expander
 

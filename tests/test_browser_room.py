@@ -109,7 +109,7 @@ def _fill(pg, base, share=True):
     pg.wait_for_timeout(1500)
     wait_for_app(pg)
     if share:
-        pg.get_by_text("Share my fill with the room").click()
+        pg.get_by_role("checkbox", name="Share my fill with the room").check()
         wait_for_app(pg)
     pg.get_by_role("button", name="Fill").click()
     pg.get_by_role("heading", name="Results").wait_for(timeout=180_000)

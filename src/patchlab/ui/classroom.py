@@ -247,7 +247,7 @@ def _follow(scene) -> None:
         return
     st.session_state[_FOLLOWED] = scene.revision
     from patchlab.ui.link import enter
-    from patchlab.ui.presenter import page_path
+    from patchlab.ui.registry import page_path
 
     try:
         path = page_path(scene.page)

@@ -21,13 +21,12 @@ import streamlit as st
 from patchlab.storyboard import Storyboard, StoryboardError, find_storyboards, load_storyboard
 from patchlab.ui.classroom import send_scene
 from patchlab.ui.link import enter
-from patchlab.ui.registry import DEMOS
+from patchlab.ui.registry import DEMOS, page_names, page_path
 
 __all__ = ["PRESENTATIONS", "page_names", "page_path", "storyboards", "scene_bar", "scene_link"]
 
 ROOT = Path(__file__).resolve().parents[3]
 PRESENTATIONS = ROOT / "presentations"
-HOME = "pages/home.py"
 SCENE_KEY = "scene"
 STORY_KEY = "story"
 _STATE_SCENE = "present_scene"  # the scene shown, kept in the session too: a page may rewrite its URL
@@ -35,25 +34,6 @@ _STATE_STORY = "present_story"
 _CHOICE = "present_story_choice"  # the sidebar selector's key
 _SWITCHED = "present_story_switched"
 _cache: dict[Path, tuple[float, Storyboard | StoryboardError]] = {}
-
-
-def page_names() -> list[str]:
-    """The names a scene's ``page`` may take: ``home`` and each demo's URL name."""
-    return ["home"] + [_stem(d.path) for d in DEMOS]
-
-
-def _stem(path: str) -> str:
-    return path.rsplit("/", 1)[-1].removesuffix(".py")
-
-
-def page_path(name: str) -> str:
-    """The page file for a scene's page name (what ``st.switch_page`` takes)."""
-    if name == "home":
-        return HOME
-    for demo in DEMOS:
-        if _stem(demo.path) == name:
-            return demo.path
-    raise ValueError(f"page must be one of {page_names()}, not {name!r}")
 
 
 def storyboards(folder: Path | None = None) -> tuple[list[Storyboard], list[str]]:

@@ -60,3 +60,25 @@ DEMOS = [
         "photos better than the shipped model, and see what specialising costs on other photos.",
     ),
 ]
+
+
+HOME = "pages/home.py"
+
+
+def page_names() -> list[str]:
+    """The names a scene's ``page`` may take: ``home`` and each demo's URL name."""
+    return ["home"] + [_stem(d.path) for d in DEMOS]
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].removesuffix(".py")
+
+
+def page_path(name: str) -> str:
+    """The page file for a scene's page name (what ``st.switch_page`` takes)."""
+    if name == "home":
+        return HOME
+    for demo in DEMOS:
+        if _stem(demo.path) == name:
+            return demo.path
+    raise ValueError(f"page must be one of {page_names()}, not {name!r}")
