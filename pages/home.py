@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from patchlab.ui.link import NO_SETTINGS, arrive
 from patchlab.ui.registry import DEMOS
 from patchlab.ui.room import presenter_toggle
 from patchlab.ui.router import ensure_router
@@ -9,6 +10,7 @@ from patchlab.ui.router import ensure_router
 
 def main():
     ensure_router()
+    arrive(NO_SETTINGS)  # a scene or a followed presenter arrives here too (nothing to set)
     presenter_toggle()
     st.title("PatchLab")
     st.markdown(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import signal
 import subprocess
@@ -109,11 +110,17 @@ def _fill(pg, base, share=True):
     pg.wait_for_timeout(1500)
     wait_for_app(pg)
     if share:
-        pg.get_by_role("checkbox", name="Share my fill with the room").check()
+        pg.locator('[data-testid="stCheckbox"]').filter(has_text="Share my fill with the room").click()
         wait_for_app(pg)
     pg.get_by_role("button", name="Fill").click()
     pg.get_by_role("heading", name="Results").wait_for(timeout=180_000)
     wait_for_app(pg, timeout=180_000)
+
+
+def _toggle(pg, label):
+    """Flip the sidebar's switch called ``label`` (by its label: the input itself is hidden)."""
+    pg.locator('[data-testid="stSidebar"] label').filter(has_text=label).first.click()
+    wait_for_app(pg)
 
 
 def _metric(pg, label):
@@ -160,22 +167,22 @@ def test_the_room_live_through_two_replicas(live_room, browser):
         contexts.append(pctx)
         _open(presenter, f"{base}/room?key={KEY}")  # this browser is the instructor's now, on every page
         _open(presenter, f"{base}/classification?present=1&input=Test+digit+gallery&digit=25&patch=14")
-        presenter.locator('[data-testid="stSidebar"]').get_by_text("Predict, then reveal").click()
-        presenter.get_by_role("button", name="Reveal").wait_for()
+        _toggle(presenter, "Predict, then reveal")
+        presenter.get_by_role("button", name="Reveal", exact=True).wait_for()
         for pg, answer in zip(people[1:], ("9", "4")):
             _open(pg, f"{base}/upsampling")
             pg.get_by_text("The presenter asks: Which digit will the network answer?").wait_for(timeout=15_000)
-            pg.get_by_role("button", name=answer, exact=True).click()
+            pg.locator('[data-testid="stButtonGroup"] button').filter(has_text=re.compile(f"^{answer}$")).click()
             pg.get_by_text(f"Your guess: {answer}").wait_for()
-        presenter.get_by_role("button", name="Reveal").click()
+        presenter.get_by_role("button", name="Reveal", exact=True).click()
         people[1].get_by_text("The answer: 4").wait_for(timeout=15_000)
         teacher.get_by_text("given by 1 of 2").wait_for(timeout=15_000)
-        presenter.locator('[data-testid="stSidebar"]').get_by_text("Predict, then reveal").click()
+        _toggle(presenter, "Predict, then reveal")
 
         # following: the first participant, still on its Fill (the same session), follows the presenter
         follower = people[0]
         follower.get_by_role("heading", name="Results").wait_for()
-        follower.locator('[data-testid="stSidebar"]').get_by_text("Follow the presenter").click()
+        _toggle(follower, "Follow the presenter")
         wait_for_app(follower)
         _open(presenter, f"{base}/?present=1&scene=1")
         presenter.get_by_role("button", name="Next").click()  # scene 2: Patches

@@ -61,7 +61,7 @@ def sweep_chart(sweep, shipped: list[dict]) -> tuple[list[dict], dict]:
              "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#555555", "point": True},
              "encoding": {"x": x, "y": y, "tooltip": [{"field": "series"}, {"field": "accuracy %"}]}},
             {"transform": [{"filter": "datum.layer === 'median'"}],
-             "mark": {"type": "line", "strokeWidth": 4, "color": INK},
+             "mark": {"type": "line", "strokeWidth": 4, "color": INK, "point": {"size": 120, "color": INK}},
              "encoding": {"x": x, "y": y, "tooltip": [{"field": "series"}, {"field": "accuracy %"},
                                                       {"field": "runs"}]}},
             {"transform": [{"filter": "datum.layer === 'run'"}],

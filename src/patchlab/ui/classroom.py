@@ -52,6 +52,9 @@ FOLLOW_KEY = "room_follow"
 NAME_KEY = "room_name"
 _LEFT = "room_left"  # the participant left the room: nothing more is sent until they join again
 _FOLLOWED = "room_followed_revision"
+_FOLLOWING = "room_following"  # the Follow switch's value, kept where a page switch cannot drop it
+_GO = "room_go"  # a scene the pulse found, for the next full run to open
+_GO_AT = "room_go_at"
 _OFF_REASON = "room_follow_off"  # why following switched itself off (shown once)
 _INSTRUCTOR = "room_instructor"
 _SEEN_AT = "room_seen_at"
@@ -149,8 +152,19 @@ def take_part() -> None:
     """Join the room (or stay in it), draw the sidebar's room controls and start the page's pulse."""
     state = st.session_state
     if state.pop(_OFF_REASON, None) is not None:  # the pulse found the room gone: the toggle goes off
-        state[FOLLOW_KEY] = False
+        state[FOLLOW_KEY] = state[_FOLLOWING] = False
         st.toast("Following stopped: the room's data is unavailable right now.", icon=":material/cloud_off:")
+    if FOLLOW_KEY not in state:  # a page switch may drop a widget's state: the choice is kept beside it
+        state[FOLLOW_KEY] = bool(state.get(_FOLLOWING, False))
+    scene = state.get(_GO)
+    if scene is not None:  # the pulse saw a new scene: open it from a full run, until its page has read it
+        from patchlab.ui.link import ARRIVED
+
+        if state.get(ARRIVED) == scene.revision:
+            state.pop(_GO, None)
+            state[_FOLLOWED] = scene.revision
+        elif state.get(_FOLLOWING):
+            _open_scene(scene)
     left = state.get(_LEFT, False)
     number = None
     if is_instructor():  # the instructor leads the room; the room does not count them among the participants
@@ -167,6 +181,7 @@ def take_part() -> None:
             number = None
     box = st.sidebar.container(border=True)
     box.toggle("Follow the presenter", key=FOLLOW_KEY, disabled=left, on_change=_follow_changed,
+               persist_state="session",  # on every page: a follower moved to another page still follows
                help="Your page moves with the presenter's scenes. Your drawings, fills and trained models stay.")
     with box.popover("In the room", icon=":material/groups:", width="stretch"):
         _membership(number, left)
@@ -174,7 +189,8 @@ def take_part() -> None:
 
 
 def _follow_changed() -> None:
-    if st.session_state.get(FOLLOW_KEY):
+    st.session_state[_FOLLOWING] = bool(st.session_state.get(FOLLOW_KEY))
+    if st.session_state[_FOLLOWING]:
         st.session_state[_FOLLOWED] = None  # the current scene, at the next pulse
 
 
@@ -187,7 +203,7 @@ def _membership(participant, left: bool) -> None:
         st.caption("The room's data is unavailable right now; everything else works as before.")
         return
     st.caption(f"The room sees you as **{participant.display_name}** (plain text, at most 24 characters).")
-    st.text_input("Your name (optional)", key=NAME_KEY, max_chars=24, on_change=_rename,
+    st.text_input("Your name (optional)", key=NAME_KEY, max_chars=24, on_change=_rename, persist_state="session",
                   placeholder=f"Participant {participant.number}")
     st.button("Leave the room", key="room_leave", icon=":material/logout:", on_click=_leave,
               help="The room forgets your name, results, shared fills and guesses.")
@@ -210,7 +226,7 @@ def _leave() -> None:
         st.session_state["room_name_problem"] = "The room's data is unavailable right now: try again in a moment."
         return
     st.session_state[_LEFT] = True
-    st.session_state[FOLLOW_KEY] = False
+    st.session_state[FOLLOW_KEY] = st.session_state[_FOLLOWING] = False
     st.session_state.pop(NAME_KEY, None)
 
 
@@ -231,11 +247,11 @@ def _pulse_fragment() -> None:
         if time.monotonic() - state.get(_SEEN_AT, 0.0) >= PRESENCE_EVERY_S:
             room().seen(me(), page_name())
             state[_SEEN_AT] = time.monotonic()
-        if state.get(FOLLOW_KEY):
+        if state.get(_FOLLOWING):
             _follow(room().scene())
         _question(room().asked())
     except RoomUnavailable:
-        if state.get(FOLLOW_KEY):
+        if state.get(_FOLLOWING):
             state[_OFF_REASON] = True
             st.rerun(scope="app")
     except RoomRefused:
@@ -243,9 +259,20 @@ def _pulse_fragment() -> None:
 
 
 def _follow(scene) -> None:
-    if scene is None or st.session_state.get(_FOLLOWED) == scene.revision:
+    """A new scene: rerun the whole page, which opens it (a page switch from a fragment's own run would lose
+    the widgets' state of the page it leaves, the *Follow* switch among them). Until the scene's page has
+    read it, the pulse asks again every few seconds (a page switch can be lost to a rerun racing it)."""
+    state = st.session_state
+    if scene is None or state.get(_FOLLOWED) == scene.revision:
         return
-    st.session_state[_FOLLOWED] = scene.revision
+    pending = state.get(_GO)
+    if pending is not None and pending.revision == scene.revision and time.monotonic() - state.get(_GO_AT, 0) < 6:
+        return
+    state[_GO], state[_GO_AT] = scene, time.monotonic()
+    st.rerun(scope="app")
+
+
+def _open_scene(scene) -> None:
     from patchlab.ui.link import enter
     from patchlab.ui.registry import page_path
 
@@ -253,7 +280,7 @@ def _follow(scene) -> None:
         path = page_path(scene.page)
     except ValueError:  # a page this server does not have
         return
-    enter(scene.page, path, scene.settings)
+    enter(scene.page, path, scene.settings, token=scene.revision)
 
 
 def _question(asked) -> None:
@@ -314,7 +341,11 @@ def send_scene(story: str, number: int, page: str, settings) -> None:
     if not is_instructor():
         return
     try:
-        room().set_scene(story, number, page, dict(settings))
+        # a storyboard keeps a repeated parameter as a tuple; the room takes lists
+        settings = {k: list(v) if isinstance(v, tuple) else v for k, v in dict(settings).items()}
+        room().set_scene(story, number, page, settings)
+        room().ask(None)  # a new scene: the last question (and its answer) leaves the participants' pages
+        st.session_state.pop(_ASKED, None)
     except (RoomRefused, RoomUnavailable):
         pass
 

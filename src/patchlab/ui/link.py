@@ -37,9 +37,10 @@ import streamlit as st
 
 from patchlab.links import RESERVED, link_notice, unknown_parameters
 
-__all__ = ["PageLink", "arrive", "publish", "show_notice", "enter", "link_params"]
+__all__ = ["PageLink", "arrive", "publish", "show_notice", "enter", "link_params", "ARRIVED", "NO_SETTINGS"]
 
-_PENDING = "link_pending"  # (page, params): settings sent by enter(), for the page to read on arrival
+_PENDING = "link_pending"  # (page, params, token): settings sent by enter(), for the page to read on arrival
+ARRIVED = "link_arrived"  # the token of the last link sent by enter() that its page read
 _SEEN = "link_seen"  # the pages this session has arrived on
 _NOTICES = "link_notices"  # page -> (notice, the widget values it was shown with)
 
@@ -76,6 +77,13 @@ class PageLink:
     default_query: dict = field(default_factory=dict)
 
 
+def _no_settings(params):
+    return {}, []
+
+
+NO_SETTINGS = PageLink("home", _no_settings)
+
+
 def link_params() -> dict[str, list[str]]:
     """The address bar's query parameters: name -> every value given (a multiselect's choices repeat)."""
     return {name: st.query_params.get_all(name) for name in st.query_params}
@@ -103,6 +111,7 @@ def arrive(link: PageLink) -> bool:
     pending = state.get(_PENDING)
     if pending is not None and pending[0] == link.page:
         del state[_PENDING]
+        state[ARRIVED] = pending[2]
         params = {k: (list(v) if isinstance(v, (list, tuple)) else [str(v)]) for k, v in pending[1].items()}
     elif link.page not in seen or _history_navigation():
         params = link_params()
@@ -168,16 +177,18 @@ def show_notice(link: PageLink, box=None) -> None:
     (box or st).warning(notice, icon=":material/link_off:")
 
 
-def enter(page: str, path: str, params: Mapping[str, object], extra: Mapping[str, str] | None = None) -> None:
+def enter(page: str, path: str, params: Mapping[str, object], extra: Mapping[str, str] | None = None,
+          token=None) -> None:
     """Open page ``page`` (its file ``path``) with ``params`` as its link's settings.
 
     ``extra`` holds the app's own parameters for the address (presenter
     mode, the scene). The page reads ``params`` on arrival, as it reads a
-    shared link. Ends the current run.
+    shared link; it then leaves ``token`` in ``st.session_state[ARRIVED]``
+    (the sender can see that it arrived). Ends the current run.
     """
     from streamlit.errors import StreamlitPageNotFoundError
 
-    st.session_state[_PENDING] = (page, dict(params))
+    st.session_state[_PENDING] = (page, dict(params), token)
     query = {**{k: (list(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in params.items()},
              **dict(extra or {})}
     try:
