@@ -78,11 +78,13 @@ class TrainRequest:
     rule : the fusion rule the page shows (every rule is scored)
     seconds : the time budget of the training loop (setting-up included;
         the one-off preparation of the synthetic drawings is not)
-    augment : random affine and stroke augmentation plus 30 % synthetic
+    augment : random affine and stroke augmentation plus 50 % synthetic
         mouse drawings (the shipped recipe's), or the digits as they are
     steps : None, or take exactly this many steps on ``steps * 64``
         training digits and score on 100 test digits: for tests and slow
-        machines (``PATCHLAB_TRAIN_STEPS``); the page says so
+        machines (``PATCHLAB_TRAIN_STEPS``); the page says so. The
+        configuration then carries the budget in steps (``TrainConfig.steps``),
+        so its command line trains the same model
     own : the participant's own digits, ``((x28, label), ...)``
     seed : seeds the run
     """

@@ -23,7 +23,7 @@ __all__ = ["SHIPPED", "PATCH_SIZES", "shipped_config", "retrain_command", "retra
 
 #: Epochs (passes over the 55,000 training digits) of each shipped model, sized to the
 #: training time this 2-core CPU allows (docs/classification.md, *Training*).
-EPOCHS = {14: 2, 18: 3, 22: 2, 28: 2}
+EPOCHS = {14: 1, 18: 3, 22: 1, 28: 1}
 
 #: One configuration per shipped model, in the order ``make train`` runs them: the
 #: defaults of :class:`TrainConfig` (the recipe the page's one-minute run uses too),

@@ -6,8 +6,9 @@ Each training digit is augmented, cut into its four corner patches with
 ``tf.image.extract_patches``, and the patches go through the one shared CNN
 as a batch; the loss of every patch is taken against the digit's label
 (repeated 4 times) and averaged. After every epoch the fused (mean)
-accuracy on the 1,000 validation digits picks the weights to keep; the test
-split is only used for the figures in the model card.
+accuracy on the 5,000 validation digits (taken from MNIST's training set)
+picks the weights to keep; MNIST's official test set is only used for the
+figures in the model card.
 Writes ``models/classifier_p{P}.keras`` and its card ``models/classifier_p{P}.json``.
 
 Three pieces, read top to bottom:
