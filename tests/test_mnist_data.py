@@ -13,8 +13,9 @@ import pytest
 from patchlab.classification import data
 from patchlab.classification.accuracy import accuracy_intervals, wilson_interval
 from patchlab.classification.data import DataError, load_split
-from patchlab.classification.failures import (ANSWERS_PATH, confusion_matrix, misread_digits, read_test_answers,
-                                              answers_from_probabilities, write_test_answers)
+from patchlab.classification.failures import (ANSWERS_PATH, answers_from_probabilities, confusion_matrix,
+                                              confusion_rows, confusion_spec, misread_caption, misread_digits,
+                                              read_test_answers, write_test_answers)
 from patchlab.classification.fusion import RULES, fused_label
 from patchlab.classification.recipe import PATCH_SIZES
 
@@ -162,6 +163,14 @@ def test_answers_confusion_matrix_and_misread_digits(tmp_path):
             assert all(0 <= c <= 100 for c in m.patch_confidence) and 0 <= m.confidence <= 100
         by_confidence = [m.confidence for m in misread_digits(again, rule, order="confidence")]
         assert by_confidence == sorted(by_confidence, reverse=True)
+    rows = confusion_rows(confusion_matrix(again, "mean"))
+    assert len(rows) == 100 and sum(r["digits"] for r in rows) == 60
+    assert sum(r["digits"] for r in rows if r["right"]) == np.trace(confusion_matrix(again, "mean"))
+    assert confusion_spec("p = 18, mean")["layer"][0]["mark"] == "rect"
+    first = misread_digits(again, "mean")[0]
+    assert misread_caption(first).startswith(f"#{first.index}: a {first.truth} read as {first.answer} (")
+    with pytest.raises(ValueError, match="matrix"):
+        confusion_rows(np.zeros((9, 10)))
     with pytest.raises(ValueError, match="rule"):
         confusion_matrix(again, "median")
     with pytest.raises(ValueError, match="order"):

@@ -27,7 +27,7 @@ from patchlab import MODELS_DIR
 from patchlab.classification.fusion import RULES, fuse, fused_label
 
 __all__ = ["ANSWERS_PATH", "Answers", "Misread", "answers_from_probabilities", "write_test_answers", "read_test_answers",
-           "confusion_matrix", "misread_digits"]
+           "confusion_matrix", "misread_digits", "confusion_rows", "confusion_spec", "misread_caption"]
 
 ANSWERS_PATH = MODELS_DIR / "classification_test_answers.npz"
 
@@ -217,3 +217,43 @@ def misread_digits(answers: Answers, rule: str = "mean", order: str = "index") -
     return [Misread(int(i), int(answers.labels[i]), int(answers.fused_labels[r, i]),
                     int(answers.fused_confidence[r, i]), tuple(int(v) for v in answers.patch_labels[i]),
                     tuple(int(v) for v in answers.patch_confidence[i])) for i in wrong]
+
+
+def confusion_rows(matrix: np.ndarray) -> list[dict]:
+    """The confusion matrix as chart rows ``{"true digit", "answer", "digits", "right"}``, one per cell."""
+    matrix = np.asarray(matrix)
+    if matrix.shape != (10, 10):
+        raise ValueError(f"matrix must have shape (10, 10), got {matrix.shape}")
+    return [{"true digit": t, "answer": a, "digits": int(matrix[t, a]), "right": t == a}
+            for t in range(10) for a in range(10)]
+
+
+def confusion_spec(title: str) -> dict:
+    """A Vega-Lite heat map for :func:`confusion_rows`: counts written in the cells, large enough for a projector."""
+    axis = {"labelFontSize": 16, "titleFontSize": 16, "labelAngle": 0}
+    return {
+        "title": {"text": title, "fontSize": 18}, "width": "container", "height": 420,
+        "encoding": {"x": {"field": "answer", "type": "ordinal", "title": "the classifier's answer", "axis": axis},
+                     "y": {"field": "true digit", "type": "ordinal", "title": "true digit", "axis": axis}},
+        "layer": [
+            {"mark": "rect",
+             "encoding": {"color": {"condition": {"test": "datum.right", "value": "#e8e8e8"},
+                                    "field": "digits", "type": "quantitative", "scale": {"type": "symlog",
+                                                                                          "scheme": "oranges"},
+                                    "title": "digits"}}},
+            {"mark": {"type": "text", "fontSize": 14},
+             "encoding": {"text": {"field": "digits", "type": "quantitative"},
+                          "color": {"value": "black"}}},
+        ],
+    }
+
+
+def misread_caption(m: Misread, patch_names=("top-left", "top-right", "bottom-left", "bottom-right")) -> str:
+    """One line for a misread digit: its number, truth, fused answer, and what each patch said.
+
+    >>> misread_caption(Misread(18, 3, 8, 61, (8, 3, 8, 8), (70, 55, 90, 40)))
+    '#18: a 3 read as 8 (61 %); patches: top-left 8 (70 %), top-right 3 (55 %), bottom-left 8 (90 %), bottom-right 8 (40 %)'
+    """
+    names = patch_names if len(m.patch_labels) == len(patch_names) else ("whole image",) * len(m.patch_labels)
+    patches = ", ".join(f"{n} {label} ({c} %)" for n, label, c in zip(names, m.patch_labels, m.patch_confidence))
+    return f"#{m.index}: a {m.truth} read as {m.answer} ({m.confidence} %); patches: {patches}"
