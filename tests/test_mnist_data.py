@@ -219,7 +219,7 @@ def test_page_and_command_line_train_the_same_model(tmp_path):
     out = tmp_path / "cli.keras"
     main([*command.split()[3:], "--out", str(out)])  # the card's command, as typed
     assert from_command(command) == config
-    cli = load_model(out, allow_outside_models=True)
+    cli, _ = load_model(out, allow_outside_models=True)
     assert page.steps == 3
     for a, b in zip(page.classifier.model.get_weights(), cli.get_weights()):
         np.testing.assert_array_equal(a, b)

@@ -150,15 +150,35 @@ class Trainer:
     """
 
     def __init__(self, patch_size: int, label_smoothing: float):
+        self.patch_size = patch_size
         self.model = build_patch_classifier(patch_size)
         self.step, self.optimizer = make_train_step(self.model, TrainConfig(patch_size,
                                                                              label_smoothing=label_smoothing))
+
+    def reseed_like_new(self) -> None:
+        """Give the reused network the dropout seed a newly built trainer would get now.
+
+        A run seeds Keras and then builds its trainer; a new trainer's
+        dropout draws its seed from that seeded state. A reused one still
+        holds the state its last run left, so a run would depend on the
+        runs before it. Building a throwaway network draws exactly what a
+        new trainer would, and its dropout state is copied in: every run is
+        then the same as in a fresh process (the command line).
+        """
+        fresh = build_patch_classifier(self.patch_size)
+        for source, target in zip(_seed_states(fresh), _seed_states(self.model)):
+            target.assign(source.value)
 
     def start_from(self, model) -> None:
         """Take ``model``'s weights and forget the optimiser's state (moments, step count)."""
         self.model.set_weights(model.get_weights())
         for variable in self.optimizer.variables:
             variable.assign(np.zeros(variable.shape, dtype=variable.dtype))
+
+
+def _seed_states(model) -> list:
+    """The random-seed state variables of ``model``'s dropout layers (not among its weights)."""
+    return [v for v in model.non_trainable_variables if "seed_generator_state" in v.path]
 
 
 _trainers: dict[tuple, list[Trainer]] = {}
@@ -170,9 +190,11 @@ def borrow_trainer(config: TrainConfig) -> Trainer:
     key = (config.patch_size, float(config.label_smoothing))
     with _trainers_lock:
         idle = _trainers.get(key)
-        if idle:
-            return idle.pop()
-    return Trainer(config.patch_size, config.label_smoothing)
+        trainer = idle.pop() if idle else None
+    if trainer is None:
+        return Trainer(config.patch_size, config.label_smoothing)
+    trainer.reseed_like_new()
+    return trainer
 
 
 def return_trainer(config: TrainConfig, trainer: Trainer) -> None:
