@@ -26,7 +26,9 @@ training pausing for it (``patchlab.jobs.interactive``), as on the server.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
+import math
 import os
 import statistics
 import threading
@@ -76,20 +78,21 @@ def set_nice(value: int | None) -> None:
 
 def previous_recipe(config):
     """The recipe the page used before all of MNIST: 8,000 training digits, 30 % of them redrawn (one drawing each)."""
-    import dataclasses
-    import math
-
     epochs = max(1, math.ceil(config.epochs * (55000 / 8000)))  # the same planned steps: the budget ends the run
     return dataclasses.replace(config, max_train=8000, redrawn=0.3, redrawn_digits=8000, epochs=epochs)
 
 
-def recipes(patch_size: int = 18, seconds: float = 60.0, timed_nice: int | None = None) -> dict:
+def recipes(patch_size: int = 18, seconds: float = 60.0, timed_nice: int | None = None,
+            steps: int | None = None) -> dict:
     """Both recipes for ``seconds`` at ``patch_size``, each scored on all official test digits and their drawings.
 
     The page's recipe is the configuration the page builds (``live.training_config``);
     each run gets its synthetic drawings prepared before its budget, as the server does.
     ``timed_nice``: the niceness of the timed runs only (the bench may run
-    niced on a shared machine, but a participant's run is not).
+    niced on a shared machine, but a participant's run is not). ``steps``:
+    instead of the clock, a budget of that many steps (the learning rate
+    decays over them), e.g. the steps a 60-s run takes on a quiet machine:
+    the same figure whatever else the machine is doing.
     """
     from patchlab.classification import live
     from patchlab.classification.accuracy import accuracies, accuracy_intervals, batch_patch_probabilities
@@ -101,7 +104,9 @@ def recipes(patch_size: int = 18, seconds: float = 60.0, timed_nice: int | None 
     n = len(digits["labels"])
     print(f"{n} official test digits redrawn in {time.perf_counter() - began:.0f} s", flush=True)
     page_config = live.training_config(live.TrainRequest(patch_size, seconds=float(seconds)), live.StepClock())[0]
-    out = {"n_digits": n, "runs": []}
+    if steps is not None:
+        page_config = dataclasses.replace(page_config, seconds=None, steps=steps)
+    out = {"n_digits": n, "budget": f"{steps} steps" if steps else f"{seconds:g} s", "runs": []}
     for name, config in (("page's recipe", page_config), ("previous recipe", previous_recipe(page_config))):
         pools = live.redrawn_pools(config)
         before = os.getpriority(os.PRIO_PROCESS, 0)
@@ -173,6 +178,8 @@ def main() -> None:
     parser.add_argument("--interference", action="store_true", help="time predictions beside a training instead")
     parser.add_argument("--recipes", action="store_true",
                         help="60 s at p = 18, the page's recipe beside the previous one, scored on the drawn test set")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="with --recipes: a budget of N steps instead of the clock (e.g. 626, a quiet 60-s run)")
     parser.add_argument("--timed-nice", type=int, default=None,
                         help="with --recipes: niceness of the two timed runs only (e.g. 0 in a niced bench)")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "live_training.json")
@@ -196,7 +203,7 @@ def main() -> None:
 
     if args.recipes:
         result = {**machine, "recipes": recipes(seconds=args.seconds[0] if len(args.seconds) == 1 else 60.0,
-                                                      timed_nice=args.timed_nice),
+                                                      timed_nice=args.timed_nice, steps=args.steps),
                   "target": f"drawn fused (mean) >= {DRAWN_TARGET:.0%} after 60 s at p = 18"}
     elif args.interference:
         result = {**machine, "interference": interference()}
