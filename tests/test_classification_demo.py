@@ -324,4 +324,4 @@ def test_accuracy_tables_from_the_saved_report():
     assert [row["patch size"] for row in tables.sizes] == [14, 18, 22, 28]
     assert [row["classifier"] for row in tables.patches][:2] == ["patch top-left", "patch top-right"]
     assert len(tables.patches) == 8 and tables.markdown.startswith("| patch size |")
-    assert tables.sizes[0]["product %"] == pytest.approx(98.1, abs=0.05)  # docs/classification.md's table
+    assert tables.sizes[0]["product %"] == pytest.approx(97.8, abs=0.005)  # docs/classification.md's table
