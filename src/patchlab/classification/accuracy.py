@@ -63,3 +63,43 @@ def accuracies(probs: np.ndarray, labels: np.ndarray) -> dict:
     single = [float(np.mean(probs[:, i].argmax(-1) == labels)) for i in range(probs.shape[1])]
     fused = {rule: float(np.mean(fused_label(probs, rule) == labels)) for rule in RULES}
     return {"single_patch": single, "fused": fused}
+
+
+def wilson_interval(correct: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The Wilson score interval of an accuracy measured as ``correct`` out of ``n`` (95 % for z = 1.96).
+
+    Parameters
+    ----------
+    correct : int, 0 <= correct <= n
+    n : int, number of cases (> 0)
+    z : float, the normal quantile (1.96: a 95 % interval)
+
+    Returns
+    -------
+    (low, high) : floats in [0, 1]
+
+    Examples
+    --------
+    >>> [round(v, 4) for v in wilson_interval(993, 1000)]
+    [0.9856, 0.9966]
+    """
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise ValueError(f"n must be a positive int, got {n!r}")
+    if isinstance(correct, bool) or not isinstance(correct, (int, np.integer)) or not 0 <= correct <= n:
+        raise ValueError(f"correct must be an int in [0, n], got {correct!r}")
+    p = correct / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, float(centre - half)), min(1.0, float(centre + half))
+
+
+def accuracy_intervals(accuracy: dict, n: int) -> dict:
+    """Wilson 95 % intervals for every figure of :func:`accuracies` measured on ``n`` digits.
+
+    Returns ``{"single_patch": [[low, high], ...], "fused": {rule: [low, high]}}``.
+    """
+    def interval(a: float) -> list[float]:
+        return [round(v, 5) for v in wilson_interval(int(round(a * n)), n)]
+
+    return {"single_patch": [interval(a) for a in accuracy["single_patch"]],
+            "fused": {rule: interval(a) for rule, a in accuracy["fused"].items()}}

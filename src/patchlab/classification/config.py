@@ -41,7 +41,7 @@ class TrainConfig:
     patch_size : int
         Side of the corner patches, 8..28 (28 = the whole image, one patch).
     epochs : int
-        Passes over the training digits.
+        Passes over the training digits (55,000 of MNIST's training set).
     batch_size : int
         Digits per step (each gives ``n_patches`` patches).
     learning_rate : float
@@ -51,7 +51,11 @@ class TrainConfig:
     redrawn : float
         Share of each epoch's digits replaced by synthetic mouse drawings, 0..1.
     redrawings : int
-        Synthetic mouse drawings prepared per training digit.
+        Synthetic mouse drawings prepared per redrawn training digit.
+    redrawn_digits : int
+        How many training digits (the first ones) are redrawn as synthetic
+        mouse drawings; a replaced digit is one of these drawings, picked at
+        random. Fewer digits keep the one-off drawing short (about 2 ms each).
     label_smoothing : float
         Label smoothing of the cross-entropy, 0 <= value < 1.
     max_train, max_eval : int or None
@@ -63,6 +67,10 @@ class TrainConfig:
     augment : bool
         Random affine and stroke-width augmentation of every training digit
         (``patchlab.classification.augment``); False trains on the digits as they are.
+    steps : int or None
+        A budget in steps: no step starts once this many were taken, and the
+        learning rate decays over them (never over time), so a run with a
+        step budget is the same wherever it runs.
     decay_steps : int or None
         Steps over which the learning rate decays (then it stays at 2 %);
         None: every planned step (``epochs`` passes). With ``seconds`` set,
@@ -71,17 +79,19 @@ class TrainConfig:
     """
 
     patch_size: int
-    epochs: int = 20
+    epochs: int = 3
     batch_size: int = 64
     learning_rate: float = 2e-3
     seed: int = 1234
-    redrawn: float = 0.3
+    redrawn: float = 0.5
     redrawings: int = 1
+    redrawn_digits: int = 10000
     label_smoothing: float = 0.05
     max_train: int | None = None
     max_eval: int | None = None
     seconds: float | None = None
     augment: bool = True
+    steps: int | None = None
     decay_steps: int | None = None
 
     def __post_init__(self):
@@ -90,6 +100,7 @@ class TrainConfig:
         _check_int("batch_size", self.batch_size, 1)
         _check_int("seed", self.seed, 0)
         _check_int("redrawings", self.redrawings, 1)
+        _check_int("redrawn_digits", self.redrawn_digits, 1)
         _check_number("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
         _check_number("redrawn", self.redrawn, 0.0, 1.0)
         _check_number("label_smoothing", self.label_smoothing, 0.0, 1.0, high_open=True)
@@ -101,6 +112,8 @@ class TrainConfig:
             _check_number("seconds", self.seconds, 0.0, math.inf, low_open=True)
         if not isinstance(self.augment, bool):
             raise ValueError(f"augment must be True or False, got {self.augment!r}")
+        if self.steps is not None:
+            _check_int("steps", self.steps, 1)
         if self.decay_steps is not None:
             _check_int("decay_steps", self.decay_steps, 1)
 
@@ -159,7 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--redrawn", type=float, default=d.redrawn,
                         help="share of digits replaced by synthetic mouse drawings each epoch")
     parser.add_argument("--redrawings", type=int, default=d.redrawings,
-                        help="synthetic mouse drawings prepared per training digit")
+                        help="synthetic mouse drawings prepared per redrawn training digit")
+    parser.add_argument("--redrawn-digits", type=int, default=d.redrawn_digits,
+                        help="how many training digits (the first N) are redrawn as synthetic mouse drawings")
     parser.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
     parser.add_argument("--max-train", type=int, default=None, help="use only the first N training digits")
     parser.add_argument("--max-eval", type=int, default=None, help="use only N evenly spaced val/test digits")
@@ -167,6 +182,8 @@ def build_parser() -> argparse.ArgumentParser:
                         help="wall-clock budget: stop taking steps after S seconds, keep and save what was learnt")
     parser.add_argument("--augment", type=_on_off, default=d.augment,
                         help="random affine and stroke-width augmentation (True/False)")
+    parser.add_argument("--steps", type=int, default=None,
+                        help="a budget in steps: stop after N steps, the learning rate decaying over them")
     parser.add_argument("--decay-steps", type=int, default=None,
                         help="steps over which the learning rate decays (default: every planned step)")
     parser.add_argument("--out", type=Path, default=None,

@@ -11,7 +11,7 @@ and hands :func:`training_job` to the server's job runner
   validation-accuracy curves, and :func:`curve_spec` a Vega-Lite chart
   readable on a projector;
 - :func:`comparison_table`: the participant's model against the shipped one
-  for that patch size (each patch, each fusion rule, on the 1,000 test digits);
+  for that patch size (each patch, each fusion rule, on MNIST's official test digits);
 - :func:`sweep_job` / :func:`sweep_rows`: short runs for p = 10, 14, 18, 22,
   28, and the accuracy-vs-patch-size curve as they finish;
 - :func:`own_digit` / :func:`own_training_set` / :func:`before_after`: the
@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab.classification.config import TrainConfig
+from patchlab.classification.data import N_VALIDATION
 from patchlab.classification.corners import DIGIT_SIZE, PATCH_NAMES, check_patch_size, n_patches
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.inference import DigitClassifier
@@ -61,6 +62,10 @@ CHECK_INTERVAL_S = 3.0
 CHECK_DIGITS = 200
 #: Step events are passed on at most this often (seconds); checks and epochs always.
 STEP_EVENT_INTERVAL_S = 0.5
+#: Training digits (MNIST's 60,000 less the validation digits).
+TRAIN_DIGITS = 60000 - N_VALIDATION
+#: Validation and test digits (evenly spaced) a live run is scored on: a few seconds after the budget.
+LIVE_EVAL_DIGITS = 2000
 #: Digits scored for a tiny run (``steps`` set): quick, and said on the page.
 TINY_EVAL_DIGITS = 100
 
@@ -73,11 +78,13 @@ class TrainRequest:
     rule : the fusion rule the page shows (every rule is scored)
     seconds : the time budget of the training loop (setting-up included;
         the one-off preparation of the synthetic drawings is not)
-    augment : random affine and stroke augmentation plus 30 % synthetic
+    augment : random affine and stroke augmentation plus 50 % synthetic
         mouse drawings (the shipped recipe's), or the digits as they are
     steps : None, or take exactly this many steps on ``steps * 64``
         training digits and score on 100 test digits: for tests and slow
-        machines (``PATCHLAB_TRAIN_STEPS``); the page says so
+        machines (``PATCHLAB_TRAIN_STEPS``); the page says so. The
+        configuration then carries the budget in steps (``TrainConfig.steps``),
+        so its command line trains the same model
     own : the participant's own digits, ``((x28, label), ...)``
     seed : seeds the run
     """
@@ -174,17 +181,17 @@ def training_config(request: TrainRequest, clock: StepClock = STEP_CLOCK) -> tup
     expects to take only size the epochs (twice as many as expected, so the
     budget, not the epochs, ends the run) and the checks.
     """
-    augment = dict(augment=request.augment, redrawn=0.3 if request.augment else 0.0)
+    augment = dict(augment=request.augment, redrawn=TrainConfig.redrawn if request.augment else 0.0)
     if request.steps:
         config = TrainConfig(request.patch_size, epochs=1, max_train=request.steps * 64, max_eval=TINY_EVAL_DIGITS,
-                             seed=request.seed, seconds=float(request.seconds), **augment)
+                             seed=request.seed, seconds=float(request.seconds), steps=request.steps, **augment)
         return config, max(1, request.steps // 3)
     per_step = clock.seconds_per_step(request.patch_size)
     expected = max(10, int((request.seconds - SETUP_S) / (per_step * 1.08)))  # checks take ~8 %
-    per_epoch = math.ceil((8000 + OWN_REPEATS * len(request.own)) / 64)
+    per_epoch = math.ceil((TRAIN_DIGITS + OWN_REPEATS * len(request.own)) / TrainConfig.batch_size)
     epochs = max(1, math.ceil(2 * expected / per_epoch))
     config = TrainConfig(request.patch_size, epochs=epochs, seed=request.seed, seconds=float(request.seconds),
-                         **augment)
+                         max_eval=LIVE_EVAL_DIGITS, **augment)
     return config, max(1, round(CHECK_INTERVAL_S / per_step))
 
 
@@ -197,7 +204,8 @@ _pools: dict = {}
 def redrawn_pools(config: TrainConfig) -> list | None:
     """The synthetic mouse drawings of ``config``'s training digits, prepared once per server.
 
-    The latest set is kept (8,000 x 28 x 28 float32: 25 MB); None when
+    The drawings of the first ``config.redrawn_digits`` training digits; the
+    latest set is kept (10,000 x 28 x 28 float32: 31 MB); None when
     ``config.redrawn`` is 0.
     """
     if config.redrawn <= 0:
@@ -205,13 +213,12 @@ def redrawn_pools(config: TrainConfig) -> list | None:
     from patchlab.classification.augment import redrawn_pool
     from patchlab.classification.data import load_split
 
-    key = (config.seed, config.redrawings, config.max_train)
+    key = _pool_key(config)
     with _pools_lock:
         if key not in _pools:
             x_train = load_split("train")[0]
-            if config.max_train:
-                x_train = x_train[:config.max_train]
-            pools = [redrawn_pool(x_train, seed=config.seed + 1 + k) for k in range(config.redrawings)]
+            n = min(config.redrawn_digits, config.max_train or len(x_train))
+            pools = [redrawn_pool(x_train[:n], seed=config.seed + 1 + k) for k in range(config.redrawings)]
             _pools.clear()
             _pools[key] = pools
         return _pools[key]
@@ -220,7 +227,11 @@ def redrawn_pools(config: TrainConfig) -> list | None:
 def pools_ready(config: TrainConfig) -> bool:
     """Whether :func:`redrawn_pools` would answer at once."""
     with _pools_lock:
-        return config.redrawn <= 0 or (config.seed, config.redrawings, config.max_train) in _pools
+        return config.redrawn <= 0 or _pool_key(config) in _pools
+
+
+def _pool_key(config: TrainConfig) -> tuple:
+    return config.seed, config.redrawings, config.redrawn_digits, config.max_train
 
 
 # ------------------------------------------------------------------ the job

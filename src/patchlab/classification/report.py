@@ -61,6 +61,39 @@ def patch_table(report: dict, patch_size: int) -> list[dict]:
     return rows
 
 
+def _pct(a: float) -> str:
+    return f"{100 * a:.2f}"
+
+
+def _interval(bounds) -> str:
+    return f"{100 * bounds[0]:.2f}–{100 * bounds[1]:.2f}" if bounds else ""
+
+
+def interval_table(report: dict, patch_size: int | None = None) -> list[dict]:
+    """Every single patch and every fusion rule of every patch size, test and drawn, with 95 % intervals.
+
+    One row per classifier (``patch_size`` None: every patch size); accuracies
+    in percent with two decimals, intervals as ``"low–high"``. Reports written
+    before intervals were saved give empty interval cells.
+    """
+    rows = []
+    for p, e in report["patch_sizes"].items():
+        if "test" not in e or (patch_size is not None and int(p) != patch_size):
+            continue
+        iv = e.get("intervals", {})
+        entries = [(f"patch {name}", ("single_patch", i)) for i, name in enumerate(e["patch_names"])]
+        if e["n_patches"] > 1:
+            entries += [(f"fused: {rule}", ("fused", rule)) for rule in report["rules"]]
+        for name, (kind, key) in entries:
+            def get(d):
+                return d.get(kind, {} if kind == "fused" else [])[key] if d else None
+            rows.append({"patch size": int(p), "classifier": name,
+                         "MNIST test %": _pct(get(e["test"])), "95 % interval": _interval(get(iv.get("test"))),
+                         "mouse-drawn %": _pct(get(e["drawn"])),
+                         "95 % interval (drawn)": _interval(get(iv.get("drawn")))})
+    return rows
+
+
 def markdown_table(rows: list[dict]) -> str:
     """A list of dicts as a Markdown table (floats with 1 decimal)."""
     if not rows:

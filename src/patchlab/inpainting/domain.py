@@ -310,6 +310,26 @@ def read_photo_set(files, *, min_side: int = UPLOAD_CROP, seed: int = 0, name: s
     """
     if isinstance(min_side, bool) or not isinstance(min_side, (int, np.integer)) or min_side < 16:
         raise ValueError(f"`min_side` must be an int of at least 16, got {min_side!r}.")
+    candidates, skipped = _unpacked_uploads(files)
+    photos, duplicates = _decoded_photos(candidates, skipped, min_side)
+    if len(photos) < MIN_PHOTOS:
+        raise PhotoSetError(_too_few(len(photos), skipped, duplicates, min_side))
+    train, held_out = split_photos(photos, seed)
+    notes = []
+    if len(photos) < ADVISED_PHOTOS:
+        notes.append(f"Only {len(photos)} photos: training works, but the held-out score rests on "
+                     f"{len(held_out)} photo{'s' if len(held_out) != 1 else ''}. {ADVISED_PHOTOS}–{MAX_PHOTOS} "
+                     "photos of one kind of scene give a fairer picture.")
+    return PhotoSet(name=name or f"your {len(photos)} photos", train=tuple(train), held_out=tuple(held_out),
+                    crop_size=int(min_side), skipped=tuple(skipped), duplicates=tuple(duplicates), notes=tuple(notes),
+                    digest=_digest(train, held_out), source="upload")
+
+
+def _unpacked_uploads(files) -> tuple[list, list]:
+    """The uploads as ``(name, bytes)`` candidates, zips unpacked, and the files skipped with why.
+
+    Raises :class:`PhotoSetError` for no file, too many files or too many bytes in all.
+    """
     files = list(files or ())
     if not files:
         raise PhotoSetError("No photos yet: choose 2–200 photos, or one .zip of them.")
@@ -336,8 +356,16 @@ def read_photo_set(files, *, min_side: int = UPLOAD_CROP, seed: int = 0, name: s
             candidates.append((file_name, data))
     if len(candidates) > MAX_ZIP_MEMBERS:
         raise PhotoSetError(f"{len(candidates):,} files in all; at most {MAX_PHOTOS} photos can be used.")
+    return candidates, skipped
 
-    photos, duplicates, small, seen_bytes, seen_pixels = [], [], [], {}, {}
+
+def _decoded_photos(candidates, skipped: list, min_side: int) -> tuple[list, list]:
+    """Decode each candidate once, at the working size; return the photos and the duplicates.
+
+    Unreadable and too small files are appended to ``skipped`` (with why).
+    Raises :class:`PhotoSetError` past :data:`MAX_PHOTOS` photos or :data:`MAX_WORKING_BYTES`.
+    """
+    photos, duplicates, seen_bytes, seen_pixels = [], [], {}, {}
     working = 0
     for file_name, data in candidates:
         digest = hashlib.sha256(data).hexdigest()
@@ -352,7 +380,6 @@ def read_photo_set(files, *, min_side: int = UPLOAD_CROP, seed: int = 0, name: s
             continue
         h, w = image.shape[:2]
         if min(h, w) < min_side:
-            small.append(file_name)
             skipped.append((file_name, f"{w}×{h} pixels: too small; training crops are {min_side}×{min_side}, "
                                        f"so a photo needs at least {min_side} pixels on its shorter side"))
             continue
@@ -369,18 +396,7 @@ def read_photo_set(files, *, min_side: int = UPLOAD_CROP, seed: int = 0, name: s
             raise PhotoSetError(f"These photos take more than {_mb(MAX_WORKING_BYTES)} even at the working size; "
                                 "use fewer photos (or less elongated ones).")
         photos.append(Photo(PurePosixPath(file_name).stem or file_name, f"upload ({file_name})", image))
-
-    if len(photos) < MIN_PHOTOS:
-        raise PhotoSetError(_too_few(len(photos), skipped, duplicates, min_side))
-    train, held_out = split_photos(photos, seed)
-    notes = []
-    if len(photos) < ADVISED_PHOTOS:
-        notes.append(f"Only {len(photos)} photos: training works, but the held-out score rests on "
-                     f"{len(held_out)} photo{'s' if len(held_out) != 1 else ''}. {ADVISED_PHOTOS}–{MAX_PHOTOS} "
-                     "photos of one kind of scene give a fairer picture.")
-    return PhotoSet(name=name or f"your {len(photos)} photos", train=tuple(train), held_out=tuple(held_out),
-                    crop_size=int(min_side), skipped=tuple(skipped), duplicates=tuple(duplicates), notes=tuple(notes),
-                    digest=_digest(train, held_out), source="upload")
+    return photos, duplicates
 
 
 def _too_few(n: int, skipped, duplicates, min_side: int) -> str:

@@ -337,12 +337,32 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
     out.parent.mkdir(parents=True, exist_ok=True)
     tf = runtime.tensorflow(threads=config.threads)
     import keras
-    from tqdm import tqdm
-
-    from patchlab.inpainting.model import build_model
 
     keras.utils.set_random_seed(config.seed)
     rng = np.random.default_rng(config.seed)
+    model, plain = _build_networks(config, keras)
+
+    def save():
+        """Save ``model``; a bfloat16-trained one as the same network in float32."""
+        if plain is not model:
+            copy_weights_by_name(model, plain)
+        runtime.save_model(plain, out)
+
+    run = _start_run(config, model, photos, held_out, validation, tf, keras)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, config.steps - config.warmup_steps), alpha=0.02,
+        warmup_target=config.lr, warmup_steps=config.warmup_steps,
+    )
+    train_step = _train_step(model, keras.optimizers.Adam(schedule), config, tf)
+    start = time.perf_counter()
+    step = _training_loop(config, run, train_step, photos, rng, save, out, progress, should_stop, start)
+    return _finish_run(config, run, step, save, out, start, evaluate=bool(config.evaluate and held_out and not given))
+
+
+def _build_networks(config, keras):
+    """The network to train and the float32 one it is saved as (the same object unless ``config.bfloat16``)."""
+    from patchlab.inpainting.model import build_model
+
     arch_kwargs = ({"context_blocks": int(config.context_blocks), "fourier_blocks": int(config.fourier_blocks)}
                    if config.arch == "unet" else {})
 
@@ -356,14 +376,11 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
             keras.mixed_precision.set_global_policy(before)
 
     model = build("mixed_bfloat16" if config.bfloat16 else "float32")
-    plain = build("float32") if config.bfloat16 else model
+    return model, build("float32") if config.bfloat16 else model
 
-    def save():
-        """Save ``model``; a bfloat16-trained one as the same network in float32."""
-        if plain is not model:
-            copy_weights_by_name(model, plain)
-        runtime.save_model(plain, out)
 
+def _start_run(config, model, photos, held_out, validation, tf, keras):
+    """The run's record before the first step; with ``config.init``, the weights it continues from are copied in."""
     run = TrainingRun(parameters=model.count_params(), photos=photos, held_out=held_out, validation=validation,
                       versions={"python": platform.python_version(), "tensorflow": tf.__version__,
                                 "keras": keras.__version__},
@@ -373,14 +390,14 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
                                                     allow_outside_models=True)
         run.new_layers = copy_weights_by_name(start_from, model)
         run.initialised_from = previous_card(start_card, config.init)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, config.steps - config.warmup_steps), alpha=0.02,
-        warmup_target=config.lr, warmup_steps=config.warmup_steps,
-    )
-    train_step = _train_step(model, keras.optimizers.Adam(schedule), config, tf)
+    return run
+
+
+def _training_loop(config, run, train_step, photos, rng, save, out, progress, should_stop, start):
+    """Take the steps (checkpointing on the way) until the last one or a stop; return the last step taken."""
+    from tqdm import tqdm
 
     last = config.last_step
-    start = time.perf_counter()
     losses = []
     bar = tqdm(total=last, desc=f"train {config.arch}", unit="step", disable=not config.progress_bar,
                mininterval=2.0)
@@ -410,6 +427,11 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
             run.status, run.steps_done, run.wall_time_s = f"checkpoint at step {step}", step, elapsed
             runtime.write_card(out, model_card(config, run))
     bar.close()
+    return step
+
+
+def _finish_run(config, run, step, save, out, start, evaluate):
+    """Save the model and its final card (scored on the held-out photos when ``evaluate``); return the card."""
     run.wall_time_s = time.perf_counter() - start
     save()
     run.status = "trained" if step == int(config.steps) else f"stopped at step {step} of {config.steps}"
@@ -417,8 +439,7 @@ def train_inpainter(config, progress=None, should_stop=None, *, photos=None, hel
     run.trained_at = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     run.file_bytes = out.stat().st_size
     runtime.write_card(out, model_card(config, run))
-
-    if config.evaluate and held_out and not given:
+    if evaluate:
         from patchlab.inpainting.evaluate import evaluate_model
 
         run.evaluation = evaluate_model(out, arch=config.arch)
