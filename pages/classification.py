@@ -13,7 +13,8 @@ from patchlab.classification.data import gallery_digits
 from patchlab.classification.figures import accuracy_figure, figure_png
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.recipe import PATCH_SIZES
-from patchlab.classification.report import EVAL_PATH, read_classification_report, size_table
+from patchlab.classification.failures import read_test_answers
+from patchlab.classification.report import EVAL_PATH, interval_table, read_classification_report, size_table
 from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
@@ -208,10 +209,38 @@ def percent_columns(table):
     return {c: st.column_config.NumberColumn(format="%.1f") for c in table.columns if c.endswith("%")}
 
 
+def load_misread(n_digits):
+    """*Load this digit*: the chosen misread test digit, in the gallery (before the next run)."""
+    chosen = st.session_state.get("cl_misread")
+    if chosen is not None:
+        st.session_state.input = demo.SOURCES[1]
+        st.session_state.digit = int(chosen)
+
+
+def show_failures(settings, n_digits):
+    """Where the shipped classifier fails on the official test set: the confusion matrix, the misread digits."""
+    view = demo.failure_view(read_test_answers(settings.patch_size), settings.rule, test_digits()[0])
+    if view is None:
+        return
+    st.subheader(f"Where it fails: {view.n_wrong:,} of {view.n_test:,} test digits misread")
+    st.markdown(f"The shipped model for p = {view.patch_size}, fused by **{view.rule}**, on MNIST's official test "
+                "set (never seen in training). Rows: the true digit; columns: the answer. The diagonal (grey) is "
+                "right; every other cell counts digits read as another.")
+    st.vega_lite_chart(pd.DataFrame(view.chart_rows), view.chart_spec, width="stretch")
+    if view.pictures:
+        st.markdown(f"**The {len(view.pictures)} most confidently misread digits** (true → answer)")
+        picture_grid("cl_misread_space", view.pictures, per_row=8, narrow_per_row=4, most=120)
+        st.selectbox("Load one into the page (with each patch's answer)", list(view.choices), index=None,
+                     format_func=view.choices.get, key="cl_misread", on_change=load_misread, args=(n_digits,),
+                     placeholder="choose a misread digit")
+
+
 def show_tables(patch_size):
     mtime = EVAL_PATH.stat().st_mtime if EVAL_PATH.exists() else 0
     tables = demo.accuracy_tables(eval_report(mtime), patch_size)
-    st.subheader("Measured accuracy (1,000 held-out test digits)")
+    report = eval_report(mtime)
+    n_test = (report or {}).get("n_digits")
+    st.subheader("Measured accuracy on MNIST's official test set" + (f" ({n_test:,} digits)" if n_test else ""))
     if not tables.evaluated:
         with details("No evaluation yet: how to run it"):
             st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
@@ -223,7 +252,11 @@ def show_tables(patch_size):
     if tables.has_chart:
         st.image(accuracy_png(mtime), width="stretch",
                  alt="Accuracy against patch size for single patches and the fused answer (table below)")
-    if tables.patches:
+    rows = interval_table(report, patch_size) if report else []
+    if rows:
+        st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)")
+        st.dataframe(pd.DataFrame(rows).drop(columns=["patch size"]), hide_index=True, width="stretch")
+    elif tables.patches:
         st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**")
         table = pd.DataFrame(tables.patches)
         st.dataframe(table, hide_index=True, column_config=percent_columns(table))
@@ -268,6 +301,7 @@ def main():
         show_error(view)
     elif view.prediction is not None:
         show_prediction(view, input_column)
+    show_failures(settings, n_digits)
     show_tables(settings.patch_size)
     if view.prediction is not None:
         own_files = status.job.result.files() if view.model == "mine" and status.job is not None else None

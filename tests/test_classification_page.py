@@ -502,3 +502,33 @@ def test_a_model_the_server_dropped_is_said_and_the_shipped_model_answers(fresh_
         jobs.keep_bytes = budget
         for owner in others:
             jobs.cleanup(owner)
+
+
+@pytest.mark.parametrize("patch", [14, 28])
+def test_where_it_fails_shows_the_confusion_matrix_and_a_misread_digit_loads_into_the_page(patch):
+    from patchlab.classification.failures import confusion_matrix, misread_digits, read_test_answers
+
+    answers = read_test_answers(patch)
+    if answers is None:
+        pytest.skip(f"no saved test answers for p = {patch} (run make evaluate)")
+    at = AppTest.from_file(PAGE, default_timeout=180)
+    at.query_params.update({"input": GALLERY, "patch": str(patch), "rule": "vote"})
+    at = run(at)
+    wrong = misread_digits(answers, "vote", order="confidence")
+    heading = next(h.value for h in at.subheader if h.value.startswith("Where it fails"))
+    assert heading == f"Where it fails: {len(wrong):,} of {len(answers.labels):,} test digits misread"
+    import json
+
+    spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart")
+                if "Confusion matrix" in json.dumps(json.loads(c.proto.spec).get("title", "")))
+    assert f"p = {patch}, fused (vote)" in spec["title"]["text"]
+    matrix = confusion_matrix(answers, "vote")
+    assert matrix.sum() == len(answers.labels) and np.trace(matrix) == len(answers.labels) - len(wrong)
+    chooser = at.selectbox(key="cl_misread")
+    first = wrong[0]
+    assert chooser.options[0].startswith(f"#{first.index}: a {first.truth} read as {first.answer}")
+    chooser.set_value(first.index).run()
+    assert not at.exception
+    assert at.sidebar.number_input(key="digit").value == first.index
+    assert any(c.value.startswith(f"Held-out test digit #{first.index} ") for c in at.caption)
+    assert f"True label: {first.truth}" in [x.value for x in at.error]  # the page shows it misread, as listed

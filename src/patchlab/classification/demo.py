@@ -35,7 +35,8 @@ from patchlab.runtime import ModelUnavailable
 __all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings", "read_link", "to_query",
            "random_digit", "DigitInput", "GalleryView", "digit_input", "rule_table", "DigitView", "analyse_digit",
            "question_name", "AccuracyTables", "accuracy_tables", "MODELS", "TRAINING_DEMO", "OwnModel",
-           "OwnModelStatus", "own_model", "trained_ago", "model_captions", "own_patch_note"]
+           "OwnModelStatus", "own_model", "trained_ago", "model_captions", "own_patch_note", "FailureView",
+           "failure_view"]
 
 #: Where the digit comes from (the page's radio options).
 SOURCES = ("Draw", "Test digit gallery")
@@ -476,3 +477,50 @@ def accuracy_tables(report: dict | None, patch_size: int) -> AccuracyTables:
         markdown=markdown_table(sizes),
         evaluated=True,
     )
+
+
+# ------------------------------------------------------------------ where it fails
+
+
+@dataclass
+class FailureView:
+    """Where the shipped classifier of one patch size fails, under one fusion rule, on MNIST's official test set."""
+
+    patch_size: int
+    rule: str
+    n_test: int
+    n_wrong: int
+    chart_rows: list  # the confusion matrix, one row per cell (failures.confusion_rows)
+    chart_spec: dict
+    pictures: list  # (picture, caption, alt) of the misread digits shown, most confidently wrong first
+    choices: dict  # gallery number -> one line naming it (for "load this digit")
+
+
+def failure_view(answers, rule: str, images: np.ndarray, limit: int = 24) -> FailureView | None:
+    """The confusion matrix and the most confidently misread test digits (at most ``limit``), with each
+    patch's answer; None when the model has not been evaluated (``answers`` None).
+
+    Parameters
+    ----------
+    answers : patchlab.classification.failures.Answers or None
+        The shipped model's saved answers on the test set (:func:`~patchlab.classification.failures.read_test_answers`).
+    rule : one of :data:`~patchlab.classification.fusion.RULES`
+    images : ndarray of uint8, shape (N, 28, 28)
+        The gallery's digits (MNIST's official test set, in its order).
+    """
+    from patchlab.classification.failures import (confusion_matrix, confusion_rows, confusion_spec, misread_caption,
+                                                  misread_digits)
+
+    if answers is None:
+        return None
+    matrix = confusion_matrix(answers, rule)
+    wrong = misread_digits(answers, rule, order="confidence")
+    names = PATCH_NAMES if answers.patch_labels.shape[1] == 4 else ("whole image",)
+    pictures = []
+    for m in wrong[:limit]:
+        caption = misread_caption(m, names)
+        pictures.append((_enlarge(images[m.index], THUMBNAIL_SCALE * 2), f"#{m.index}: {m.truth} → {m.answer}",
+                         f"Test digit {caption}"))
+    title = f"Confusion matrix, p = {answers.patch_size}, fused ({rule}): {len(answers.labels):,} test digits"
+    return FailureView(answers.patch_size, rule, len(answers.labels), len(wrong), confusion_rows(matrix),
+                       confusion_spec(title), pictures, {m.index: misread_caption(m, names) for m in wrong[:limit]})
