@@ -13,7 +13,7 @@ from conftest import ROOM_SIZES, assert_no_exception, full_screenshot, wait_for_
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
 SCREENS = {  # the longest a page may be on a phone, in screens (a scroll a participant can keep up with)
-    "upsampling": 6.5, "classification?input=Test+digit+gallery&digit=25&patch=14": 5.5, "patches": 3.5,
+    "upsampling": 6.5, "classification?input=Test+digit+gallery&digit=1&patch=14": 5.5, "patches": 3.5,
 }
 
 
@@ -55,7 +55,7 @@ def test_a_projector_gets_large_figures_and_whole_labels(app_url, browser):
         assert "e+0" not in pg.locator(MAIN).inner_text(), "numbers for people, not 5.92e+04"
         full_screenshot(pg, ARTIFACTS / "readable-1920-patches.png")
 
-        _open(pg, f"{app_url}/classification?input=Test+digit+gallery&digit=25&patch=14")
+        _open(pg, f"{app_url}/classification?input=Test+digit+gallery&digit=1&patch=14")
         charts = pg.locator(f'{MAIN} [data-testid="stVegaLiteChart"]')
         charts.first.wait_for()
         heights = [charts.nth(k).bounding_box()["height"] for k in range(charts.count())]
