@@ -150,6 +150,7 @@ def test_a_follower_moves_to_the_presenters_scene_and_keeps_it_until_the_next(st
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["up_factor"] == 3 and at.session_state["up_init"] == "nearest"
+    assert [p.page for p in store.participants()] == ["upsampling"]  # the room sees the page it moved to
     at.sidebar.toggle(key=classroom.FOLLOW_KEY).set_value(False).run()  # unticked: it stops at once
     store.set_scene("workshop", 6, "patches", {"p": 8})
     at.run()

@@ -99,12 +99,23 @@ def _salt() -> str:
 
 
 def page_name() -> str:
-    """The page's name in its URL (``home`` for the home page)."""
+    """The running page's name in its URL (``home`` for the home page), from the router's own record of it.
+
+    (``st.context.url`` is the address the session opened with: after a move to another page it is stale.)
+    """
     try:
-        path = urlsplit(st.context.url or "").path
-    except Exception:  # noqa: BLE001 - no request (AppTest)
-        path = ""
-    name = path.rstrip("/").rsplit("/", 1)[-1]
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+        ctx = get_script_run_ctx(suppress_warning=True)
+        info = ctx.pages_manager.get_pages().get(ctx.page_script_hash) if ctx is not None else None
+        name = (info or {}).get("url_pathname") or ""
+    except Exception:  # noqa: BLE001 - a Streamlit laid out differently: ask the address instead
+        name = ""
+    if not name:
+        try:
+            name = urlsplit(st.context.url or "").path.rstrip("/").rsplit("/", 1)[-1]
+        except Exception:  # noqa: BLE001 - no request (AppTest)
+            name = ""
     return name or "home"
 
 
