@@ -9,7 +9,7 @@ CHROMIUM := /usr/bin/chromium
 PORT    ?= 8501
 REPLICAS ?= 2
 
-.PHONY: run room test test-fast bench evaluate train loadtest mutate chromium haproxy redis clean help
+.PHONY: run room test test-fast bench evaluate train loadtest mutate chromium haproxy redis cjk-font catalogue messages clean help
 
 help:
 	@echo "make run       start the app at http://localhost:$(PORT) (and print the instructor's link to the Room page)"
@@ -20,6 +20,7 @@ help:
 	@echo "make train     retrain every shipped model (seeded)"
 	@echo "make loadtest  20 simultaneous browser sessions against one server (ROOM=N: through a room of N)"
 	@echo "make mutate    mutation testing of the engine, fusion, canvas mappings, image reading (over an hour)"
+	@echo "make messages  extract the app's sentences and update locales/*/LC_MESSAGES/patchlab.po (docs/i18n.md)"
 
 $(STAMP): requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,14 +31,14 @@ $(STAMP): requirements.txt pyproject.toml
 
 # MALLOC_ARENA_MAX: one server process, a thread per participant; see src/patchlab/memory.py
 # The room lives in this process (no Redis); the instructor's link carries the key (docs/room.md).
-run: $(STAMP)
+run: $(STAMP) catalogue cjk-font
 	@$(PY) -m patchlab.room.instructor --link http://localhost:$(PORT)
 	MALLOC_ARENA_MAX=$${MALLOC_ARENA_MAX:-2} $(VENV)/bin/streamlit run app.py --server.port $(PORT)
 
 # A bigger room: REPLICAS app processes on loopback behind haproxy on PORT, with cookie affinity
 # (scripts/room.py, deploy/haproxy.cfg.in, docs/scaling.md); the room's shared state in Redis on loopback
 # (deploy/redis.conf.in, docs/room.md). Ctrl-C stops everything it started and deletes the room's data.
-room: $(STAMP) haproxy redis
+room: $(STAMP) catalogue cjk-font haproxy redis
 	$(PY) scripts/room.py --replicas $(REPLICAS) --port $(PORT)
 
 # Debian's haproxy for `make room` and its test (installed when missing and root, like Chromium).
@@ -70,16 +71,39 @@ chromium:
 	  echo "Chromium is missing: install Debian's 'chromium' package (browser tests will be skipped)."; \
 	fi
 
+# Debian's WenQuanYi Micro Hei (5 MB) for Chinese text in figures and in the browser (installed like Chromium;
+# fonts-noto-cjk does as well where it is installed; src/patchlab/fonts.py)
+cjk-font:
+	@if [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || [ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then :; \
+	elif [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	  echo "Installing Debian's fonts-wqy-microhei for Chinese pages..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null; \
+	else \
+	  echo "No Chinese font: install Debian's 'fonts-wqy-microhei' (Chinese figures would show empty boxes)."; \
+	fi
+
+# The message catalogues (Babel, pinned in requirements.txt; docs/i18n.md): `make messages` extracts every
+# sentence of the app into locales/patchlab.pot and updates each locales/<lang>/LC_MESSAGES/patchlab.po
+# (committed; translate the new entries there); `make catalogue` compiles them into .mo files (not committed).
+PO := $(wildcard locales/*/LC_MESSAGES/patchlab.po)
+catalogue: $(PO:.po=.mo)
+locales/%/LC_MESSAGES/patchlab.mo: locales/%/LC_MESSAGES/patchlab.po $(STAMP)
+	$(VENV)/bin/pybabel compile --statistics -D patchlab -d locales -l $*
+
+messages: $(STAMP)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o locales/patchlab.pot app.py pages src/patchlab
+	$(VENV)/bin/pybabel -q update --no-fuzzy-matching --ignore-obsolete -D patchlab -i locales/patchlab.pot -d locales
+
 # axe-core (package.json, pinned in package-lock.json) for the accessibility browser test
 AXE := node_modules/axe-core/axe.min.js
 $(AXE): package.json package-lock.json
 	@if command -v npm >/dev/null; then npm ci --no-audit --no-fund && touch $(AXE); \
 	else echo "npm is missing: install Node.js and npm for the accessibility test (it is skipped, or fails in CI)."; fi
 
-test: $(STAMP) chromium haproxy redis $(AXE)
+test: $(STAMP) catalogue cjk-font chromium haproxy redis $(AXE)
 	$(PY) -m pytest -q --timeout=600 --durations=20
 
-test-fast: $(STAMP)
+test-fast: $(STAMP) catalogue cjk-font
 	$(PY) -m pytest -q -m "not browser and not slow"
 
 bench: $(STAMP) redis

@@ -4,8 +4,10 @@ from pathlib import Path
 
 import streamlit as st
 
+from patchlab.i18n import _
 from patchlab.jobs import interactive
 from patchlab.memory import limit_arenas, release_free_memory
+from patchlab.ui.language import apply_language
 from patchlab.ui.registry import DEMOS
 
 limit_arenas(2)  # many participant threads, one process: keep the heap from fanning out
@@ -14,10 +16,11 @@ limit_arenas(2)  # many participant threads, one process: keep the heap from fan
 ICON = Path(__file__).parent / "src" / "patchlab" / "ui" / "icon.png"
 st.set_page_config(page_title="PatchLab", page_icon=str(ICON), layout="wide")
 
-home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-demos = [st.Page(d.path, title=d.title, icon=d.icon) for d in DEMOS]
+apply_language()  # this device's language, for the menu too (docs/i18n.md)
+home = st.Page("pages/home.py", title=_("Home"), icon=":material/home:", default=True)
+demos = [st.Page(d.path, title=_(d.title), icon=d.icon) for d in DEMOS]
 # The instructor's live view of the room: reached by the instructor's link, in the menu only for that session
-room = st.Page("pages/room.py", title="Room", icon=":material/groups:",
+room = st.Page("pages/room.py", title=_("Room"), icon=":material/groups:",
                visibility="visible" if st.session_state.get("room_instructor") else "hidden")
 
 try:

@@ -10,6 +10,7 @@ from patchlab.inpainting.evaluate import LABELS
 from patchlab.room import RoomUnavailable, panels
 from patchlab.room.charts import guess_chart, shipped_reference, spot_chart, sweep_chart, wins_chart
 from patchlab.ui.classroom import admit_instructor, is_instructor, room
+from patchlab.ui.language import fragment
 from patchlab.ui.router import ensure_router
 
 REFRESH_S = 2.0
@@ -117,7 +118,7 @@ def spot(rates):
                "tooltips.")
 
 
-@st.fragment(run_every=REFRESH_S)
+@fragment(run_every=REFRESH_S)
 def live_panels():
     """Every panel, read from the room at once and drawn again every two seconds (no page reload)."""
     try:

@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
+from patchlab.i18n import N_, _
+
 __all__ = ["RESERVED", "MAX_SHOWN", "Ignored", "link_notice", "last", "choice", "whole_number", "flag",
            "unknown_parameters", "words"]
 
@@ -60,10 +62,14 @@ class Ignored:
 
     def phrase(self) -> str:
         """The setting, its value as typed (a code span: never a link, HTML or formula) and what was expected."""
+        setting, value = _(self.setting), _code(self.value)
         if self.expected is None:
-            return f"{self.setting} {_code(self.value)} (not a setting of this page)"
-        text = f"{self.setting} {_code(self.value)} (expected {self.expected}"
-        return text + (f"; using {self.used})" if self.used else ")")
+            return _("{setting} {value} (not a setting of this page)").format(setting=setting, value=value)
+        expected = _(self.expected)
+        if self.used:
+            return _("{setting} {value} (expected {expected}; using {used})").format(
+                setting=setting, value=value, expected=expected, used=self.used)
+        return _("{setting} {value} (expected {expected})").format(setting=setting, value=value, expected=expected)
 
 
 def _code(value: str) -> str:
@@ -72,7 +78,7 @@ def _code(value: str) -> str:
         value = value[:MAX_SHOWN] + "…"
     value = " ".join(value.split())  # no line breaks, tabs or runs of blanks
     if not value:
-        return "(empty)"
+        return _("(empty)")
     fence = "`" * (max((len(run) for run in re.findall("`+", value)), default=0) + 1)
     pad = " " if value.startswith("`") or value.endswith("`") else ""
     return f"{fence}{pad}{value}{pad}{fence}"
@@ -95,12 +101,18 @@ def link_notice(ignored: Sequence[Ignored]) -> str | None:
     if not ignored:
         return None
     defaults = any(item.used is None and item.expected is not None for item in ignored)
-    ending = " The page shows the default instead." if defaults else ""
-    return "Part of this link could not be used: " + "; ".join(i.phrase() for i in ignored) + "." + ending
+    phrases = _("; ").join(i.phrase() for i in ignored)
+    if defaults:
+        return _("Part of this link could not be used: {phrases}. The page shows the default instead.").format(
+            phrases=phrases)
+    return _("Part of this link could not be used: {phrases}.").format(phrases=phrases)
+
+
+_JOINS = {"or": N_("{items} or {last}"), "and": N_("{items} and {last}")}
 
 
 def words(options: Iterable[str], last_word: str = "or") -> str:
-    """``a, b or c``: options as a sentence lists them.
+    """``a, b or c``: options as a sentence lists them (``last_word``: ``"or"`` or ``"and"``), in the run's language.
 
     >>> words(["mean", "product", "max", "vote"])
     'mean, product, max or vote'
@@ -108,7 +120,8 @@ def words(options: Iterable[str], last_word: str = "or") -> str:
     options = [str(o) for o in options]
     if len(options) <= 1:
         return "".join(options)
-    return ", ".join(options[:-1]) + f" {last_word} " + options[-1]
+    join = _(_JOINS[last_word]) if last_word in _JOINS else "{items} " + last_word + " {last}"
+    return join.format(items=_(", ").join(options[:-1]), last=options[-1])
 
 
 def last(raw) -> str:
@@ -155,7 +168,7 @@ def choice(params: Mapping, param: str, setting: str, options: Mapping[str, str]
         lookup.setdefault(str(key).lower(), key)
     if raw.lower() in lookup:
         return lookup[raw.lower()]
-    ignored.append(Ignored(setting, raw, expected or words(options.values())))
+    ignored.append(Ignored(setting, raw, expected or words(_(str(v)) for v in options.values())))
     return None
 
 
@@ -179,7 +192,7 @@ def whole_number(params: Mapping, param: str, setting: str, low: int, high: int,
     if param not in params:
         return None
     raw = last(params[param]).strip()
-    expected = f"a whole number from {low:,} to {high:,}{unit}"
+    expected = _("a whole number from {low} to {high}{unit}").format(low=f"{low:,}", high=f"{high:,}", unit=unit)
     if not re.fullmatch(r"[+-]?[0-9]{1,12}", raw):
         ignored.append(Ignored(setting, raw, expected))
         return None
@@ -206,7 +219,7 @@ def flag(params: Mapping, param: str, setting: str, ignored: list):
     value = {"true": True, "1": True, "yes": True, "on": True,
              "false": False, "0": False, "no": False, "off": False}.get(raw.lower())
     if value is None:
-        ignored.append(Ignored(setting, raw, "on or off (true or false)"))
+        ignored.append(Ignored(setting, raw, N_("on or off (true or false)")))
     return value
 
 

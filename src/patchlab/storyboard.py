@@ -20,6 +20,7 @@ and one line for the presenter to say::
     page = "upsampling"
     settings = "up_factor=2&up_init=nearest&up_rec=false&up_k=3"   # or a query string, as Copy link gives it
     point = "A box kernel the stride does not divide: a checkerboard appears."
+    point_zh = "步长不能整除的方框卷积核：出现了棋盘格。"   # the point in Chinese (optional; docs/i18n.md)
     claims = ["checkerboard strength > 0.1"]   # what the point says, checked (patchlab.claims)
 
 This module is pure (no Streamlit): :func:`parse_storyboard` checks a text,
@@ -36,6 +37,7 @@ from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
 from patchlab.claims import ClaimError, parse_claim
+from patchlab.i18n import DEFAULT, LANGUAGES, current_language
 
 __all__ = [
     "RESERVED",
@@ -50,8 +52,10 @@ __all__ = [
 
 RESERVED = ("present", "scene", "story")  # query parameters presenter mode itself uses
 MAX_POINT = 200  # characters in a talking point: one line on a slide
-_TOP_FIELDS = {"title", "scene"}
-_SCENE_FIELDS = {"page", "settings", "point", "claims"}
+#: The other languages' fields: ``title_zh`` and each scene's ``point_zh`` (the same line, translated).
+_TRANSLATED = tuple(language for language in LANGUAGES if language != DEFAULT)
+_TOP_FIELDS = {"title", "scene", *(f"title_{lang}" for lang in _TRANSLATED)}
+_SCENE_FIELDS = {"page", "settings", "point", "claims", *(f"point_{lang}" for lang in _TRANSLATED)}
 
 
 class StoryboardError(ValueError):
@@ -74,12 +78,19 @@ class Scene:
     claims : tuple of Claim
         What the point says about the screen, in a form a test checks
         against what the page computes (:mod:`patchlab.claims`).
+    translations : dict of str to str
+        The point in other languages (``point_zh``): language -> line.
     """
 
     page: str
     settings: dict[str, str | tuple[str, ...]] = field(default_factory=dict)
     point: str = ""
     claims: tuple = ()
+    translations: dict[str, str] = field(default_factory=dict)
+
+    def point_in(self, language: str | None = None) -> str:
+        """The point in ``language`` (default: the current run's), else in English."""
+        return self.translations.get(language or current_language(), self.point)
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,11 @@ class Storyboard:
     name: str  # the file's stem: what ``?story=`` names
     title: str
     scenes: tuple[Scene, ...]
+    titles: dict[str, str] = field(default_factory=dict)  # the title in other languages (``title_zh``)
+
+    def title_in(self, language: str | None = None) -> str:
+        """The title in ``language`` (default: the current run's), else in English."""
+        return self.titles.get(language or current_language(), self.title)
 
     def __len__(self) -> int:
         return len(self.scenes)
@@ -149,14 +165,9 @@ def _parse_scene(raw, number: int, source: str, pages) -> Scene:
     if pages is not None and page not in pages:
         raise StoryboardError(f"{where}: field 'page': no page {page!r} (pages: {', '.join(pages)})")
     where = f"{where} ({page})"
-    point = raw.get("point")
-    if not isinstance(point, str) or not point.strip():
-        raise StoryboardError(f"{where}: field 'point' is missing (one line to say)")
-    point = point.strip()
-    if "\n" in point:
-        raise StoryboardError(f"{where}: field 'point' must be one line")
-    if len(point) > MAX_POINT:
-        raise StoryboardError(f"{where}: field 'point' has {len(point)} characters; keep it under {MAX_POINT}")
+    point = _point(raw.get("point"), "point", where)
+    translations = {lang: _point(raw[f"point_{lang}"], f"point_{lang}", where)
+                    for lang in _TRANSLATED if f"point_{lang}" in raw}
     settings = _parse_settings(raw.get("settings", {}), f"{where}: field 'settings'")
     claims = raw.get("claims", [])
     if isinstance(claims, str):
@@ -167,7 +178,18 @@ def _parse_scene(raw, number: int, source: str, pages) -> Scene:
         claims = tuple(parse_claim(c, page) for c in claims)
     except ClaimError as exc:
         raise StoryboardError(f"{where}: field 'claims': {exc}") from None
-    return Scene(page=page, settings=settings, point=point, claims=claims)
+    return Scene(page=page, settings=settings, point=point, claims=claims, translations=translations)
+
+
+def _point(point, name: str, where: str) -> str:
+    if not isinstance(point, str) or not point.strip():
+        raise StoryboardError(f"{where}: field {name!r} is missing (one line to say)")
+    point = point.strip()
+    if "\n" in point:
+        raise StoryboardError(f"{where}: field {name!r} must be one line")
+    if len(point) > MAX_POINT:
+        raise StoryboardError(f"{where}: field {name!r} has {len(point)} characters; keep it under {MAX_POINT}")
+    return point
 
 
 def parse_storyboard(text: str, name: str = "storyboard", pages=None, *, source: str | None = None) -> Storyboard:
@@ -212,7 +234,13 @@ def parse_storyboard(text: str, name: str = "storyboard", pages=None, *, source:
     scenes = data.get("scene")
     if not isinstance(scenes, list) or not scenes:
         raise StoryboardError(f"{source}: no scenes (add [[scene]] tables with page and point)")
-    return Storyboard(name=name, title=title.strip(),
+    titles = {}
+    for lang in _TRANSLATED:
+        if f"title_{lang}" in data:
+            if not isinstance(data[f"title_{lang}"], str) or not data[f"title_{lang}"].strip():
+                raise StoryboardError(f"{source}: field 'title_{lang}' must be text")
+            titles[lang] = data[f"title_{lang}"].strip()
+    return Storyboard(name=name, title=title.strip(), titles=titles,
                       scenes=tuple(_parse_scene(s, i, source, pages) for i, s in enumerate(scenes, 1)))
 
 

@@ -74,6 +74,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import streamlit as st
 
+from patchlab.i18n import _
+
 __all__ = ["Drawing", "drawing", "inject_key", "composite", "background_jpeg", "Space", "canvas_width",
            "scroll_into_view", "scaled_drawing", "ERASER_COLOUR"]
 
@@ -346,10 +348,10 @@ def drawing(
     if controls:
         box = controls_container if controls_container is not None else st.container(horizontal=True)
         empty = result.objects == 0 and result.rgba is None
-        box.button("Undo", key=f"{key}_undo", icon=":material/undo:", on_click=_undo, args=(key,),
-                   help="Take back the last stroke", disabled=empty)
-        box.button("Clear", key=f"{key}_clear", icon=":material/delete:", on_click=_clear, args=(key,),
-                   help="Remove every stroke", disabled=empty)
+        box.button(_("Undo"), key=f"{key}_undo", icon=":material/undo:", on_click=_undo, args=(key,),
+                   help=_("Take back the last stroke"), disabled=empty)
+        box.button(_("Clear"), key=f"{key}_clear", icon=":material/delete:", on_click=_clear, args=(key,),
+                   help=_("Remove every stroke"), disabled=empty)
     return result
 
 

@@ -37,9 +37,11 @@ from urllib.parse import urlsplit
 
 import streamlit as st
 
+from patchlab.i18n import _
 from patchlab.room import RoomRefused, RoomStore, RoomUnavailable, open_room
 from patchlab.room.instructor import instructor_key
 from patchlab.room.instructor import is_instructor as key_is_right
+from patchlab.ui.language import fragment
 
 __all__ = ["PULSE_S", "room", "me", "page_name", "is_instructor", "admit_instructor", "take_part", "record",
            "send_scene", "ask_room", "reveal_to_room", "question_id"]
@@ -164,7 +166,7 @@ def take_part() -> None:
     state = st.session_state
     if state.pop(_OFF_REASON, None) is not None:  # the pulse found the room gone: the toggle goes off
         state[FOLLOW_KEY] = state[_FOLLOWING] = False
-        st.toast("Following stopped: the room's data is unavailable right now.", icon=":material/cloud_off:")
+        st.toast(_("Following stopped: the room's data is unavailable right now."), icon=":material/cloud_off:")
     if FOLLOW_KEY not in state:  # a page switch may drop a widget's state: the choice is kept beside it
         state[FOLLOW_KEY] = bool(state.get(_FOLLOWING, False))
     scene = state.get(_GO)
@@ -179,8 +181,8 @@ def take_part() -> None:
     left = state.get(_LEFT, False)
     number = None
     if is_instructor():  # the instructor leads the room; the room does not count them among the participants
-        st.sidebar.caption(":material/groups: You lead the room: presenter mode moves the followers, and "
-                           "*Predict, then reveal* asks the room.")
+        st.sidebar.caption(_(":material/groups: You lead the room: presenter mode moves the followers, and "
+                             "*Predict, then reveal* asks the room."))
         _pulse_fragment()
         return
     if not left:
@@ -191,10 +193,10 @@ def take_part() -> None:
         except (RoomUnavailable, RoomRefused):
             number = None
     box = st.sidebar.container(border=True)
-    box.toggle("Follow the presenter", key=FOLLOW_KEY, disabled=left, on_change=_follow_changed,
+    box.toggle(_("Follow the presenter"), key=FOLLOW_KEY, disabled=left, on_change=_follow_changed,
                persist_state="session",  # on every page: a follower moved to another page still follows
-               help="Your page moves with the presenter's scenes. Your drawings, fills and trained models stay.")
-    with box.popover("In the room", icon=":material/groups:", width="stretch"):
+               help=_("Your page moves with the presenter's scenes. Your drawings, fills and trained models stay."))
+    with box.popover(_("In the room"), icon=":material/groups:", width="stretch"):
         _membership(number, left)
     _pulse_fragment()
 
@@ -207,17 +209,18 @@ def _follow_changed() -> None:
 
 def _membership(participant, left: bool) -> None:
     if left:
-        st.caption("You left the room: it holds nothing about you. Your pages work as before.")
-        st.button("Join the room again", key="room_join", on_click=_join_again)
+        st.caption(_("You left the room: it holds nothing about you. Your pages work as before."))
+        st.button(_("Join the room again"), key="room_join", on_click=_join_again)
         return
     if participant is None:
-        st.caption("The room's data is unavailable right now; everything else works as before.")
+        st.caption(_("The room's data is unavailable right now; everything else works as before."))
         return
-    st.caption(f"The room sees you as **{participant.display_name}** (plain text, at most 24 characters).")
-    st.text_input("Your name (optional)", key=NAME_KEY, max_chars=24, on_change=_rename, persist_state="session",
-                  placeholder=f"Participant {participant.number}")
-    st.button("Leave the room", key="room_leave", icon=":material/logout:", on_click=_leave,
-              help="The room forgets your name, results, shared fills and guesses.")
+    st.caption(_("The room sees you as **{name}** (plain text, at most 24 characters).").format(
+        name=participant.display_name))
+    st.text_input(_("Your name (optional)"), key=NAME_KEY, max_chars=24, on_change=_rename, persist_state="session",
+                  placeholder=_("Participant {number}").format(number=participant.number))
+    st.button(_("Leave the room"), key="room_leave", icon=":material/logout:", on_click=_leave,
+              help=_("The room forgets your name, results, shared fills and guesses."))
 
 
 def _rename() -> None:
@@ -234,7 +237,7 @@ def _leave() -> None:
     try:
         room().leave(me())
     except RoomUnavailable:
-        st.session_state["room_name_problem"] = "The room's data is unavailable right now: try again in a moment."
+        st.session_state["room_name_problem"] = _("The room's data is unavailable right now: try again in a moment.")
         return
     st.session_state[_LEFT] = True
     st.session_state[FOLLOW_KEY] = st.session_state[_FOLLOWING] = False
@@ -245,7 +248,7 @@ def _join_again() -> None:
     st.session_state[_LEFT] = False
 
 
-@st.fragment(run_every=PULSE_S)
+@fragment(run_every=PULSE_S)
 def _pulse_fragment() -> None:
     """The page's pulse: follow the presenter, show the room's question, keep the presence fresh."""
     state = st.session_state
@@ -306,11 +309,13 @@ def _question(asked) -> None:
     mine = st.session_state.get(f"room_guess_{asked.question}")
     with st.container(border=True):
         if answer is not None:
-            said = f" You guessed **{mine}**." if mine else ""
-            st.markdown(f":material/visibility: **{asked.prompt}** The answer: **{answer}**.{said}")
+            said = _(" You guessed **{guess}**.").format(guess=mine) if mine else ""
+            st.markdown(_(":material/visibility: **{prompt}** The answer: **{answer}**.{said}").format(
+                prompt=_(asked.prompt), answer=answer, said=said))
             return
-        choice = st.pills(f"The presenter asks: {asked.prompt}", list(asked.options), key=f"room_pick_{asked.question}",
-                          help="Your guess goes to the Room page; the answer comes when the presenter reveals it.")
+        choice = st.pills(_("The presenter asks: {prompt}").format(prompt=_(asked.prompt)), list(asked.options),
+                          key=f"room_pick_{asked.question}",
+                          help=_("Your guess goes to the Room page; the answer comes when the presenter reveals it."))
         if choice is not None and choice != mine:
             try:
                 room().record(pid, "guess", {"question": asked.question, "answer": choice})
@@ -318,7 +323,8 @@ def _question(asked) -> None:
             except (RoomRefused, RoomUnavailable) as exc:
                 st.caption(str(exc))
         if st.session_state.get(f"room_guess_{asked.question}"):
-            st.caption(f"Your guess: {st.session_state[f'room_guess_{asked.question}']}. Wait for the reveal.")
+            st.caption(_("Your guess: {guess}. Wait for the reveal.").format(
+                guess=st.session_state[f"room_guess_{asked.question}"]))
 
 
 # ---------------------------------------------------------------- what pages send the room

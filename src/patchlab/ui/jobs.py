@@ -143,8 +143,9 @@ def poll(active: bool, draw: Callable[[], None], every_s: float = 1.0) -> None:
     they are). ``draw`` should call :func:`finished` when it finds its job
     finished, so the whole page is redrawn once with the result.
     """
-    fragment = st.fragment(draw, run_every=every_s if active else None)
-    fragment()
+    from patchlab.ui.language import fragment
+
+    fragment(draw, run_every=every_s if active else None)()
 
 
 def finished(key: str, job_id) -> None:

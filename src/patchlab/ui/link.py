@@ -182,15 +182,18 @@ def enter(page: str, path: str, params: Mapping[str, object], extra: Mapping[str
     """Open page ``page`` (its file ``path``) with ``params`` as its link's settings.
 
     ``extra`` holds the app's own parameters for the address (presenter
-    mode, the scene). The page reads ``params`` on arrival, as it reads a
+    mode, the scene); the device's ``lang`` comes along. The page reads ``params`` on arrival, as it reads a
     shared link; it then leaves ``token`` in ``st.session_state[ARRIVED]``
     (the sender can see that it arrived). Ends the current run.
     """
     from streamlit.errors import StreamlitPageNotFoundError
 
     st.session_state[_PENDING] = (page, dict(params), token)
+    extra = dict(extra or {})
+    if "lang" in st.query_params and "lang" not in extra:  # the device's language goes along (docs/i18n.md)
+        extra["lang"] = st.query_params["lang"]
     query = {**{k: (list(v) if isinstance(v, (list, tuple)) else str(v)) for k, v in params.items()},
-             **dict(extra or {})}
+             **extra}
     try:
         st.switch_page(path, query_params=query)
     except StreamlitPageNotFoundError:  # no router (AppTest runs one page on its own): stay, with the link

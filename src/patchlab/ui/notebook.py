@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import streamlit as st
 
+from patchlab.i18n import N_, _
 from patchlab.notebooks import NotebookError
 
 __all__ = ["download_notebook"]
 
 
-def download_notebook(build, key, fingerprint=None, label="Download as a notebook", container=None):
+def download_notebook(build, key, fingerprint=None, label=N_("Download as a notebook"), container=None):
     """A button that builds the page's notebook when pressed, then a button that saves it.
 
     Parameters
@@ -46,11 +47,11 @@ def download_notebook(build, key, fingerprint=None, label="Download as a noteboo
     if built is not None and built[0] != fingerprint:
         state.pop(slot, None)
         built = None
-    if box.button(label, key=f"{slot}_build", icon=":material/menu_book:",
-                  help="A Jupyter notebook of what this page shows now: your settings, your photo or drawing, "
-                       "the model, and the code that recomputes every number."):
+    if box.button(_(label), key=f"{slot}_build", icon=":material/menu_book:",
+                  help=_("A Jupyter notebook of what this page shows now: your settings, your photo or drawing, "
+                         "the model, and the code that recomputes every number (the notebook is in English).")):
         try:
-            with st.spinner("Writing your notebook…"):
+            with st.spinner(_("Writing your notebook…")):
                 built = (fingerprint, build())
         except NotebookError as exc:
             state.pop(slot, None)
@@ -60,6 +61,6 @@ def download_notebook(build, key, fingerprint=None, label="Download as a noteboo
     if built is None:
         return None
     download = built[1]
-    box.download_button(f"Save {download.file_name}", download.data, download.file_name, mime=download.mime,
+    box.download_button(_("Save {file}").format(file=download.file_name), download.data, download.file_name, mime=download.mime,
                         key=f"{slot}_save", on_click="ignore", icon=":material/download:")
     return download

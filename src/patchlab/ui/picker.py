@@ -11,10 +11,13 @@ import hashlib
 import numpy as np
 import streamlit as st
 
+from patchlab.i18n import DEFAULT, N_, _, current_language
 from patchlab.images import SAMPLES, ImageError, limit_size, load_sample, read_image
 from patchlab.ui.server import read_only
 
-UPLOAD = "Upload your own…"
+UPLOAD = N_("Upload your own…")  # the option's key (English); shown translated
+#: Streamlit's file uploader speaks English only ("Drag and drop file here", "Browse files"): said beside it.
+UPLOADER_NOTE = N_("Drag a file onto the box or press *Browse files* to choose one (at most 20 MB).")
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
@@ -43,10 +46,9 @@ def decode_upload(upload, key: str, max_side: int):
             small, scale = limit_size(image, max_side)
             note = None
             if scale < 1:
-                note = (
-                    f"Your photo ({image.shape[1]}×{image.shape[0]}) was downscaled to "
-                    f"{small.shape[1]}×{small.shape[0]} to keep this page fast."
-                )
+                note = _("Your photo ({width}×{height}) was downscaled to {new_width}×{new_height} to keep this "
+                         "page fast.").format(width=image.shape[1], height=image.shape[0],
+                                              new_width=small.shape[1], new_height=small.shape[0])
             store[digest] = (small, note)
     return store[digest]
 
@@ -65,21 +67,23 @@ def pick_image(key: str, *, default: str = "astronaut", max_side: int = 512, con
     if st.session_state.get(f"{key}_choice") not in options:
         st.session_state[f"{key}_choice"] = default
     choice = box.selectbox(
-        "Photo",
+        _("Photo"),
         options,
         key=f"{key}_choice",
-        format_func=lambda n: n if n == UPLOAD else f"{n} — {SAMPLES[n].description}",
+        format_func=lambda n: _(UPLOAD) if n == UPLOAD else f"{n} — {_(SAMPLES[n].description)}",
     )
     if choice != UPLOAD:
         return cached_sample(choice, max_side), choice
 
     upload = box.file_uploader(
-        "Your photo (PNG, JPEG, WebP, …)",
+        _("Your photo (PNG, JPEG, WebP, …)"),
         type=["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff"],
         key=f"{key}_upload",
     )
     if upload is None:
-        box.info("Choose a file; until then the default photo is shown.")
+        if current_language() != DEFAULT:
+            box.caption(_(UPLOADER_NOTE))
+        box.info(_("Choose a file; until then the default photo is shown."))
         return cached_sample(default, max_side), default
     entry = decode_upload(upload, key, max_side)
     if isinstance(entry, str):

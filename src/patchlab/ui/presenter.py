@@ -18,6 +18,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from patchlab.i18n import _
 from patchlab.storyboard import Storyboard, StoryboardError, find_storyboards, load_storyboard
 from patchlab.ui.classroom import send_scene
 from patchlab.ui.link import enter
@@ -110,10 +111,10 @@ def _choose_board(boards: list[Storyboard]) -> tuple[Storyboard, bool]:
     if wanted not in names:
         wanted = names[0]
     if len(boards) > 1:
-        titles = {b.name: b.title for b in boards}
+        titles = {b.name: b.title_in() for b in boards}
         st.session_state[_CHOICE] = wanted
-        st.sidebar.selectbox("Storyboard", names, format_func=titles.get, key=_CHOICE, on_change=_story_chosen,
-                             help="The storyboards in presentations/; add your own as a .toml file.")
+        st.sidebar.selectbox(_("Storyboard"), names, format_func=titles.get, key=_CHOICE, on_change=_story_chosen,
+                             help=_("The storyboards in presentations/; add your own as a .toml file."))
     return boards[names.index(wanted)], switched
 
 
@@ -121,7 +122,7 @@ def scene_bar() -> None:
     """The storyboard's bar: the scene's talking point, *Previous* and *Next*."""
     boards, problems = storyboards()
     for problem in problems:
-        st.sidebar.warning(f"Storyboard not loaded: {problem}", icon=":material/error:")
+        st.sidebar.warning(_("Storyboard not loaded: {problem}").format(problem=problem), icon=":material/error:")
     if not boards:
         return
     board, switched = _choose_board(boards)
@@ -146,13 +147,15 @@ def scene_bar() -> None:
     # one row that stays a row on a phone (columns would stack the buttons above and below the text)
     with st.container(border=True, key="scene_bar", horizontal=True, vertical_alignment="center", wrap=False):
         # no tooltips: a tooltip stays over the bar after the click, on the next scene's point
-        back = st.button("Previous", key="scene_previous", shortcut="Left", disabled=number <= 1,
+        back = st.button(_("Previous"), key="scene_previous", shortcut="Left", disabled=number <= 1,
                          icon=":material/arrow_back:")
         if number:
-            st.markdown(f"**Scene {number} of {len(board)}** · {board.scenes[number - 1].point}", width="stretch")
+            st.markdown(_("**Scene {number} of {total}** · {point}").format(
+                number=number, total=len(board), point=board.scenes[number - 1].point_in()), width="stretch")
         else:
-            st.markdown(f"**{board.title}** · {len(board)} scenes. Press *Next* (→) to start.", width="stretch")
-        forward = st.button("Next", key="scene_next", shortcut="Right", disabled=number >= len(board),
+            st.markdown(_("**{title}** · {total} scenes. Press *Next* (→) to start.").format(
+                title=board.title_in(), total=len(board)), width="stretch")
+        forward = st.button(_("Next"), key="scene_next", shortcut="Right", disabled=number >= len(board),
                             icon=":material/arrow_forward:")
     if back:
         _go(board, number - 1, default)

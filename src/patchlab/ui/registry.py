@@ -7,57 +7,65 @@ that work.
 
 from dataclasses import dataclass
 
+from patchlab.i18n import N_
+
 
 @dataclass(frozen=True)
 class Demo:
     path: str  # page file, relative to the repository root
-    title: str
+    title: str  # English, marked for the catalogue: shown as _(demo.title)
     icon: str  # a Material icon, ":material/name:"
-    summary: str  # one sentence for the home page
+    summary: str  # one sentence for the home page (English, shown as _(demo.summary))
 
 
 DEMOS = [
     Demo(
         "pages/patches.py",
-        "Patches",
+        N_("Patches"),
         ":material/grid_on:",
-        "Cut a photo into overlapping patches, see how many patches cover each "
-        "pixel and how blending windows weight them, and merge them back.",
+        N_(
+            "Cut a photo into overlapping patches, see how many patches cover each "
+            "pixel and how blending windows weight them, and merge them back."),
     ),
     Demo(
         "pages/upsampling.py",
-        "Upsampling",
+        N_("Upsampling"),
         ":material/zoom_out_map:",
-        "Enlarge an image with a transposed convolution initialised as bilinear "
-        "interpolation, watch its stamps overlap, and see where checkerboards come from.",
+        N_(
+            "Enlarge an image with a transposed convolution initialised as bilinear "
+            "interpolation, watch its stamps overlap, and see where checkerboards come from."),
     ),
     Demo(
         "pages/inpainting.py",
-        "Inpainting",
+        N_("Inpainting"),
         ":material/healing:",
-        "Paint over part of a photo and fill it with a trained U-Net, beside the "
-        "classical methods, scored against the original.",
+        N_(
+            "Paint over part of a photo and fill it with a trained U-Net, beside the "
+            "classical methods, scored against the original."),
     ),
     Demo(
         "pages/classification.py",
-        "Classification",
+        N_("Classification"),
         ":material/draw:",
-        "Draw a digit: four overlapping corner patches go through one small CNN "
-        "and their probabilities are fused into one answer, with measured accuracies.",
+        N_(
+            "Draw a digit: four overlapping corner patches go through one small CNN "
+            "and their probabilities are fused into one answer, with measured accuracies."),
     ),
     Demo(
         "pages/train.py",
-        "Train a classifier",
+        N_("Train a classifier"),
         ":material/model_training:",
-        "Train the four-patch classifier live: any patch size, watch the loss and each patch's "
-        "accuracy climb, compare with the shipped model, sweep the patch size, add your own digits.",
+        N_(
+            "Train the four-patch classifier live: any patch size, watch the loss and each patch's "
+            "accuracy climb, compare with the shipped model, sweep the patch size, add your own digits."),
     ),
     Demo(
         "pages/train_inpainter.py",
-        "Train an inpainter",
+        N_("Train an inpainter"),
         ":material/landscape:",
-        "Teach the inpainter one domain of photos, yours or a demo one: watch it fill that domain's held-out "
-        "photos better than the shipped model, and see what specialising costs on other photos.",
+        N_(
+            "Teach the inpainter one domain of photos, yours or a demo one: watch it fill that domain's held-out "
+            "photos better than the shipped model, and see what specialising costs on other photos."),
     ),
 ]
 

@@ -19,6 +19,8 @@ from urllib.parse import urlencode
 
 import streamlit as st
 
+from patchlab.i18n import _
+
 __all__ = ["presenting", "presenter_toggle", "share_bar", "key_figure", "details", "revealed", "sidebar_note"]
 
 PRESENT_KEY = "present"
@@ -46,14 +48,14 @@ def presenter_toggle() -> bool:
 
     if PRESENT_KEY not in st.session_state:
         st.session_state[PRESENT_KEY] = presenting()  # a ?present=1 link starts in presenter mode
-    on = st.sidebar.toggle("Presenter mode", key=PRESENT_KEY, persist_state="session",
-                           help="Large type for the key figures; details folded away; a storyboard "
-                                "to step through with the arrow keys.")
+    on = st.sidebar.toggle(_("Presenter mode"), key=PRESENT_KEY, persist_state="session",
+                           help=_("Large type for the key figures; details folded away; a storyboard "
+                                  "to step through with the arrow keys."))
     if on:
         if st.query_params.get(PRESENT_KEY) != "1":
             st.query_params[PRESENT_KEY] = "1"
-        st.sidebar.toggle("Predict, then reveal", key=HIDE_KEY, persist_state="session",
-                          help="Hide each answer until you click Reveal, so the room can guess first.")
+        st.sidebar.toggle(_("Predict, then reveal"), key=HIDE_KEY, persist_state="session",
+                          help=_("Hide each answer until you click Reveal, so the room can guess first."))
         scene_bar()
     else:
         for key in (PRESENT_KEY, SCENE_KEY, STORY_KEY):
@@ -75,12 +77,12 @@ def share_bar(defaults: dict, *, container=None) -> None:
     """
     box = container if container is not None else st.sidebar
     left, right = box.columns([1.6, 1])  # "Copy link" with its icon needs the wider half of a sidebar
-    with left.popover("Copy link", icon=":material/link:", width="stretch"):
-        st.caption("This page with its current settings:")
+    with left.popover(_("Copy link"), icon=":material/link:", width="stretch"):
+        st.caption(_("This page with its current settings:"))
         st.code(share_link(st.context.url or "", {k: st.query_params.get_all(k) for k in st.query_params}),
                 language=None, wrap_lines=True)
-    right.button("Reset", key=f"reset_{next(iter(defaults), 'page')}",
-                 width="stretch", help="Back to this page's default settings",
+    right.button(_("Reset"), key=f"reset_{next(iter(defaults), 'page')}",
+                 width="stretch", help=_("Back to this page's default settings"),
                  on_click=_reset, args=(dict(defaults),))
 
 
@@ -144,7 +146,7 @@ def revealed(name: str, ask=None) -> bool:
         return True
     if ask is not None:
         ask_room(name, ask[0], ask[1])
-    if st.button("Reveal", icon=":material/visibility:", key=f"reveal_{name}", type="primary"):
+    if st.button(_("Reveal"), icon=":material/visibility:", key=f"reveal_{name}", type="primary"):
         shown.add(name)
         if ask is not None:
             reveal_to_room(name, ask[2])
@@ -171,6 +173,7 @@ def show_link_notice(box, settings, key: str) -> None:
 def sidebar_note(what: str, box=None) -> None:
     """Say where a page's settings are: a phone hides the sidebar behind the » at its top left.
 
-    ``what`` names them, e.g. "The patch size, the stride and the photo".
+    ``what`` names them (translated), e.g. "The patch size, the stride and the photo".
     """
-    (box or st).caption(f":material/tune: {what} are in the sidebar (the » at the top left on a phone).")
+    (box or st).caption(_(":material/tune: {what} are in the sidebar (the » at the top left on a phone).").format(
+        what=what))

@@ -7,20 +7,26 @@ Streamlit still supports its older multipage mode, where each file in
 a page (``/patches?p=48``), that page would run on its own: no router, no
 page config, a different menu. :func:`ensure_router` detects this and reruns
 the session through ``app.py``. It costs one rerun, once per server.
+
+It also applies the device's language and draws the sidebar's language
+switch (:mod:`patchlab.ui.language`), first thing on every page.
 """
 
 import streamlit as st
 
+from patchlab.ui.language import apply_language, language_switch
 from patchlab.ui.server import share_models
 
 
 def ensure_router() -> None:
-    """Call first in every page file (it also applies :func:`share_models`)."""
+    """Call first in every page file (it also applies :func:`share_models` and the device's language)."""
     share_models()
+    apply_language()
     try:
         from streamlit.runtime.pages_manager import PagesManager
     except ImportError:  # pragma: no cover - a Streamlit without it has no old mode
-        return
-    if PagesManager.uses_pages_directory:
+        PagesManager = None
+    if PagesManager is not None and PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+    language_switch()
