@@ -4,6 +4,8 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from patchlab.i18n import N_, _
+
 from patchlab.classification import DigitClassifier, ModelUnavailable, preprocess_canvas
 from patchlab.classification import demo as classification_demo
 from patchlab.classification import live
@@ -32,11 +34,18 @@ LINK = PageLink("train", live.read_link, DEFAULTS, tuple(KEYS.values()), live.se
 OWN = "tr_own_digits"  # the participant's own digits: [(x28, label)], this session only
 MESSAGE = "tr_message"  # a message from the last button, shown once
 CLASSIFICATION_PAGE = "pages/classification.py"
+SOURCES = (N_("Draw"), N_("Test digit gallery"))  # the radio's options (kept in English, shown translated)
 
 
-@st.cache_resource(show_spinner="Loading the shipped classifier…")
-def shipped_classifier(patch_size):
+@st.cache_resource(show_spinner=False)
+def _shipped_classifier(patch_size):
     return DigitClassifier.load(patch_size)
+
+
+def shipped_classifier(patch_size):
+    """The shipped classifier, loaded once per server (a spinner in the participant's language meanwhile)."""
+    with st.spinner(_("Loading the shipped classifier…")):
+        return _shipped_classifier(patch_size)
 
 
 @st.cache_resource(show_spinner=False)
@@ -46,17 +55,17 @@ def test_digits():
 
 def read_settings():
     """The sidebar's widgets (in the link, and kept when you leave the page and come back)."""
-    st.sidebar.header("Training")
-    patch_size = st.sidebar.slider("Patch size", 8, 28, key=KEYS["patch_size"], persist_state="session",
-                                   help="Side of the four corner patches (stride 28 − p); 28 = the whole image.")
-    rule = st.sidebar.radio("Fusion rule", RULES, key=KEYS["rule"], persist_state="session",
-                            captions=[RULE_NAMES[r] for r in RULES],
-                            help="How the four patches' answers are combined (every rule is scored).")
-    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
+    st.sidebar.header(_("Training"))
+    patch_size = st.sidebar.slider(_("Patch size"), 8, 28, key=KEYS["patch_size"], persist_state="session",
+                                   help=_("Side of the four corner patches (stride 28 − p); 28 = the whole image."))
+    rule = st.sidebar.radio(_("Fusion rule"), RULES, key=KEYS["rule"], persist_state="session",
+                            captions=[_(RULE_NAMES[r]) for r in RULES],
+                            help=_("How the four patches' answers are combined (every rule is scored)."))
+    budget = st.sidebar.radio(_("Time budget"), tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
                               persist_state="session")
-    augment = st.sidebar.toggle("Augmentation", key=KEYS["augment"], persist_state="session",
-                                help="Random rotation, slant, zoom, shift and stroke width, and 30 % of the "
-                                     "digits redrawn like mouse drawings (the shipped recipe).")
+    augment = st.sidebar.toggle(_("Augmentation"), key=KEYS["augment"], persist_state="session",
+                                help=_("Random rotation, slant, zoom, shift and stroke width, and 30 % of the "
+                                     "digits redrawn like mouse drawings (the shipped recipe)."))
     return live.PanelSettings(patch_size, rule, budget, augment)
 
 
@@ -72,7 +81,7 @@ def say(kind, text):
 
 
 def start_training(jobs: JobRunner, me: str):
-    request, _ = current_request()
+    request, _note = current_request()
     try:
         jobs.submit(me, request.name, live.training_job(request), demo=DEMO, meta={"request": request})
     except JobRefused as exc:
@@ -82,16 +91,16 @@ def start_training(jobs: JobRunner, me: str):
 def stop(jobs: JobRunner, me: str, demo: str):
     job = jobs.latest(me, demo)
     if job is None or job.finished:
-        say("info", "Nothing is training now: there is nothing to stop.")
+        say("info", _("Nothing is training now: there is nothing to stop."))
     elif not job.stop():
-        say("info", "Already stopping: the model keeps what it has learnt so far.")
+        say("info", _("Already stopping: the model keeps what it has learnt so far."))
 
 
 def start_sweep(jobs: JobRunner, me: str):
-    request, _ = current_request()
+    request, _note = current_request()
     requests = live.sweep_requests(augment=request.augment, steps=request.steps, rule=request.rule)
     try:
-        jobs.submit(me, f"patch-size sweep ({len(requests)} runs)", live.sweep_job(requests), demo=SWEEP,
+        jobs.submit(me, _("patch-size sweep ({n_requests} runs)").format(n_requests=len(requests)), live.sweep_job(requests), demo=SWEEP,
                     keeps_model=False)
     except JobRefused as exc:
         say("warning", str(exc))
@@ -116,8 +125,8 @@ def live_panel(jobs: JobRunner, me: str):
     """Polled every second while a training is queued or running."""
     job = jobs.latest(me, DEMO)
     if job is None:
-        st.caption("Press **Train** to start. The training runs on the server in the background: you can "
-                   "change page and come back.")
+        st.caption(_("Press **Train** to start. The training runs on the server in the background: you can "
+                   "change page and come back."))
         return
     request = job_request(job)
     events = job.events()
@@ -127,17 +136,17 @@ def live_panel(jobs: JobRunner, me: str):
         return
     if job.status == "running":
         st.progress(status.fraction, text=status.headline)
-        st.caption("Every tab of this browser shows this same training; it goes on if you change page.")
+        st.caption(_("Every tab of this browser shows this same training; it goes on if you change page."))
     elif job.status == "failed":
         st.error(job.error)
     elif job.status == "stopped" and job.result is not None:
-        st.success(f"Stopped: the model keeps what it learnt in {job.result.steps} steps.")
+        st.success(_("Stopped: the model keeps what it learnt in {steps} steps.").format(steps=job.result.steps))
     cols = st.columns(3)
     if status.loss is not None:
-        key_figure("Training loss", f"{status.loss:.3f}", container=cols[0])
+        key_figure(_("Training loss"), f"{status.loss:.3f}", container=cols[0])
     if status.fused is not None:
-        key_figure(f"Validation, fused ({request.rule})", f"{status.fused:.1f} %", container=cols[1])
-        key_figure("Validation, best single patch", f"{status.best_single:.1f} %", container=cols[2])
+        key_figure(_("Validation, fused ({rule})").format(rule=request.rule), f"{status.fused:.1f} %", container=cols[1])
+        key_figure(_("Validation, best single patch"), f"{status.best_single:.1f} %", container=cols[2])
     curves = live.live_curves(events, request.rule, request.patch_size)
     x_max = None if request.steps else request.seconds
     left, right = st.columns(2)
@@ -154,44 +163,44 @@ def job_request(job):
 
 
 def show_result(model, settings):
-    st.subheader("Your model against the shipped one")
+    st.subheader(_("Your model against the shipped one"))
     p = model.patch_size
     shipped_path = default_model_path(p)
     card = read_card(shipped_path) if shipped_path.is_file() else None
-    what = f"{model.steps} steps in {model.seconds:.0f} s" + (" (stopped early)" if model.stopped_early else "")
-    st.markdown(f"**Patch size {p}**, {what}; accuracy on the {model.n_test:,} held-out test digits.")
+    what = _("{steps} steps in {seconds} s").format(steps=model.steps, seconds=f"{model.seconds:.0f}") + (_(" (stopped early)") if model.stopped_early else "")
+    st.markdown(_("**Patch size {p}**, {what}; accuracy on the {n_test} held-out test digits.").format(p=p, what=what, n_test=f"{model.n_test:,}"))
     if card is None:
-        st.caption(f"No shipped model for p = {p} (shipped: 14, 18, 22, 28): only yours is scored.")
+        st.caption(_("No shipped model for p = {p} (shipped: 14, 18, 22, 28): only yours is scored.").format(p=p))
     table = pd.DataFrame(live.comparison_table(model.test, card, p))
     # a static table: its text wraps, so a phone shows every column (a data grid cut off the numbers)
     st.table(table.style.hide(axis="index").format("{:.1f}", subset=table.columns[1:], na_rep="—"))
     try:
-        st.page_link(CLASSIFICATION_PAGE, label="Your model now answers on the Classification page too "
-                     "(with a switch back to the shipped one)", icon=":material/draw:")
+        st.page_link(CLASSIFICATION_PAGE, label=_("Your model now answers on the Classification page too "
+                     "(with a switch back to the shipped one)"), icon=":material/draw:")
     except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
-        st.markdown("Your model now answers on the [Classification](classification) page too.")
+        st.markdown(_("Your model now answers on the [Classification](classification) page too."))
     files = model.files()
     left, right = st.columns(2)
-    left.download_button("Download the model (.keras)", files["keras"], f"{files['stem']}.keras",
+    left.download_button(_("Download the model (.keras)"), files["keras"], f"{files['stem']}.keras",
                          mime="application/octet-stream", on_click="ignore", icon=":material/download:")
-    right.download_button("Download its card (.json)", files["json"], f"{files['stem']}.json",
+    right.download_button(_("Download its card (.json)"), files["json"], f"{files['stem']}.json",
                           mime="application/json", on_click="ignore", icon=":material/description:")
-    with details("How it was trained"):
+    with details(_("How it was trained")):
         st.code(model.card["training"]["command"], language="bash")
-        st.caption("The same loop as the command line (`patchlab.classification.train.train_classifier`); the "
-                   "page adds a time budget and a quick check every few seconds for the curves.")
+        st.caption(_("The same loop as the command line (`patchlab.classification.train.train_classifier`); the "
+                   "page adds a time budget and a quick check every few seconds for the curves."))
 
 
 def test_area(model, rule):
-    st.subheader("Try it")
-    use_mine = st.toggle("Use my model", value=True, key="tr_use_mine",
-                         help="Off: only the shipped model answers.") if model is not None else False
-    source = st.radio("Digit", ("Draw", "Test digit gallery"), horizontal=True, key="tr_source")
+    st.subheader(_("Try it"))
+    use_mine = st.toggle(_("Use my model"), value=True, key="tr_use_mine",
+                         help=_("Off: only the shipped model answers.")) if model is not None else False
+    source = st.radio(_("Digit"), SOURCES, horizontal=True, key="tr_source", format_func=_)
     x28, truth = None, None
     if source == "Draw":
         canvas = drawing(key="tr_test", width=280, height=280, background_color="#000000",
                          stroke_color="#ffffff", stroke_width=26, drawing_mode="freedraw")
-        st.caption("Draw one digit, large, with your finger or the mouse.")
+        st.caption(_("Draw one digit, large, with your finger or the mouse."))
         if canvas.rgba is not None:
             try:
                 x28 = preprocess_canvas(canvas.rgba)
@@ -199,10 +208,10 @@ def test_area(model, rule):
                 st.info(str(exc))
     else:
         images, labels = test_digits()
-        index = st.number_input("Test digit number", 0, len(images) - 1, key="tr_digit")
+        index = st.number_input(_("Test digit number"), 0, len(images) - 1, key="tr_digit")
         x28, truth = images[index].astype("float32") / 255.0, int(labels[index])
-        st.image(images[index], width=140, caption=f"test digit #{index}, a {truth}",
-                 alt=f"Held-out test digit #{index}, a handwritten {truth}")
+        st.image(images[index], width=140, caption=_("test digit #{index}, a {truth}").format(index=index, truth=truth),
+                 alt=_("Held-out test digit #{index}, a handwritten {truth}").format(index=index, truth=truth))
     if x28 is None:
         return
     p = model[1].patch_size if model is not None else 18
@@ -213,53 +222,55 @@ def test_area(model, rule):
             model_job, mine = model
             mine_pred = mine.classifier.predict(x28, rule)
             model_job.touch()
-            key_figure(f"Your model (p = {p})", str(mine_pred.label), container=cols[0],
+            key_figure(_("Your model (p = {p})").format(p=p), str(mine_pred.label), container=cols[0],
                        delta=f"{mine_pred.confidence:.0%} sure")
         try:
             shipped = shipped_classifier(shipped_p).predict(x28, rule)
-            key_figure(f"Shipped model (p = {shipped_p})", str(shipped.label), container=cols[1],
+            key_figure(_("Shipped model (p = {shipped_p})").format(shipped_p=shipped_p), str(shipped.label), container=cols[1],
                        delta=f"{shipped.confidence:.0%} sure")
         except ModelUnavailable as exc:
             cols[1].error(str(exc))
     if truth is not None:
-        st.caption(f"The true label is {truth}.")
+        st.caption(_("The true label is {truth}.").format(truth=truth))
 
 
 def own_digits(model, rule):
-    st.subheader("Your own digits")
-    st.markdown("Draw a few examples of a digit, say which digit each is, and add them: the next training "
-                "includes them (kept in this session only).")
+    st.subheader(_("Your own digits"))
+    st.markdown(_("Draw a few examples of a digit, say which digit each is, and add them: the next training "
+                "includes them (kept in this session only)."))
     own = st.session_state.setdefault(OWN, [])
     left, right = st.columns(2)
     with left:
         canvas = drawing(key="tr_own_canvas", width=200, height=200, background_color="#000000",
                          stroke_color="#ffffff", stroke_width=20, drawing_mode="freedraw", controls=True)
     with right:
-        label = st.selectbox("This digit is a…", list(range(10)), index=None, key="tr_own_label",
-                             placeholder="choose 0–9")
-        if st.button("Add this example", icon=":material/add:", key="tr_own_add"):
+        label = st.selectbox(_("This digit is a…"), list(range(10)), index=None, key="tr_own_label",
+                             placeholder=_("choose 0–9"))
+        if st.button(_("Add this example"), icon=":material/add:", key="tr_own_add"):
             x28, problem = live.own_digit(canvas.rgba, label)
             if problem:
                 st.warning(problem)
             elif len(own) >= live.MAX_OWN_DIGITS:
-                st.warning(f"You have {live.MAX_OWN_DIGITS} examples already: that is the most a session keeps.")
+                st.warning(_("You have {n} examples already: that is the most a session keeps.").format(n=live.MAX_OWN_DIGITS))
             else:
                 own.append((x28, int(label)))
-                st.success(f"Added a {label} ({len(own)} example(s)). Clear the canvas and draw the next one.")
-        if own and st.button("Remove all my examples", key="tr_own_clear"):
+                st.success(_("Added a {label} ({n_own} example(s)). Clear the canvas and draw the next one.").format(label=label, n_own=len(own)))
+        if own and st.button(_("Remove all my examples"), key="tr_own_clear"):
             own.clear()
             st.rerun()
     if own:
         st.image(live.thumbnails(own), caption=[str(label) for _, label in own], width=56,
-                 alt=[f"Your drawing number {i + 1}, labelled {label}" for i, (_, label) in enumerate(own)])
-        st.toggle("Include my digits in the next training", value=True, key="tr_use_own")
+                 alt=[_("Your drawing number {number}, labelled {label}").format(number=i + 1, label=label)
+                      for i, (_x28, label) in enumerate(own)])
+        st.toggle(_("Include my digits in the next training"), value=True, key="tr_use_own")
     if model is not None and model[1].request.own:
         shipped = shipped_or_none(model[1].patch_size)
         with interactive():  # a background training waits while these are classified
             result = live.before_after(model[1].request.own, shipped, model[1].classifier, rule)
-        st.markdown(f"**Before and after**: the shipped model reads {result['shipped_right']} of "
-                    f"{result['n']} of your digits right, your model {result['mine_right']}. (Your model was "
-                    "trained on these very drawings: this shows it learnt them; try new ones above.)")
+        st.markdown(_("**Before and after**: the shipped model reads {shipped} of {n} of your digits right, your "
+                      "model {mine}. (Your model was trained on these very drawings: this shows it learnt them; "
+                      "try new ones above.)").format(shipped=result["shipped_right"], n=result["n"],
+                                                     mine=result["mine_right"]))
         st.dataframe(pd.DataFrame(result["rows"]), hide_index=True)
 
 
@@ -281,7 +292,7 @@ def sweep_panel(jobs: JobRunner, me: str, settings, steps):
         st.info(live.live_status("queued", job.place, 0, [], live.TrainRequest()).headline)
     elif job.status == "running":
         phases = [e for e in events if e.get("kind") == "phase"]
-        st.progress(done / len(live.SWEEP_SIZES), text=f"{done} of {len(live.SWEEP_SIZES)} runs done"
+        st.progress(done / len(live.SWEEP_SIZES), text=_("{done} of {n} runs done").format(done=done, n=len(live.SWEEP_SIZES))
                     + (f" · {phases[-1]['text']}" if phases else ""))
     elif job.status == "failed":
         st.error(job.error)
@@ -295,11 +306,11 @@ def main():
     ensure_router()
     arrive(LINK)
     presenter_toggle()
-    st.title("Train a classifier")
-    st.markdown("Choose a patch size, press **Train** and watch the four-patch classifier learn: the loss falls, "
+    st.title(_("Train a classifier"))
+    st.markdown(_("Choose a patch size, press **Train** and watch the four-patch classifier learn: the loss falls, "
                 "each patch's accuracy and the fused answer's climb. Then test it on your own drawing, compare it "
-                "with the shipped model, and find out which patch sizes work.")
-    sidebar_note("The patch size, the fusion rule, the time budget and augmentation")
+                "with the shipped model, and find out which patch sizes work."))
+    sidebar_note(_("The patch size, the fusion rule, the time budget and augmentation"))
     notice_box = st.container()
     settings = read_settings()
     publish(LINK, live.settings_to_query(settings))
@@ -310,11 +321,11 @@ def main():
     if note:
         st.caption(note)
 
-    left, right, _ = st.columns([1, 1, 3])
-    left.button("Train", type="primary", icon=":material/play_arrow:", key="tr_train", width="stretch",
+    left, right, _rest = st.columns([1, 1, 3])
+    left.button(_("Train"), type="primary", icon=":material/play_arrow:", key="tr_train", width="stretch",
                 on_click=start_training, args=(jobs, me))
-    right.button("Stop", icon=":material/stop:", key="tr_stop", width="stretch", on_click=stop,
-                 args=(jobs, me, DEMO), help="Ends the training; the model keeps what it learnt so far.")
+    right.button(_("Stop"), icon=":material/stop:", key="tr_stop", width="stretch", on_click=stop,
+                 args=(jobs, me, DEMO), help=_("Ends the training; the model keeps what it learnt so far."))
     show_message()
     job = jobs.latest(me, DEMO)
     poll(job is not None and not job.finished, lambda: live_panel(jobs, me))
@@ -329,15 +340,17 @@ def main():
     test_area(model, settings.rule)
     own_digits(model, settings.rule)
 
-    st.subheader("Which patch size works?")
-    st.markdown(f"One click queues a short run ({live.SWEEP_SECONDS} s each"
-                f"{', ' + str(request.steps) + ' steps in this test setup' if request.steps else ''}) for each of "
-                f"p = {', '.join(map(str, live.SWEEP_SIZES))}, and draws test accuracy against patch size as the "
-                "runs finish: single patches and the fused answer.")
-    b1, b2, _ = st.columns([1, 1, 3])
-    b1.button("Run the sweep", icon=":material/stacked_line_chart:", key="tr_sweep", width="stretch",
+    st.subheader(_("Which patch size works?"))
+    each = (_("{seconds} s each, {steps} steps in this test setup").format(seconds=live.SWEEP_SECONDS,
+                                                                             steps=request.steps)
+            if request.steps else _("{seconds} s each").format(seconds=live.SWEEP_SECONDS))
+    st.markdown(_("One click queues a short run ({each}) for each of p = {sizes}, and draws test accuracy against "
+                  "patch size as the runs finish: single patches and the fused answer.").format(
+        each=each, sizes=", ".join(map(str, live.SWEEP_SIZES))))
+    b1, b2, _rest = st.columns([1, 1, 3])
+    b1.button(_("Run the sweep"), icon=":material/stacked_line_chart:", key="tr_sweep", width="stretch",
               on_click=start_sweep, args=(jobs, me))
-    b2.button("Stop the sweep", icon=":material/stop:", key="tr_sweep_stop", width="stretch", on_click=stop,
+    b2.button(_("Stop the sweep"), icon=":material/stop:", key="tr_sweep_stop", width="stretch", on_click=stop,
               args=(jobs, me, SWEEP))
     sweep_job = jobs.latest(me, SWEEP)
     poll(sweep_job is not None and not sweep_job.finished,

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from patchlab import upsampling as up
+from patchlab.i18n import N_, _
 from patchlab.images import sample_names
 from patchlab.upsampling.demo import (
     FACTORS,
@@ -38,16 +39,16 @@ LINK = PageLink("upsampling", lambda params: read_link(params, sample_names()), 
                 tuple(QUERY_NAMES.values()), to_query(Settings()))
 
 INTRO = (
-    "A **transposed convolution** with stride *f* enlarges an image by *f*: every input "
+    N_("A **transposed convolution** with stride *f* enlarges an image by *f*: every input "
     "pixel stamps a copy of the kernel, weighted by the pixel's value, every *f* output "
-    "pixels, and overlapping stamps add up."
+    "pixels, and overlapping stamps add up.")
 )
 INTRO_MORE = (
-    "It is the same overlap-add that merges patches on the Patches page. With the **bilinear "
+    N_("It is the same overlap-add that merges patches on the Patches page. With the **bilinear "
     "kernel** of size 2*f* − (*f* mod 2) the stamps reaching every pixel weigh exactly 1 in total "
     "and the layer *is* bilinear interpolation. With a kernel size the stride does not divide, "
     "pixels receive alternately more and fewer stamps, and unless the weights compensate, a "
-    "**checkerboard** appears."
+    "**checkerboard** appears.")
 )
 
 
@@ -65,21 +66,21 @@ def controls():
     with st.container(border=True):
         layer, init_col, source_col = st.columns(3)
         kernel = st.container()  # a row of its own: room for the kernel-size choice's whole label
-        factor = layer.select_slider("Upsampling factor f (stride)", options=list(FACTORS), key=q["factor"], **KEEP)
-        init = init_col.radio("Initialisation", list(INIT_LABELS), format_func=INIT_LABELS.get,
+        factor = layer.select_slider(_("Upsampling factor f (stride)"), options=list(FACTORS), key=q["factor"], **KEEP)
+        init = init_col.radio(_("Initialisation"), list(INIT_LABELS), format_func=lambda k: _(INIT_LABELS[k]),
                               key=q["init"], **KEEP)
         custom_size = None
         if not kernel.checkbox(kernel_size_choice_label(factor, init), key=q["use_recommended"],
                                on_change=custom_size_chosen, **KEEP):
-            custom_size = kernel.columns(2)[0].slider("Kernel size", 1, MAX_KERNEL_SIZE, key=q["custom_size"], **KEEP)
-        source = source_col.radio("Input", list(SOURCE_LABELS), horizontal=True, key=q["source"],
-                                  format_func=SOURCE_LABELS.get, **KEEP)
+            custom_size = kernel.columns(2)[0].slider(_("Kernel size"), 1, MAX_KERNEL_SIZE, key=q["custom_size"], **KEEP)
+        source = source_col.radio(_("Input"), list(SOURCE_LABELS), horizontal=True, key=q["source"],
+                                  format_func=lambda k: _(SOURCE_LABELS[k]), **KEEP)
         photo, pattern = Settings.photo, Settings.pattern
         if source == "photo":
             names = sample_names()
-            photo = source_col.selectbox("Photo", names, key=q["photo"], **KEEP)
+            photo = source_col.selectbox(_("Photo"), names, key=q["photo"], **KEEP)
         else:
-            pattern = source_col.selectbox("Pattern", list(PATTERN_LABELS), format_func=PATTERN_LABELS.get,
+            pattern = source_col.selectbox(_("Pattern"), list(PATTERN_LABELS), format_func=lambda k: _(PATTERN_LABELS[k]),
                                            key=q["pattern"], **KEEP)
     return Settings(factor=factor, init=init, custom_size=custom_size, source=source, photo=photo,
                     pattern=pattern)
@@ -87,87 +88,88 @@ def controls():
 
 def show_kernel_and_stamps(r):
     s = r.settings
-    st.header("1 · The kernel and its stamps")
+    st.header(_("1 · The kernel and its stamps"))
     left, right = st.columns([1, 1.4])
     with left:
-        st.markdown(f"**{INIT_LABELS[s.init]} kernel, {s.size}×{s.size}**")
+        st.markdown(_("**{init} kernel, {size}×{size}**").format(init=_(INIT_LABELS[s.init]), size=s.size))
         st.table(coloured_value_table(r.kernel, "{:.3f}", "viridis"), hide_index=True, hide_header=True,
-                 alt=f"The {s.size}×{s.size} kernel's weights, one cell per weight")
+                 alt=_("The {size}×{size} kernel's weights, one cell per weight").format(size=s.size))
     with right:
         st.image(r.stamps_png, alt=r.stamps_alt)
         st.caption(
-            "Each colour is one input pixel's stamp (the kernel, summed over one axis); "
+            _("Each colour is one input pixel's stamp (the kernel, summed over one axis); "
             "the height of a column is the output there. Uneven heights in the white "
-            "region are the checkerboard, in one dimension."
+            "region are the checkerboard, in one dimension.")
         )
 
     m1, m2, m3 = st.columns(3)
     lo, hi = r.overlap_range
-    m1.metric("Stamps on an interior pixel", f"{lo}" if lo == hi else f"{lo} to {hi}",
-              help="Computed with the patch engine's coverage() on the output grid.")
-    m2.metric("Divides evenly?", "yes" if r.divides_evenly else "no",
-              help="Is the kernel size a multiple of the stride?")
-    key_figure("Kernel's checkerboard strength", f"{r.kernel_strength:.3f}", container=m3,
-               help="(max − min) / max of the response to a constant image, from the kernel's "
-                    "polyphase sums: 0 = none, 1 = gaps no stamp reaches.")
+    m1.metric(_("Stamps on an interior pixel"), f"{lo}" if lo == hi else _("{low} to {high}").format(low=lo, high=hi),
+              help=_("Computed with the patch engine's coverage() on the output grid."))
+    m2.metric(_("Divides evenly?"), _("yes") if r.divides_evenly else _("no"),
+              help=_("Is the kernel size a multiple of the stride?"))
+    key_figure(_("Kernel's checkerboard strength"), f"{r.kernel_strength:.3f}", container=m3,
+               help=_("(max − min) / max of the response to a constant image, from the kernel's "
+                    "polyphase sums: 0 = none, 1 = gaps no stamp reaches."))
 
     a, b = st.columns(2)
     with a:
-        st.markdown(f"**Overlap count**: stamps per output pixel ({r.count_shape[0]}×{r.count_shape[1]} input)")
+        st.markdown(_("**Overlap count**: stamps per output pixel ({h}×{w} input)").format(h=r.count_shape[0],
+                                                                                            w=r.count_shape[1]))
         st.table(coloured_value_table(r.overlap_counts, "{:d}", "magma"), hide_index=True, hide_header=True,
-                 alt="Stamps per output pixel, one cell per pixel of the upsampled image")
+                 alt=_("Stamps per output pixel, one cell per pixel of the upsampled image"))
         st.caption(
-            "`overlap_count` = `patchlab.patches.coverage` of kernel-sized patches every "
-            f"{s.factor} pixels on the output grid: uniform when {s.factor} divides the kernel "
-            "size, a checkerboard otherwise (the edges get fewer)."
+            _("`overlap_count` = `patchlab.patches.coverage` of kernel-sized patches every "
+            "{factor} pixels on the output grid: uniform when {factor} divides the kernel "
+            "size, a checkerboard otherwise (the edges get fewer).").format(factor=s.factor)
         )
     with b:
-        st.markdown("**Summed weights**: the output for a constant image of 1")
+        st.markdown(_("**Summed weights**: the output for a constant image of 1"))
         st.table(coloured_value_table(r.summed_weights, "{:.2f}", "magma"), hide_index=True, hide_header=True,
-                 alt="Summed kernel weights per output pixel, one cell per pixel of the upsampled image")
+                 alt=_("Summed kernel weights per output pixel, one cell per pixel of the upsampled image"))
         st.caption(
-            "What each pixel really receives: the weights of the overlapping stamps. A "
+            _("What each pixel really receives: the weights of the overlapping stamps. A "
             "kernel can compensate uneven counts (try bilinear with size 3 at f = 2) — "
-            "or not (nearest-neighbour, random)."
+            "or not (nearest-neighbour, random).")
         )
 
 
 def show_upsampled_pictures(r):
-    st.header("2 · Upsampled images")
+    st.header(_("2 · Upsampled images"))
     picture_grid("up_pictures_space", [(p.picture, p.label, p.alt) for p in r.pictures], per_row=3, narrow_per_row=2)
     st.table(strengths_table(r.strengths), hide_index=True,
-             alt="Checkerboard strength of each of the six upsampling methods")
+             alt=_("Checkerboard strength of each of the six upsampling methods"))
     st.caption(
-        "Checkerboard strength, computed live: upsample a constant grey image with each "
-        f"method and measure (max − min) / max away from the border ({r.strength_margin} pixels at each "
+        _("Checkerboard strength, computed live: upsample a constant grey image with each "
+        "method and measure (max − min) / max away from the border ({strength_margin} pixels at each "
         "edge). 0 means flat. Resize-then-convolve is flat even with random weights: after "
-        "a resize every output pixel sees the same number of kernel taps."
+        "a resize every output pixel sees the same number of kernel taps.").format(strength_margin=r.strength_margin)
     )
 
     bw = r.border_width
     d1, d2 = st.columns(2)
-    d1.metric("Interior: max |transposed conv − resize|", human_number(r.interior_max, 2),
-              help="Largest absolute difference between the bilinear-initialised transposed "
+    d1.metric(_("Interior: max |transposed conv − resize|"), human_number(r.interior_max, 2),
+              help=_("Largest absolute difference between the bilinear-initialised transposed "
                    "convolution and tf.image.resize(..., 'bilinear'), away from the border; "
-                   "pixel values in [0, 1].")
-    d2.metric(f"… on the {bw}-pixel border", f"{r.border_max:.3f}")
+                   "pixel values in [0, 1]."))
+    d2.metric(_("… on the {bw}-pixel border").format(bw=bw), f"{r.border_max:.3f}")
     st.markdown(
-        f"In the interior the two agree to float32 rounding: the layer **is** bilinear "
-        f"interpolation with half-pixel centres. They differ on the outer {bw} pixel(s) "
-        f"(*f* // 2): there, some stamps would come from pixels outside the image. The "
+        _("In the interior the two agree to float32 rounding: the layer **is** bilinear "
+        "interpolation with half-pixel centres. They differ on the outer {bw} pixel(s) "
+        "(*f* // 2): there, some stamps would come from pixels outside the image. The "
         "transposed convolution treats those as 0, so the weights that arrive sum to less "
-        f"than 1 ({r.edge_weight:.3g} along the top edge, less in the corners) "
+        "than 1 ({edge_weight} along the top edge, less in the corners) "
         "and the border is darker, while `tf.image.resize` clamps to the "
-        "edge pixel."
+        "edge pixel.").format(bw=bw, edge_weight=f"{r.edge_weight:.3g}")
     )
 
 
 def show_pipeline(r):
-    st.header("3 · Convolution → 2×2 max-pool → stride-2 transposed convolution")
+    st.header(_("3 · Convolution → 2×2 max-pool → stride-2 transposed convolution"))
     if r.pipeline_error is not None:
-        st.error(f"Could not run the pipeline: {r.pipeline_error}")
+        st.error(_("Could not run the pipeline: {pipeline_error}").format(pipeline_error=r.pipeline_error))
         return
-    with details("Tensor shapes"):
+    with details(_("Tensor shapes")):
         st.code(r.pipeline_shapes, language="text", wrap_lines=True)
     space = canvas_width("up_pipeline_space", default=1200)
     scale = min(1.0, space.width / 560)  # on a phone the stages shrink together: their sizes keep their ratio
@@ -175,9 +177,9 @@ def show_pipeline(r):
         for p in r.pipeline_pictures:
             st.image(p.picture, width=max(40, int(p.width * scale)), caption=p.caption, clamp=True, alt=p.alt)
     st.caption(
-        "Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "
+        _("Real tensors: a 3×3 smoothing convolution keeps the size ('same'), the 2×2 "
         "max-pool halves it, and a Conv2DTranspose with stride 2, padding 'same' and a "
-        "bilinear 4×4 kernel restores it."
+        "bilinear 4×4 kernel restores it.")
     )
 
 
@@ -186,24 +188,24 @@ def main():
     arrive(LINK)
     presenter_toggle()
     share_bar(widget_defaults())
-    st.title("Upsampling")
-    st.markdown(INTRO)
-    with st.expander("Bilinear kernels and checkerboards, in short"):
-        st.markdown(INTRO_MORE)
+    st.title(_("Upsampling"))
+    st.markdown(_(INTRO))
+    with st.expander(_("Bilinear kernels and checkerboards, in short")):
+        st.markdown(_(INTRO_MORE))
     notice_box = st.container()
-    settings, _ = clamp_settings(controls())  # the widgets only offer what the page can show
+    settings, _notes = clamp_settings(controls())  # the widgets only offer what the page can show
     publish(LINK, to_query(settings))  # the address carries what the page shows, and nothing hidden
     show_notice(LINK, notice_box)
 
     try:
         image = input_image(settings)
     except (ValueError, OSError) as err:
-        st.error(f"Could not prepare the input: {err}")
+        st.error(_("Could not prepare the input: {err}").format(err=err))
         st.stop()
     try:
         result = analyse(settings, image)  # imports TensorFlow on the first run
     except ImportError as err:
-        st.error(f"TensorFlow is not available ({err}); install the requirements with `make run`.")
+        st.error(_("TensorFlow is not available ({err}); install the requirements with `make run`.").format(err=err))
         st.stop()
 
     show_kernel_and_stamps(result)

@@ -12,7 +12,9 @@ and participants in both languages draw figures at the same time), made
 once, the first time a Chinese page is drawn.
 
 Labels drawn with Pillow (a colour bar's ticks) have no fallback:
-:func:`label_font` picks the Chinese font for a label that needs it.
+:func:`draw_label` draws each run of Chinese characters with the Chinese
+font and the rest (digits, ε, ×, 10⁻⁷) with DejaVu Sans, which has every
+symbol the pages use; :func:`label_width` measures such a label.
 """
 
 from __future__ import annotations
@@ -22,7 +24,8 @@ import os
 import threading
 from pathlib import Path
 
-__all__ = ["CJK_FONT_FILES", "cjk_font_file", "use_in_figures", "needs_cjk", "label_font"]
+__all__ = ["CJK_FONT_FILES", "cjk_font_file", "use_in_figures", "needs_cjk", "label_font", "label_runs",
+           "label_width", "draw_label"]
 
 #: Where Debian's Chinese fonts live, the preferred first: (file, family name as matplotlib reads it).
 CJK_FONT_FILES = (
@@ -68,14 +71,52 @@ def use_in_figures() -> bool:
     return True
 
 
+def _is_cjk(ch: str) -> bool:
+    return ("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
+            or "\u3000" <= ch <= "\u303f")
+
+
 def needs_cjk(text: str) -> bool:
     """Whether ``text`` holds a character of the CJK blocks (or full-width punctuation).
 
     >>> needs_cjk("权重图"), needs_cjk("weight 0.5 × 10⁻³")
     (True, False)
     """
-    return any("\u2e80" <= ch <= "\u9fff" or "\uf900" <= ch <= "\ufaff" or "\uff00" <= ch <= "\uffef"
-               or "\u3000" <= ch <= "\u303f" for ch in str(text))
+    return any(_is_cjk(ch) for ch in str(text))
+
+
+def label_runs(text: str) -> list[tuple[str, bool]]:
+    """``text`` cut into runs of Chinese (True) and other (False) characters.
+
+    >>> label_runs("合并权重 (log)")
+    [('合并权重', True), (' (log)', False)]
+    """
+    runs: list[tuple[str, bool]] = []
+    for ch in str(text):
+        cjk = _is_cjk(ch)
+        if runs and runs[-1][1] == cjk:
+            runs[-1] = (runs[-1][0] + ch, cjk)
+        else:
+            runs.append((ch, cjk))
+    return runs
+
+
+def _run_font(size: int, cjk: bool):
+    return label_font(size, "中" if cjk else "")
+
+
+def label_width(text: str, size: int) -> float:
+    """The width in pixels of :func:`draw_label`'s ``text`` at ``size``."""
+    return sum(_run_font(size, cjk).getlength(run) for run, cjk in label_runs(text))
+
+
+def draw_label(draw, xy, text: str, size: int, fill="black") -> None:
+    """Draw ``text`` at ``xy`` with Pillow's ``draw``: Chinese runs in the Chinese font, the rest in DejaVu Sans."""
+    x, y = xy
+    for run, cjk in label_runs(text):
+        font = _run_font(size, cjk)
+        draw.text((x, y), run, fill=fill, font=font)
+        x += font.getlength(run)
 
 
 @functools.lru_cache(maxsize=8)

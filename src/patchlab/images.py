@@ -17,6 +17,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from patchlab.i18n import N_, _
+
 __all__ = [
     "ImageError",
     "read_image",
@@ -73,13 +75,13 @@ def read_image(data, max_pixels=MAX_PIXELS):
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
-        raise ImageError("Expected the bytes of an image file.")
+        raise ImageError(_("Expected the bytes of an image file."))
     if len(data) == 0:
-        raise ImageError("The file is empty. Please choose a photo (PNG or JPEG).")
+        raise ImageError(_("The file is empty. Please choose a photo (PNG or JPEG)."))
     if len(data) > MAX_BYTES:
         raise ImageError(
-            f"The file is {len(data) / 2**20:.0f} MB; the limit is "
-            f"{MAX_BYTES // 2**20} MB. Please upload a smaller photo."
+            _("The file is {size} MB; the limit is {limit} MB. Please upload a smaller photo.").format(
+                size=f"{len(data) / 2**20:.0f}", limit=MAX_BYTES // 2**20)
         )
     try:
         with warnings.catch_warnings():
@@ -87,12 +89,13 @@ def read_image(data, max_pixels=MAX_PIXELS):
             img = Image.open(io.BytesIO(data))
             width, height = img.size
             if width < 1 or height < 1:
-                raise ImageError("The image has no pixels.")
+                raise ImageError(_("The image has no pixels."))
             if width * height > max_pixels:
                 raise ImageError(
-                    f"The image is {width}x{height} pixels "
-                    f"({width * height / 1e6:.0f} megapixels); the limit is "
-                    f"{max_pixels / 1e6:.0f} megapixels. Please resize it first."
+                    _("The image is {width}x{height} pixels ({megapixels} megapixels); the limit is {limit} "
+                      "megapixels. Please resize it first.").format(
+                        width=width, height=height, megapixels=f"{width * height / 1e6:.0f}",
+                        limit=f"{max_pixels / 1e6:.0f}")
                 )
             img.seek(0)  # first frame of an animation
             img.load()
@@ -102,19 +105,19 @@ def read_image(data, max_pixels=MAX_PIXELS):
         raise
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageError(
-            f"The image has too many pixels to open safely (the limit is "
-            f"{max_pixels / 1e6:.0f} megapixels). Please resize it first."
+            _("The image has too many pixels to open safely (the limit is "
+            "{limit} megapixels). Please resize it first.").format(limit=f"{max_pixels / 1e6:.0f}")
         ) from None
     except UnidentifiedImageError:
         raise ImageError(
-            "This file is not an image PatchLab can read. Please upload a PNG, "
-            "JPEG, GIF, WebP, BMP or TIFF photo."
+            _("This file is not an image PatchLab can read. Please upload a PNG, "
+            "JPEG, GIF, WebP, BMP or TIFF photo.")
         ) from None
     except (OSError, SyntaxError, ValueError, EOFError, IndexError, TypeError,
             KeyError, struct.error, MemoryError, ZeroDivisionError, AttributeError, RuntimeError):
         raise ImageError(
-            "The image file seems damaged or truncated and could not be decoded. "
-            "Please try another file."
+            _("The image file seems damaged or truncated and could not be decoded. "
+            "Please try another file.")
         ) from None
 
 
@@ -206,22 +209,22 @@ class Sample:
 SAMPLES = {
     s.name: s
     for s in [
-        Sample("astronaut", "skimage", "astronaut.png", "Eileen Collins, NASA portrait (public domain)"),
-        Sample("coffee", "skimage", "coffee.png", "A cup of coffee (Rachel Michetti, CC0)"),
-        Sample("chelsea", "skimage", "chelsea.png", "Chelsea the cat (Stefan van der Walt, CC0)"),
-        Sample("rocket", "skimage", "rocket.jpg", "Falcon 9 launch (SpaceX, CC0)"),
-        Sample("china", "sklearn", "china.jpg", "A temple in China (scikit-learn sample)"),
-        Sample("flower", "sklearn", "flower.jpg", "A flower (scikit-learn sample)"),
-        Sample("motorcycle", "skimage", "motorcycle_left.png", "Motorcycle, Middlebury stereo set"),
-        Sample("hubble", "skimage", "hubble_deep_field.jpg", "Hubble eXtreme Deep Field (NASA, public domain)"),
-        Sample("immunohistochemistry", "skimage", "ihc.png", "Immunohistochemistry stain (CC0)"),
-        Sample("retina", "skimage", "retina.jpg", "Human retina (CC BY)"),
-        Sample("camera", "skimage", "camera.png", "The cameraman, grayscale (CC0)"),
-        Sample("brick", "skimage", "brick.png", "A brick wall, grayscale texture (CC0)"),
-        Sample("grass", "skimage", "grass.png", "Grass, grayscale texture (CC0)"),
-        Sample("gravel", "skimage", "gravel.png", "Gravel, grayscale texture (CC0)"),
-        Sample("moon", "skimage", "moon.png", "Surface of the moon, grayscale (public domain)"),
-        Sample("coins", "skimage", "coins.png", "Greek coins, grayscale (public domain)"),
+        Sample("astronaut", "skimage", "astronaut.png", N_("Eileen Collins, NASA portrait (public domain)")),
+        Sample("coffee", "skimage", "coffee.png", N_("A cup of coffee (Rachel Michetti, CC0)")),
+        Sample("chelsea", "skimage", "chelsea.png", N_("Chelsea the cat (Stefan van der Walt, CC0)")),
+        Sample("rocket", "skimage", "rocket.jpg", N_("Falcon 9 launch (SpaceX, CC0)")),
+        Sample("china", "sklearn", "china.jpg", N_("A temple in China (scikit-learn sample)")),
+        Sample("flower", "sklearn", "flower.jpg", N_("A flower (scikit-learn sample)")),
+        Sample("motorcycle", "skimage", "motorcycle_left.png", N_("Motorcycle, Middlebury stereo set")),
+        Sample("hubble", "skimage", "hubble_deep_field.jpg", N_("Hubble eXtreme Deep Field (NASA, public domain)")),
+        Sample("immunohistochemistry", "skimage", "ihc.png", N_("Immunohistochemistry stain (CC0)")),
+        Sample("retina", "skimage", "retina.jpg", N_("Human retina (CC BY)")),
+        Sample("camera", "skimage", "camera.png", N_("The cameraman, grayscale (CC0)")),
+        Sample("brick", "skimage", "brick.png", N_("A brick wall, grayscale texture (CC0)")),
+        Sample("grass", "skimage", "grass.png", N_("Grass, grayscale texture (CC0)")),
+        Sample("gravel", "skimage", "gravel.png", N_("Gravel, grayscale texture (CC0)")),
+        Sample("moon", "skimage", "moon.png", N_("Surface of the moon, grayscale (public domain)")),
+        Sample("coins", "skimage", "coins.png", N_("Greek coins, grayscale (public domain)")),
     ]
 }
 

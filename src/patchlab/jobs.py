@@ -59,6 +59,8 @@ from collections import deque
 from contextlib import contextmanager
 from typing import Callable, Iterable
 
+from patchlab.i18n import _, current_language, speaking
+
 __all__ = ["Job", "JobRunner", "JobRefused", "JobError", "STATUSES", "FINISHED", "default_slots", "default_keep_mb",
            "DEFAULT_KEEP_MB", "result_nbytes", "interactive", "pause_for_interactive", "budget_label",
            "overrides_from_env"]
@@ -204,6 +206,7 @@ class Job:
         self.demo = demo
         self.name = name
         self.keeps_model = keeps_model
+        self.language = current_language()  # the job's messages speak its owner's language (docs/i18n.md)
         self.submitted = time.time()
         self._runner = runner
         self._fn = fn
@@ -411,13 +414,14 @@ class JobRunner:
             raise ValueError(f"fn must be callable, got {type(fn).__name__}")
         with self._cond:
             if self._closing.is_set():
-                raise JobRefused("The server is shutting down; no new jobs are started.")
+                raise JobRefused(_("The server is shutting down; no new jobs are started."))
             for job in self._jobs:
                 if job.owner == owner and job.demo == demo and not job.finished:
-                    what = "running" if job.status == "running" else f"waiting in the queue (place {self._place_locked(job)})"
-                    raise JobRefused(f"You already have “{job.name}” {what}. Stop it or wait for it "
+                    what = (_("running") if job.status == "running"
+                            else _("waiting in the queue (place {place})").format(place=self._place_locked(job)))
+                    raise JobRefused(_("You already have “{name}” {what}. Stop it or wait for it "
                                      "to finish before starting another (one at a time per participant, "
-                                     "also across browser tabs).")
+                                     "also across browser tabs).").format(name=job.name, what=what))
             for old in [j for j in self._jobs if j.owner == owner and j.demo == demo and j.result is None]:
                 self._jobs.remove(old)  # finished without a result: only its record would pile up
             job = Job(self, next(self._ids), owner, demo, str(name), fn, keeps_model, self.max_events, meta)
@@ -482,14 +486,17 @@ class JobRunner:
         fn = job._fn
         should_stop = lambda: job._stop.is_set() or self._closing.is_set()  # noqa: E731
         try:
-            result = fn(job._progress, should_stop)
+            with speaking(job.language):
+                result = fn(job._progress, should_stop)
         except JobError as exc:
             job._set("failed", error=str(exc))
             return
         except Exception as exc:  # noqa: BLE001 - a page shows a sentence, the log the traceback
             LOG.exception("job %s failed", job)
-            job._set("failed", error=f"“{job.name}” failed ({type(exc).__name__}: {str(exc)[:200]}). "
-                                     "Nothing was kept; you can try again.")
+            with speaking(job.language):
+                error = _("“{name}” failed ({kind}: {message}). Nothing was kept; you can try again.").format(
+                    name=job.name, kind=type(exc).__name__, message=str(exc)[:200])
+            job._set("failed", error=error)
             return
         # Whoever waits on the job sees it finished only once its result has replaced the
         # owner's previous one (and the server-wide budget is applied), never in between.
@@ -524,9 +531,11 @@ class JobRunner:
                 if total <= self.keep_bytes:
                     break
                 total -= old.nbytes
-                old._drop(f"Your model from “{old.name}” was removed to make room: the server keeps trained "
-                          f"models up to {self.keep_bytes / 1e6:.0f} MB in all (PATCHLAB_TRAIN_KEEP_MB), and yours "
-                          "was the least recently used. Train again to get one back.")
+                with speaking(old.language):
+                    old._drop(_("Your model from “{name}” was removed to make room: the server keeps trained "
+                                "models up to {mb} MB in all (PATCHLAB_TRAIN_KEEP_MB), and yours was the least "
+                                "recently used. Train again to get one back.").format(
+                        name=old.name, mb=f"{self.keep_bytes / 1e6:.0f}"))
             self._cond.notify_all()
 
     def _kept_locked(self) -> list[Job]:
@@ -681,15 +690,15 @@ def overrides_from_env(request, scored_on: str, environ=None):
     if steps:
         try:
             request = replace(request, steps=int(steps))
-            notes.append(f"Short runs for testing: each run takes {int(steps)} step(s) and is scored on "
-                         f"{scored_on} (PATCHLAB_TRAIN_STEPS={int(steps)}).")
+            notes.append(_("Short runs for testing: each run takes {steps} step(s) and is scored on "
+                           "{scored_on} (PATCHLAB_TRAIN_STEPS={steps}).").format(steps=int(steps), scored_on=scored_on))
         except ValueError:
             pass
     seconds = environ.get("PATCHLAB_TRAIN_SECONDS", "").strip()
     if seconds:
         try:
             request = replace(request, seconds=float(seconds))
-            notes.append(f"The time budget is {float(seconds):g} s (PATCHLAB_TRAIN_SECONDS).")
+            notes.append(_("The time budget is {seconds} s (PATCHLAB_TRAIN_SECONDS).").format(seconds=f"{float(seconds):g}"))
         except ValueError:
             pass
     return request, " ".join(notes) or None

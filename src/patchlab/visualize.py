@@ -11,6 +11,8 @@ import functools
 import numpy as np
 from PIL import Image, ImageDraw
 
+from patchlab.fonts import draw_label, label_width
+
 __all__ = ["to_uint8", "colour_table", "colorize", "draw_patch_grid", "montage", "error_map", "heatmap_with_colour_bar",
            "window_profile", "figure_png", "human_number"]
 
@@ -223,11 +225,10 @@ def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384, *, vmin
     size = (max(1, round(w * zoom)), max(1, round(h * zoom)))
     pic = Image.fromarray(rgb).resize(size, Image.Resampling.NEAREST)
     bar_w, margin = 18, 8
-    font = _label_font(13)
     texts = list(tick_labels) if tick_labels is not None else [human_number(hi), human_number(mid), human_number(lo)]
     if len(texts) != 3:
         raise ValueError(f"`tick_labels` must hold 3 texts (top, middle, bottom), got {len(texts)}.")
-    text_w = max(int(font.getlength(t)) for t in texts + [label]) + 6
+    text_w = max(int(label_width(t, 13)) for t in texts + [label]) + 6  # a Chinese label in a Chinese font
     out = Image.new("RGB", (size[0] + margin + bar_w + text_w, size[1] + 20), "white")
     out.paste(pic, (0, 20))
     ramp = np.linspace(1.0, 0.0, size[1])[:, None] * np.ones((1, bar_w))
@@ -237,23 +238,9 @@ def heatmap_with_colour_bar(values, cmap="viridis", label="", width=384, *, vmin
     x_text = size[0] + margin + bar_w + 4
     for frac, text in zip((0.0, 0.5, 1.0), texts):
         y = 20 + frac * (size[1] - 1)
-        draw.text((x_text, min(max(y - 7, 20), 20 + size[1] - 14)), text, fill="black", font=font)
-    draw.text((size[0] + margin, 2), label, fill="black", font=font)
+        draw_label(draw, (x_text, min(max(y - 7, 20), 20 + size[1] - 14)), text, 13)
+    draw_label(draw, (size[0] + margin, 2), label, 13)
     return np.asarray(out)
-
-
-@functools.lru_cache(maxsize=4)
-def _label_font(size):
-    """DejaVu Sans from matplotlib's own files (it has ε, ≥ and ×), else Pillow's default font."""
-    import os
-
-    from matplotlib import get_data_path
-    from PIL import ImageFont
-
-    try:
-        return ImageFont.truetype(os.path.join(get_data_path(), "fonts", "ttf", "DejaVuSans.ttf"), size)
-    except OSError:  # pragma: no cover - matplotlib always ships it
-        return ImageFont.load_default(size=size)
 
 
 _SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from patchlab.i18n import N_
 from patchlab.runtime import tensorflow
 
 DIGIT_SIZE = 28
-PATCH_NAMES = ("top-left", "top-right", "bottom-left", "bottom-right")
+PATCH_NAMES = (N_("top-left"), N_("top-right"), N_("bottom-left"), N_("bottom-right"))  # shown as _(name)
 
 
 def check_patch_size(patch_size: int) -> int:

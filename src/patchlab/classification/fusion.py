@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from patchlab.i18n import N_
+
 RULES = ("mean", "product", "max", "vote")
-RULE_NAMES = {
-    "mean": "mean of probabilities",
-    "product": "normalised product (geometric mean)",
-    "max": "max per class",
-    "vote": "majority vote",
+RULE_NAMES = {  # English, marked for the catalogue: a page shows _(RULE_NAMES[rule])
+    "mean": N_("mean of probabilities"),
+    "product": N_("normalised product (geometric mean)"),
+    "max": N_("max per class"),
+    "vote": N_("majority vote"),
 }
 EPS = 1e-6
 

@@ -39,6 +39,7 @@ from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.inference import DigitClassifier
 from patchlab.classification.preprocess import preprocess_canvas
 from patchlab.classification.recipe import PATCH_SIZES
+from patchlab.i18n import N_, _
 from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
 from patchlab.links import choice, flag, whole_number, words
 
@@ -120,7 +121,7 @@ class TrainRequest:
     @property
     def name(self) -> str:
         budget = f"{self.steps} steps" if self.steps else budget_label(self.seconds, BUDGETS)
-        return f"train p={self.patch_size}, {budget}"
+        return _("train p={patch_size}, {budget}").format(patch_size=self.patch_size, budget=budget)
 
 
 
@@ -131,7 +132,7 @@ def request_from_env(request: TrainRequest, environ=None) -> tuple[TrainRequest,
     See :func:`patchlab.jobs.overrides_from_env` (``PATCHLAB_TRAIN_STEPS``,
     ``PATCHLAB_TRAIN_SECONDS``); the classifier's and the inpainter's pages read the same variables.
     """
-    return overrides_from_env(request, f"{TINY_EVAL_DIGITS} test digits", environ)
+    return overrides_from_env(request, _("{n} test digits").format(n=TINY_EVAL_DIGITS), environ)
 
 
 class StepClock:
@@ -299,12 +300,12 @@ def _train(request: TrainRequest, progress, should_stop, clock: StepClock = STEP
 
     config, check_every = training_config(request, clock)
     if not pools_ready(config):
-        progress({"kind": "phase", "text": "Preparing the synthetic mouse drawings of the training digits "
-                                           "(once per server, about 20 s)…"})
+        progress({"kind": "phase", "text": _("Preparing the synthetic mouse drawings of the training digits "
+                                           "(once per server, about 20 s)…")})
     pools = redrawn_pools(config)
     if should_stop():
-        raise JobError("Stopped before training began: nothing was learnt.")
-    progress({"kind": "phase", "text": "Building the network and compiling the training step…"})
+        raise JobError(_("Stopped before training began: nothing was learnt."))
+    progress({"kind": "phase", "text": _("Building the network and compiling the training step…")})
     from patchlab.runtime import tensorflow
 
     tensorflow()  # imported before the budget starts (the first time in a process it takes seconds)
@@ -337,10 +338,10 @@ def _train(request: TrainRequest, progress, should_stop, clock: StepClock = STEP
     run = train_classifier(config, progress=counted, should_stop=stop, extra_digits=extra, redrawn_pools=pools,
                            check_every=check_every, check_digits=CHECK_DIGITS)
     if run.steps == 0 and should_stop():
-        raise JobError("Stopped before the first training step: nothing was learnt.")
+        raise JobError(_("Stopped before the first training step: nothing was learnt."))
     if run.steps == 0:
-        raise JobError(f"The time budget ({request.seconds:g} s) ended before the first training step: nothing "
-                       "was learnt. Choose a longer budget.")
+        raise JobError(_("The time budget ({seconds} s) ended before the first training step: nothing "
+                       "was learnt. Choose a longer budget.").format(seconds=f"{request.seconds:g}"))
     if not request.steps:
         clock.record(request.patch_size, run.steps, run.wall_time_s)
     card = model_card(config, run, f"my_classifier_p{request.patch_size}.keras")
@@ -364,17 +365,18 @@ def live_curves(events: list, rule: str = "mean", patch_size: int = 18) -> dict:
         patch (its name) and ``"fused (<rule>)"``.
     """
     loss, accuracy = [], []
-    names = PATCH_NAMES if n_patches(patch_size) == 4 else ("whole image",)
+    names = PATCH_NAMES if n_patches(patch_size) == 4 else (_("whole image"),)
     for e in events:
         if e.get("kind") == "step":
             loss.append({"seconds": round(e["seconds"], 2), "step": e["step"], "loss": e["loss"]})
         elif e.get("kind") == "check":
             t = round(e["seconds"], 2)
             for name, acc in zip(names, e["single_patch"]):
-                accuracy.append({"seconds": t, "step": e["step"], "series": f"{name} patch", "accuracy %": 100 * acc})
+                accuracy.append({"seconds": t, "step": e["step"], "series": _patch_label(name), "fused": False,
+                                 "accuracy %": 100 * acc})
             if len(names) > 1:
-                accuracy.append({"seconds": t, "step": e["step"], "series": f"fused ({rule})",
-                                 "accuracy %": 100 * e["fused"][rule]})
+                accuracy.append({"seconds": t, "step": e["step"], "series": _("fused ({rule})").format(rule=rule),
+                                 "fused": True, "accuracy %": 100 * e["fused"][rule]})
     return {"loss": loss, "accuracy": accuracy}
 
 
@@ -391,24 +393,24 @@ def curve_spec(kind: str, x_max: float | None = None) -> dict:
     """A Vega-Lite spec for :func:`live_curves` rows: ``kind`` is ``"loss"`` or ``"accuracy"``."""
     if kind not in ("loss", "accuracy"):
         raise ValueError(f"kind must be 'loss' or 'accuracy', got {kind!r}")
-    x = {"field": "seconds", "type": "quantitative", "title": "seconds of training",
+    x = {"field": "seconds", "type": "quantitative", "title": _("seconds of training"),
          "axis": {"tickCount": 6, "labelOverlap": True}}  # a short run's labels do not crowd
     if x_max:
         x["scale"] = {"domain": [0, x_max]}
     if kind == "loss":
-        return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": "Training loss",
+        return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": _("Training loss"),
                 "mark": {"type": "line", "strokeWidth": 3, "color": "#b93a0b"},
                 "encoding": {"x": x, "y": {"field": "loss", "type": "quantitative", "title": "loss",
                                            "scale": {"zero": False}}}}
-    return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": "Validation accuracy",
+    return {"height": 260, "autosize": _FIT_X, "config": _BIG, "title": _("Validation accuracy"),
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
-                         "y": {"field": "accuracy %", "type": "quantitative", "title": "accuracy %",
+                         "y": {"field": "accuracy %", "type": "quantitative", "title": _("accuracy %"),
                                "scale": {"zero": False}},
                          # the legend below the plot, two entries a row: every name whole, on a phone too
                          "color": {"field": "series", "type": "nominal", "title": None,
                                    "legend": {"orient": "bottom", "columns": 2, "symbolType": "stroke"}},
-                         "strokeDash": {"condition": {"test": "indexof(datum.series, 'fused') < 0", "value": [6, 3]},
+                         "strokeDash": {"condition": {"test": "!datum.fused", "value": [6, 3]},
                                         "value": [1, 0]}}}
 
 
@@ -426,9 +428,9 @@ class LiveStatus:
 def live_status(status: str, place: int, elapsed: float, events: list, request: TrainRequest) -> LiveStatus:
     """What the live panel says about a job (status from :data:`patchlab.jobs.STATUSES`)."""
     if status == "queued":
-        ahead = "next in line" if place == 1 else f"number {place} in the queue"
-        return LiveStatus(f"Waiting for the server: you are {ahead}. One training runs at a time so "
-                          "everybody's drawing stays fast.", 0.0)
+        ahead = _("next in line") if place == 1 else _("number {place} in the queue").format(place=place)
+        return LiveStatus(_("Waiting for the server: you are {ahead}. One training runs at a time so "
+                          "everybody's drawing stays fast.").format(ahead=ahead), 0.0)
     steps = [e for e in events if e.get("kind") == "step"]
     checks = [e for e in events if e.get("kind") == "check"]
     loss = steps[-1]["loss"] if steps else None
@@ -436,14 +438,15 @@ def live_status(status: str, place: int, elapsed: float, events: list, request: 
     best = 100 * max(checks[-1]["single_patch"]) if checks else None
     if not steps:
         phases = [e for e in events if e.get("kind") == "phase"]
-        return LiveStatus(phases[-1]["text"] if phases else "Starting…", 0.0)
+        return LiveStatus(phases[-1]["text"] if phases else _("Starting…"), 0.0)
     last = steps[-1]
     if request.steps:
         fraction = min(1.0, last["step"] / request.steps)
-        text = f"Step {last['step']} of {request.steps}"
+        text = _("Step {step} of {steps}").format(step=last["step"], steps=request.steps)
     else:
         fraction = min(1.0, last["seconds"] / request.seconds)
-        text = f"{max(0, request.seconds - last['seconds']):.0f} s left · step {last['step']}, epoch {last['epoch']}"
+        text = _("{left} s left · step {step}, epoch {epoch}").format(
+            left=f"{max(0, request.seconds - last['seconds']):.0f}", step=last["step"], epoch=last["epoch"])
     return LiveStatus(text, fraction, loss, fused, best)
 
 
@@ -467,11 +470,11 @@ def comparison_table(mine: dict, shipped_card: dict | None, patch_size: int) -> 
         no shipped model for this patch size.
     """
     shipped = ((shipped_card or {}).get("evaluation") or {}).get("test") if shipped_card else None
-    names = PATCH_NAMES if n_patches(patch_size) == 4 else ("whole image",)
+    names = PATCH_NAMES if n_patches(patch_size) == 4 else (_("whole image"),)
     rows = []
-    entries = [(f"{name} patch", i, None) for i, name in enumerate(names)]
+    entries = [(_patch_label(name), i, None) for i, name in enumerate(names)]
     if len(names) > 1:
-        entries += [(f"fused: {RULE_NAMES[r]}", None, r) for r in RULES]
+        entries += [(_("fused: {rule}").format(rule=_(RULE_NAMES[r])), None, r) for r in RULES]
     for label, i, rule in entries:
         yours = mine["single_patch"][i] if rule is None else mine["fused"][rule]
         theirs = None
@@ -479,11 +482,16 @@ def comparison_table(mine: dict, shipped_card: dict | None, patch_size: int) -> 
             theirs = shipped["single_patch"][i] if rule is None else shipped["fused"].get(rule)
         rows.append({
             "": label,
-            "your model %": round(100 * yours, 1),
-            "shipped model %": None if theirs is None else round(100 * theirs, 1),
-            "difference (points)": None if theirs is None else round(100 * (yours - theirs), 1),
+            _("your model %"): round(100 * yours, 1),
+            _("shipped model %"): None if theirs is None else round(100 * theirs, 1),
+            _("difference (points)"): None if theirs is None else round(100 * (yours - theirs), 1),
         })
     return rows
+
+
+def _patch_label(name: str) -> str:
+    """``top-left patch`` (a corner's name from :data:`PATCH_NAMES`, or the whole image), translated."""
+    return _("{name} patch").format(name=_(name))
 
 
 # ------------------------------------------------------------------ the patch-size sweep
@@ -507,13 +515,14 @@ def sweep_job(requests: list[TrainRequest], clock: StepClock = STEP_CLOCK):
         for i, request in enumerate(requests):
             if should_stop():
                 break
-            progress({"kind": "phase", "text": f"Run {i + 1} of {len(requests)}: patch size {request.patch_size}"})
+            progress({"kind": "phase", "text": _("Run {i} of {n}: patch size {patch_size}").format(
+                i=i + 1, n=len(requests), patch_size=request.patch_size)})
             try:
                 model = _train(request, progress, should_stop, clock)
             except JobError as exc:
                 if should_stop():
                     break
-                raise JobError(f"Patch size {request.patch_size}: {exc}") from None
+                raise JobError(_("Patch size {patch_size}: {exc}").format(patch_size=request.patch_size, exc=exc)) from None
             row = {"kind": "sweep", "patch_size": request.patch_size, "single_patch": model.test["single_patch"],
                    "fused": model.test["fused"], "steps": model.steps, "seconds": model.seconds,
                    "n_test": model.n_test, "stopped_early": model.stopped_early}
@@ -532,20 +541,21 @@ def sweep_rows(events: list, rule: str = "mean") -> list[dict]:
         if e.get("kind") != "sweep":
             continue
         p = e["patch_size"]
-        rows.append({"patch size": p, "series": "best single patch", "accuracy %": 100 * max(e["single_patch"])})
-        rows.append({"patch size": p, "series": "mean of the single patches",
+        rows.append({"patch size": p, "series": _("best single patch"), "accuracy %": 100 * max(e["single_patch"])})
+        rows.append({"patch size": p, "series": _("mean of the single patches"),
                      "accuracy %": 100 * float(np.mean(e["single_patch"]))})
-        rows.append({"patch size": p, "series": f"fused ({rule})", "accuracy %": 100 * e["fused"][rule]})
+        rows.append({"patch size": p, "series": _("fused ({rule})").format(rule=rule), "accuracy %": 100 * e["fused"][rule]})
     return rows
 
 
 def sweep_spec() -> dict:
     """A Vega-Lite spec for :func:`sweep_rows`."""
-    return {"height": 320, "config": _BIG, "title": "Test accuracy vs. patch size",
+    return {"height": 320, "config": _BIG, "title": _("Test accuracy vs. patch size"),
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 90}},
             "encoding": {"x": {"field": "patch size", "type": "quantitative", "scale": {"domain": [8, 28]},
-                               "title": "patch size p"},
-                         "y": {"field": "accuracy %", "type": "quantitative", "scale": {"zero": False}},
+                               "title": _("patch size p")},
+                         "y": {"field": "accuracy %", "type": "quantitative", "scale": {"zero": False},
+                               "title": _("accuracy %")},
                          "color": {"field": "series", "type": "nominal", "title": None}}}
 
 
@@ -562,9 +572,9 @@ def own_digit(rgba, label) -> tuple[np.ndarray | None, str | None]:
     label : int 0-9 or None
     """
     if label is None or isinstance(label, bool) or label not in range(10):
-        return None, "Choose which digit this is (0–9) before adding it."
+        return None, _("Choose which digit this is (0–9) before adding it.")
     if rgba is None:
-        return None, "The canvas is empty: draw the digit first, with your finger or the mouse."
+        return None, _("The canvas is empty: draw the digit first, with your finger or the mouse.")
     try:
         return preprocess_canvas(np.asarray(rgba)), None
     except ValueError as exc:
@@ -638,7 +648,8 @@ QUERY = {"patch_size": "tp", "rule": "trule", "budget": "tbudget", "augment": "t
 
 
 #: How the page names each setting in a link.
-SETTING_NAMES = {"patch_size": "patch size", "rule": "fusion rule", "budget": "time budget", "augment": "augmentation"}
+SETTING_NAMES = {"patch_size": N_("patch size"), "rule": N_("fusion rule"), "budget": N_("time budget"),
+                 "augment": N_("augmentation")}
 
 
 def settings_to_query(settings: PanelSettings) -> dict:

@@ -10,10 +10,12 @@ from __future__ import annotations
 import numpy as np
 from scipy import ndimage
 
+from patchlab.i18n import N_, _
+
 BOX = 20  # MNIST: the longer side of the digit is 20 px
 SIZE = 28
 INK_THRESHOLD = 0.1  # ink strength (0..1) that counts as drawn
-EMPTY_MESSAGE = "The canvas is empty: draw a digit (0-9) with your finger or the mouse first."
+EMPTY_MESSAGE = N_("The canvas is empty: draw a digit (0-9) with your finger or the mouse first.")  # raised as _()
 
 
 def ink_strength(rgba: np.ndarray) -> np.ndarray:
@@ -82,7 +84,7 @@ def preprocess_canvas(rgba: np.ndarray) -> np.ndarray:
     ink = ink_strength(rgba)
     drawn = ink > INK_THRESHOLD
     if drawn.sum() < 2:
-        raise ValueError(EMPTY_MESSAGE)
+        raise ValueError(_(EMPTY_MESSAGE))
     rows = np.flatnonzero(drawn.any(axis=1))
     cols = np.flatnonzero(drawn.any(axis=0))
     crop = ink[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from patchlab import patches as engine
+from patchlab.i18n import DEFAULT, N_, _, current_language
 from patchlab.links import Ignored, choice, last, whole_number
 from patchlab.visualize import (
     draw_patch_grid,
@@ -67,10 +68,10 @@ def _parse_pair(text):
 
 
 #: How the page names each setting in a link: parameter -> setting.
-SETTING_NAMES = {"img": "photo", "p": "patch size", "s": "stride", "win": "blending window",
-                 "edge": "edges", "hi": "highlighted patch"}
+SETTING_NAMES = {"img": N_("photo"), "p": N_("patch size"), "s": N_("stride"), "win": N_("blending window"),
+                 "edge": N_("edges"), "hi": N_("highlighted patch")}
 _FIELDS = {"img": "image", "p": "patch", "s": "stride", "win": "window", "edge": "edge", "hi": "highlight"}
-_PAIR = "a size in pixels like 16 or 16x24"
+_PAIR = N_("a size in pixels like 16 or 16x24")
 
 
 def read_link(params, images):
@@ -115,7 +116,7 @@ def read_link(params, images):
             ignored.append(Ignored(SETTING_NAMES[param], raw, _PAIR))
             return None
         if min(value) < 1 or max(value) > limit:
-            ignored.append(Ignored(SETTING_NAMES[param], raw, f"a size from 1 to {limit:,} px"))
+            ignored.append(Ignored(SETTING_NAMES[param], raw, _("a size from 1 to {limit} px").format(limit=f"{limit:,}")))
             return None
         return value
 
@@ -124,7 +125,7 @@ def read_link(params, images):
             continue
         if param == "img":
             value = choice(params, param, SETTING_NAMES[param], {i: i for i in images}, ignored,
-                           expected="one of the sample photos")
+                           expected=_("one of the sample photos"))
         elif param in ("p", "s"):
             value = size(param, MAX_PATCH if param == "p" else MAX_STRIDE)
         elif param == "hi":
@@ -209,20 +210,20 @@ def clamp_settings(s, image_shape, square=False):
     >>> fitted.stride, notes
     ((32, 32), ['The stride 40×40 was limited to 32×32: at most twice the patch (16×16).'])
     """
-    max_patch, _ = slider_limits(s.patch, image_shape, square)
+    max_patch, _stride = slider_limits(s.patch, image_shape, square)
     h, w = image_shape[:2]
     notes = []
     patch = (max(1, min(s.patch[0], max_patch[0])), max(1, min(s.patch[1], max_patch[1])))
     if patch != tuple(s.patch):
         notes.append(
-            f"The patch {s.patch[0]}×{s.patch[1]} is larger than the image "
-            f"({h}×{w}); it was reduced to {patch[0]}×{patch[1]}."
+            _("The patch {asked} is larger than the image ({h}×{w}); it was reduced to {used}.").format(
+                asked=f"{s.patch[0]}×{s.patch[1]}", h=h, w=w, used=f"{patch[0]}×{patch[1]}")
         )
-    _, max_stride = slider_limits(patch, image_shape, square)
+    _patch, max_stride = slider_limits(patch, image_shape, square)
     stride = (min(max(1, s.stride[0]), max_stride[0]), min(max(1, s.stride[1]), max_stride[1]))
     if stride != tuple(s.stride):
-        notes.append(f"The stride {s.stride[0]}×{s.stride[1]} was limited to {stride[0]}×{stride[1]}: "
-                     f"at most twice the patch ({patch[0]}×{patch[1]}).")
+        notes.append(_("The stride {asked} was limited to {used}: at most twice the patch ({patch}).").format(
+            asked=f"{s.stride[0]}×{s.stride[1]}", used=f"{stride[0]}×{stride[1]}", patch=f"{patch[0]}×{patch[1]}"))
     fitted = Settings(s.image, patch, stride, s.window, s.edge, max(0, int(s.highlight)))
     try:
         nh, nw = grid_size(fitted, image_shape)
@@ -261,17 +262,28 @@ def intro(s):
     pair = lambda v: f"{v[0]}" if v[0] == v[1] else f"{v[0]}×{v[1]}"  # noqa: E731
     layout = layout_words(s.patch, s.stride)
     how = {
-        "overlapping": " (each patch shares pixels with its neighbours)",
-        "touching": " (they tile the image without sharing a pixel)",
-        "separated": " (gaps are left between them)",
+        "overlapping": _(" (each patch shares pixels with its neighbours)"),
+        "touching": _(" (they tile the image without sharing a pixel)"),
+        "separated": _(" (gaps are left between them)"),
     }.get(layout, "")
-    return (
-        f"An image is cut into {layout} **patches**: size *p* = {pair(s.patch)}, stride *s* = "
-        f"{pair(s.stride)}{how}. Each patch can be processed on its own; to merge them back, "
-        "every patch is multiplied by a **window**, added into place (*overlap-add*) and each "
-        "pixel is divided by the window weight that reached it — the **weight map**. Unchanged "
-        "patches give back every pixel they cover exactly."
-    )
+    return _(
+        "An image is cut into {layout} **patches**: size *p* = {patch}, stride *s* = {stride}{how}. Each patch "
+        "can be processed on its own; to merge them back, every patch is multiplied by a **window**, added into "
+        "place (*overlap-add*) and each pixel is divided by the window weight that reached it — the **weight "
+        "map**. Unchanged patches give back every pixel they cover exactly."
+    ).format(layout=_layout_in_words(s.patch, s.stride), patch=pair(s.patch), stride=pair(s.stride), how=how)
+
+
+_LAYOUTS = {"overlapping": N_("overlapping"), "touching": N_("touching"), "separated": N_("separated")}
+
+
+def _layout_in_words(patch, stride):
+    """:func:`layout_words` in the language of the run."""
+    down, across = (_(_LAYOUTS[layout_words((p, p), (s, s))]) for p, s in zip(patch, stride))
+    return down if down == across else _("{down} down and {across} across").format(down=down, across=across)
+
+
+SCALE_NAMES = (N_("log"), N_("linear"))  # weight_scale()'s answers, translated where shown
 
 
 def weight_scale(lo, hi):
@@ -367,9 +379,9 @@ def analyse(image, patch_size, stride, window="uniform", edge="valid", budget_by
     merged = max_error = skipped = None
     if copy_bytes > budget_bytes:
         skipped = (
-            f"Merging would read {n_elements:,} patch elements "
-            f"({copy_bytes / 2**30:.2f} GB as float32); this page merges at most "
-            f"{budget_bytes / 2**20:.0f} MB per change. Increase the stride or reduce the patch size."
+            _("Merging would read {n_elements} patch elements ({gb} GB as float32); this page merges at most "
+              "{mb} MB per change. Increase the stride or reduce the patch size.").format(
+                n_elements=f"{n_elements:,}", gb=f"{copy_bytes / 2**30:.2f}", mb=f"{budget_bytes / 2**20:.0f}")
         )
     else:
         merged, t_merge = _best_of(lambda: engine.unpatchify(view, image.shape, step, window, edge), 1)
@@ -407,9 +419,10 @@ def grid_size(settings, image_shape):
     return engine.grid_shape(image_shape, settings.patch, settings.stride, settings.edge)
 
 
-@functools.lru_cache(maxsize=64)
 def geometry_pictures(shape, patch, stride, window, edge):
     """Coverage and weight-map heat maps (read-only): they depend on the geometry only.
+
+    Cached per geometry and per language (the colour bars' labels are words).
 
     The weight map is drawn on a log scale when its weights span more than
     a decade (:func:`weight_scale`): near a border only the small tails of
@@ -417,6 +430,11 @@ def geometry_pictures(shape, patch, stride, window, edge):
     thousands, and on a linear scale everything else would be one dark
     colour. The colour bar states the true range either way.
     """
+    return _geometry_pictures(shape, patch, stride, window, edge, current_language())
+
+
+@functools.lru_cache(maxsize=64)
+def _geometry_pictures(shape, patch, stride, window, edge, language):
     cov = engine.coverage(shape, patch, stride, edge).astype(float)
     wmap = engine.weight_map(shape, patch, stride, window, edge)
     cov[cov == 0] = np.nan  # drawn grey: no patch reaches these pixels
@@ -424,8 +442,8 @@ def geometry_pictures(shape, patch, stride, window, edge):
     finite = wmap[np.isfinite(wmap)]
     lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (1.0, 1.0)
     scale = weight_scale(lo, hi)
-    pictures = (heatmap_with_colour_bar(cov, "viridis", "patches per pixel"),
-                heatmap_with_colour_bar(wmap, "magma_r", f"merge weight ({scale} scale)",
+    pictures = (heatmap_with_colour_bar(cov, "viridis", _("patches per pixel")),
+                heatmap_with_colour_bar(wmap, "magma_r", _("merge weight ({scale} scale)").format(scale=_(scale)),
                                         vmin=lo, vmax=hi, scale=scale))
     for picture in pictures:
         picture.flags.writeable = False
@@ -457,7 +475,7 @@ def error_picture(merged, original, covered):
     err[~covered] = np.nan
     top = ERROR_SCALE_EPS * eps
     return heatmap_with_colour_bar(
-        err, "magma", f"|error|, float32 ε = {human_number(eps)}", vmin=0.0, vmax=top,
+        err, "magma", _("|error|, float32 ε = {eps}").format(eps=human_number(eps)), vmin=0.0, vmax=top,
         tick_labels=[f"≥ {ERROR_SCALE_EPS} ε ({human_number(top, 2)})", f"{ERROR_SCALE_EPS // 2} ε", "0"])
 
 
@@ -546,19 +564,21 @@ def analyse_photo(photo, settings, budget_bytes=MERGE_BUDGET_BYTES):
 
 def _grid_caption(report, highlight, index, step):
     i, j = index
-    what = (f"All {report.n_patches:,} patch outlines" if step == 1
-            else f"Outlines of every {ordinal(step)} patch row and column")
-    return f"{what}; highlighted: patch {highlight} (row {i}, column {j})"
+    what = (_("All {n_patches} patch outlines").format(n_patches=f"{report.n_patches:,}") if step == 1
+            else _("Outlines of every {nth} patch row and column").format(
+                nth=ordinal(step) if current_language() == DEFAULT else step))
+    return _("{what}; highlighted: patch {highlight} (row {i}, column {j})").format(what=what, highlight=highlight, i=i, j=j)
 
 
 def _timing_caption(t, shape):
     caption = (
-        f"Engine timings for this image ({shape[1]}×{shape[0]}×{shape[2]}, float32): "
-        f"patchify {t['patchify'] * 1e3:.0f} µs · coverage {t['coverage'] * 1e3:.0f} µs · "
-        f"weight map {t['weight_map'] * 1e3:.0f} µs"
+        _("Engine timings for this image ({size}, float32): patchify {patchify} µs · coverage {coverage} µs · "
+          "weight map {weight_map} µs").format(
+            size=f"{shape[1]}×{shape[0]}×{shape[2]}", patchify=f"{t['patchify'] * 1e3:.0f}",
+            coverage=f"{t['coverage'] * 1e3:.0f}", weight_map=f"{t['weight_map'] * 1e3:.0f}")
     )
     if "unpatchify" in t:
-        caption += f" · unpatchify {t['unpatchify']:.1f} ms"
+        caption += _(" · unpatchify {ms} ms").format(ms=f"{t['unpatchify']:.1f}")
     return caption
 
 
@@ -567,9 +587,9 @@ def _uncovered_warning(uncovered, settings):
         return None
     gaps = max(np.subtract(settings.stride, settings.patch)) > 0
     return (
-        f"{uncovered:,} pixels are covered by no patch (shown grey). "
-        + ("The stride is larger than the patch. " if gaps else "")
-        + ("Choose edge = pad or shift to cover the border." if settings.edge == "valid" else "")
+        _("{uncovered} pixels are covered by no patch (shown grey). ").format(uncovered=f"{uncovered:,}")
+        + (_("The stride is larger than the patch. ") if gaps else "")
+        + (_("Choose edge = pad or shift to cover the border.") if settings.edge == "valid" else "")
     )
 
 

@@ -23,6 +23,7 @@ import time
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from patchlab.i18n import _
 from patchlab.room.events import RoomRefused, check_answer, check_event, check_question
 from patchlab.room.ratelimit import RateLimiter
 from patchlab.room.text import clean_name
@@ -70,7 +71,7 @@ class Participant:
 
     @property
     def display_name(self) -> str:
-        return self.name or f"Participant {self.number}"
+        return self.name or _("Participant {number}").format(number=self.number)
 
     def present(self, now: float, within: float = PRESENT_S) -> bool:
         """Whether they were seen within ``within`` seconds of ``now``."""

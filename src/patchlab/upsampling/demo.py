@@ -21,6 +21,7 @@ import functools
 from dataclasses import dataclass, replace
 import numpy as np
 
+from patchlab.i18n import N_, _, current_language
 from patchlab.images import load_sample
 from patchlab.links import choice, flag, whole_number
 from patchlab.upsampling._checks import whole
@@ -51,9 +52,9 @@ CONSTANT_SIDE = 24  # constant grey input of the checkerboard table
 EDGE_SIDE = 8  # constant input whose top edge gives the edge weight
 STAMPS = 5  # input pixels in the stamps figure
 
-INIT_LABELS = {"bilinear": "Bilinear", "random": "Random", "nearest": "Nearest-neighbour (box)"}
-PATTERN_LABELS = {"constant": "Constant grey", "ramp": "Ramp", "checkerboard": "Checkerboard", "disc": "Disc"}
-SOURCE_LABELS = {"photo": "Photo", "pattern": "Test pattern"}
+INIT_LABELS = {"bilinear": N_("Bilinear"), "random": N_("Random"), "nearest": N_("Nearest-neighbour (box)")}
+PATTERN_LABELS = {"constant": N_("Constant grey"), "ramp": N_("Ramp"), "checkerboard": N_("Checkerboard"), "disc": N_("Disc")}
+SOURCE_LABELS = {"photo": N_("Photo"), "pattern": N_("Test pattern")}
 # The page's settings as URL query parameters (also the widgets' keys): field -> parameter name.
 # ``use_recommended`` is the kernel-size choice; ``custom_size`` is read only when it is off.
 QUERY_NAMES = {
@@ -137,7 +138,7 @@ def kernel_size_choice_label(factor, init):
     'Use the recommended kernel size (f = 3)'
     """
     size, rule = recommended_kernel_size(factor, init)
-    return f"Use the recommended kernel size ({rule.replace('%', 'mod')} = {size})"
+    return _("Use the recommended kernel size ({rule} = {size})").format(rule=rule.replace("%", "mod"), size=size)
 
 
 def custom_size_default(factor, init):
@@ -167,16 +168,17 @@ def clamp_settings(settings, photos=None):
     notes = []
     factor = min(max(settings.factor, FACTORS[0]), FACTORS[-1])
     if factor != settings.factor:
-        notes.append(f"The factor {settings.factor} was changed to {factor} (the page offers "
-                     f"{FACTORS[0]} to {FACTORS[-1]}).")
+        notes.append(_("The factor {asked} was changed to {used} (the page offers {low} to {high}).").format(
+            asked=settings.factor, used=factor, low=FACTORS[0], high=FACTORS[-1]))
     size = settings.custom_size
     if size is not None and size > MAX_KERNEL_SIZE:
         size = MAX_KERNEL_SIZE
-        notes.append(f"The kernel size {settings.custom_size} was reduced to {size}.")
+        notes.append(_("The kernel size {asked} was reduced to {size}.").format(asked=settings.custom_size, size=size))
     photo = settings.photo
     if photos is not None and photo not in photos:
         photo = Settings.photo if Settings.photo in photos else next(iter(photos))
-        notes.append(f"There is no sample photo {settings.photo!r}; showing {photo!r}.")
+        notes.append(_("There is no sample photo {asked}; showing {photo}.").format(asked=repr(settings.photo),
+                                                                                    photo=repr(photo)))
     return replace(settings, factor=factor, custom_size=size, photo=photo), notes
 
 
@@ -196,8 +198,9 @@ def widget_defaults():
 
 
 #: How the page names each setting, for a link's notice.
-SETTING_NAMES = {"factor": "upsampling factor", "init": "initialisation", "use_recommended": "recommended kernel size",
-                 "custom_size": "kernel size", "source": "input", "photo": "photo", "pattern": "pattern"}
+SETTING_NAMES = {"factor": N_("upsampling factor"), "init": N_("initialisation"),
+                 "use_recommended": N_("recommended kernel size"), "custom_size": N_("kernel size"),
+                 "source": N_("input"), "photo": N_("photo"), "pattern": N_("pattern")}
 
 
 def read_link(params, photos):
@@ -238,7 +241,7 @@ def read_link(params, photos):
         "custom_size": whole_number(params, q["custom_size"], names["custom_size"], 1, MAX_KERNEL_SIZE, ignored),
         "source": choice(params, q["source"], names["source"], SOURCE_LABELS, ignored),
         "photo": choice(params, q["photo"], names["photo"], {p: p for p in photos}, ignored,
-                        expected="one of the sample photos"),
+                        expected=_("one of the sample photos")),
         "pattern": choice(params, q["pattern"], names["pattern"], PATTERN_LABELS, ignored),
     }
     for field_name, value in read.items():
@@ -311,8 +314,8 @@ def _pipeline():
 
 
 @functools.lru_cache(maxsize=128)
-def _stamps_png(init, factor, size):
-    """The stamps figure as PNG bytes, rendered once per setting."""
+def _stamps_png(init, factor, size, language):
+    """The stamps figure as PNG bytes, rendered once per setting and language (its labels are words)."""
     return figure_png(stamps_figure(make_kernel(init, factor, size), factor, n=STAMPS))
 
 
@@ -379,17 +382,18 @@ def _stamps_and_counts(settings, kernel, layer):
     lo, hi = int(inner.min()), int(inner.max())
     strength = kernel_checkerboard_strength(kernel, factor)
     row = overlap_count((1, COUNT_SIDE), size, factor)[0, size + factor: -(size + factor)]  # the figure's 1-D view
-    stamps = f"{row.min()} stamps" if row.min() == row.max() else f"{row.min()} to {row.max()} stamps"
-    heights = ("the same height everywhere" if strength < 1e-6
-               else f"uneven heights (checkerboard strength {strength:.3f})")
+    stamps = (_("{n} stamps").format(n=row.min()) if row.min() == row.max()
+              else _("{low} to {high} stamps").format(low=row.min(), high=row.max()))
+    heights = (_("the same height everywhere") if strength < 1e-6
+               else _("uneven heights (checkerboard strength {strength})").format(strength=f"{strength:.3f}"))
     return dict(
         kernel=kernel,
-        stamps_png=_stamps_png(settings.init, factor, size),
-        stamps_alt=(f"Stacked bar chart: {STAMPS} input pixels of value 1 each stamp the "
-                    f"{INIT_LABELS[settings.init].lower()} {size}×{size} kernel every {factor} output "
-                    f"pixels, one colour per input pixel; away from the edges each output pixel gets "
-                    f"{stamps} and the columns have {heights}. Below: the number of stamps per "
-                    "output pixel."),
+        stamps_png=_stamps_png(settings.init, factor, size, current_language()),
+        stamps_alt=_("Stacked bar chart: {n} input pixels of value 1 each stamp the {init} {size}×{size} kernel every "
+                     "{factor} output pixels, one colour per input pixel; away from the edges each output pixel gets "
+                     "{stamps} and the columns have {heights}. Below: the number of stamps per output pixel.").format(
+            n=STAMPS, init=_(INIT_LABELS[settings.init]).lower(), size=size, factor=factor, stamps=stamps,
+            heights=heights),
         overlap_range=(lo, hi),
         divides_evenly=size % factor == 0,
         kernel_strength=strength,
@@ -404,13 +408,16 @@ def _methods(settings, layer):
     factor, size = settings.factor, settings.size
     k = kernel_size(factor)
     return [
-        ("Nearest (tf.image.resize)", "nearest", None),
-        ("Bilinear (tf.image.resize)", "bilinear", None),
-        (f"Transposed conv, bilinear init, {k}×{k}", "transposed", _transposed_layer("bilinear", factor, k)),
-        (f"Transposed conv, random init, {size}×{size}", "transposed", _transposed_layer("random", factor, size)),
-        (f"Resize, then convolve with that random {size}×{size}", "resize_conv",
+        (_("Nearest (tf.image.resize)"), "nearest", None),
+        (_("Bilinear (tf.image.resize)"), "bilinear", None),
+        (_("Transposed conv, bilinear init, {k}×{k}").format(k=k), "transposed",
+         _transposed_layer("bilinear", factor, k)),
+        (_("Transposed conv, random init, {size}×{size}").format(size=size), "transposed",
+         _transposed_layer("random", factor, size)),
+        (_("Resize, then convolve with that random {size}×{size}").format(size=size), "resize_conv",
          _smoothing_layer("random", factor, size)),
-        (f"Transposed conv, your kernel ({INIT_LABELS[settings.init].lower()}, {size}×{size})",
+        (_("Transposed conv, your kernel ({init}, {size}×{size})").format(init=_(INIT_LABELS[settings.init]).lower(),
+                                                                          size=size),
          "transposed", layer),
     ]
 
@@ -420,14 +427,15 @@ def _upsampled_pictures(settings, image, layer):
     constant = np.full((CONSTANT_SIDE, CONSTANT_SIDE, 3), 0.5, np.float32)
     margin = max(settings.size, kernel_size(factor)) + factor
     pictures, strengths = [], []
-    what = (f"the photo {settings.photo}" if settings.source == "photo"
-            else f"the test pattern {PATTERN_LABELS[settings.pattern].lower()}")
+    what = (_("the photo {photo}").format(photo=settings.photo) if settings.source == "photo"
+            else _("the test pattern {pattern}").format(pattern=_(PATTERN_LABELS[settings.pattern]).lower()))
     for label, method, lay in _methods(settings, layer):
         flat = upsample(constant, method, factor, lay)
         strength = round(checkerboard_strength(flat, margin), 4)
-        alt = (f"{what[0].upper()}{what[1:]}, {INPUT_SIDE}×{INPUT_SIDE} pixels, enlarged {factor} times "
-               f"by {label[0].lower()}{label[1:]}"
-               + (f"; a checkerboard of strength {strength:g} shows" if strength >= 0.01 else ""))
+        alt = _("{what}, {side}×{side} pixels, enlarged {factor} times by {method}").format(
+            what=what[0].upper() + what[1:], side=INPUT_SIDE, factor=factor, method=label[0].lower() + label[1:])
+        if strength >= 0.01:
+            alt += _("; a checkerboard of strength {strength} shows").format(strength=f"{strength:g}")
         pictures.append(UpsampledPicture(label, _display(upsample(image, method, factor, lay)), alt))
         strengths.append({"method": label, "checkerboard strength": strength})
     cmp = compare_with_resize(image, factor)
@@ -453,13 +461,19 @@ def _pipeline_stages(settings):
         return dict(pipeline_shapes="", pipeline_pictures=(), pipeline_error=str(err))
     pictures = tuple(
         # twice the real size, so the pool's halving shows
-        PipelinePicture(f"{s.name} {s.shape[1]}×{s.shape[2]}", pixelate(np.clip(s.image, 0.0, 1.0), 2),
-                        2 * s.shape[2], f"The photo {name} after the stage {s.name}: "
-                                        f"{s.shape[1]}×{s.shape[2]} pixels, shown at twice that size")
+        PipelinePicture(f"{_stage(s.name)} {s.shape[1]}×{s.shape[2]}", pixelate(np.clip(s.image, 0.0, 1.0), 2),
+                        2 * s.shape[2],
+                        _("The photo {name} after the stage {stage}: {h}×{w} pixels, shown at twice that size").format(
+                            name=name, stage=_stage(s.name), h=s.shape[1], w=s.shape[2]))
         for s in stages
     )
     shapes = "\n".join(f"{s.name:<24} {s.shape}" for s in stages)
     return dict(pipeline_shapes=shapes, pipeline_pictures=pictures, pipeline_error=None)
+
+
+def _stage(name):
+    """A pipeline stage's name: its layer's name (code), or "input" in the run's language."""
+    return _("input") if name == "input" else name
 
 
 def analyse(settings, image):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from patchlab.i18n import _
 from patchlab.upsampling._checks import check_factor, check_image, check_kernel, whole
 from patchlab.upsampling.kernels import kernel_profile
 from patchlab.upsampling.stamps import overlap_count, stamp_origins
@@ -132,7 +133,8 @@ def strengths_table(rows):
     table = pd.DataFrame(list(rows), columns=["method", "checkerboard strength"])
     if table.empty:
         raise ValueError("`rows` must name at least one method.")
-    return table.style.format({"checkerboard strength": "{:.4f}"}).hide(axis="index")
+    names = {"method": _("method"), "checkerboard strength": _("checkerboard strength")}  # the headers, translated
+    return table.rename(columns=names).style.format({names["checkerboard strength"]: "{:.4f}"}).hide(axis="index")
 
 
 def annotated_heatmap_figure(values, title, fmt="{:.2f}", annotate=None, size=3.2, cmap="viridis"):
@@ -210,20 +212,20 @@ def stamps_figure(kernel, factor, n=5):
         h = np.zeros(hi - lo)
         h[o - lo: o - lo + k] = profile
         top.bar(xs, h, bottom=base, width=0.92, color=colours[i], edgecolor="white", linewidth=0.5,
-                label=f"stamp of input pixel {i}")
+                label=_("stamp of input pixel {i}").format(i=i))
         base += h
     top.plot(xs, base, "k.", markersize=4)
     for ax in (top, bottom):
         ax.axvspan(lo - 0.5, -0.5, color="0.85", zorder=0)
         ax.axvspan(length - 0.5, hi - 0.5, color="0.85", zorder=0)
-    top.set_ylabel("summed weight")
-    top.set_title(f"{n} input pixels of value 1, kernel size {k}, stride {factor} "
-                  "(grey: cropped by padding='same')", fontsize=9)
+    top.set_ylabel(_("summed weight"))
+    top.set_title(_("{n} input pixels of value 1, kernel size {k}, stride {factor} "
+                  "(grey: cropped by padding='same')").format(n=n, k=k, factor=factor), fontsize=9)
     counts = overlap_count((1, n), k, factor)[0]
     bottom.bar(np.arange(length), counts, width=0.92, color="0.35")
     for x, c in enumerate(counts):
         bottom.text(x, c, str(c), ha="center", va="bottom", fontsize=7)
     bottom.set_ylim(0, max(int(counts.max()), 1) * 1.4)
-    bottom.set_ylabel("stamps")
-    bottom.set_xlabel("output pixel")
+    bottom.set_ylabel(_("stamps"))
+    bottom.set_xlabel(_("output pixel"))
     return fig
