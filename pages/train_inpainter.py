@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.errors import StreamlitPageNotFoundError
 
+from patchlab.i18n import _, ngettext
 from patchlab.inpainting import Inpainter, live
 from patchlab.inpainting.domain import (DEMO_DOMAINS, MAX_PHOTOS, PhotoSetError, demo_photo_set, read_photo_set)
 from patchlab.inpainting.train import train_inpainter
@@ -30,9 +31,15 @@ MESSAGE = "ti_message"  # a message from the last button, shown once
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "webp", "bmp", "gif", "tif", "tiff", "zip"]
 
 
-@st.cache_resource(show_spinner="Loading the shipped inpainting model…")
-def shipped_inpainter():
+@st.cache_resource(show_spinner=False)
+def _shipped_inpainter():
     return Inpainter.load()
+
+
+def shipped_inpainter():
+    """The shipped U-Net, loaded once per server (a spinner in the participant's language meanwhile)."""
+    with st.spinner(_("Loading the shipped inpainting model…")):
+        return _shipped_inpainter()
 
 
 @st.cache_resource(show_spinner=False)
@@ -41,15 +48,15 @@ def demo_photos(key):
 
 
 def read_settings():
-    st.sidebar.header("Training")
+    st.sidebar.header(_("Training"))
     keep = {"persist_state": "session"}
-    source = st.sidebar.radio("Photos", SOURCES, key=KEYS["source"], **keep)
-    demo = st.sidebar.selectbox("Demo domain", tuple(DEMO_DOMAINS), key=KEYS["demo"],
-                                format_func=lambda k: DEMO_DOMAINS[k].title, disabled=source != SOURCES[0], **keep)
-    arch = st.sidebar.radio("What to train", tuple(live.ARCHS), format_func=live.ARCHS.get, key=KEYS["arch"],
-                            help="Fine-tuning starts from the shipped U-Net (trained on some 70 varied photos); "
-                                 "the tutorial's autoencoder starts from random weights.", **keep)
-    budget = st.sidebar.radio("Time budget", tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True, **keep)
+    source = st.sidebar.radio(_("Photos"), SOURCES, key=KEYS["source"], format_func=_, **keep)
+    demo = st.sidebar.selectbox(_("Demo domain"), tuple(DEMO_DOMAINS), key=KEYS["demo"],
+                                format_func=lambda k: _(DEMO_DOMAINS[k].title), disabled=source != SOURCES[0], **keep)
+    arch = st.sidebar.radio(_("What to train"), tuple(live.ARCHS), format_func=lambda k: _(live.ARCHS[k]), key=KEYS["arch"],
+                            help=_("Fine-tuning starts from the shipped U-Net (trained on some 70 varied photos); "
+                                 "the tutorial's autoencoder starts from random weights."), **keep)
+    budget = st.sidebar.radio(_("Time budget"), tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True, **keep)
     publish(LINK, {KEYS["source"]: source, KEYS["demo"]: demo if source == SOURCES[0] else None,
                    KEYS["arch"]: arch, KEYS["budget"]: budget})
     return source, demo, arch, budget
@@ -57,17 +64,17 @@ def read_settings():
 
 def uploaded_photos():
     """The participant's upload as a PhotoSet (decoded once per upload), or None; says what is wrong."""
-    files = st.file_uploader(f"Your photos: 2–{MAX_PHOTOS} photos of one kind of scene (JPG, PNG, …), or one .zip "
-                             "of them", type=UPLOAD_TYPES, accept_multiple_files=True, key="ti_upload")
+    files = st.file_uploader(_("Your photos: 2–{max_photos} photos of one kind of scene (JPG, PNG, …), or one .zip "
+                             "of them").format(max_photos=MAX_PHOTOS), type=UPLOAD_TYPES, accept_multiple_files=True, key="ti_upload")
     if not files:
         st.session_state.pop(PHOTOS, None)
-        st.info("Choose photos of one kind of scene (mountains, your street, a forest, faces…): 5 to 200 work "
-                "best. They stay in this server's memory for your session only and are never saved.")
+        st.info(_("Choose photos of one kind of scene (mountains, your street, a forest, faces…): 5 to 200 work "
+                "best. They stay in this server's memory for your session only and are never saved."))
         return None
     ids = hashlib.sha256("|".join(f"{f.file_id}:{f.name}:{f.size}" for f in files).encode()).hexdigest()
     kept = st.session_state.get(PHOTOS)
     if kept is None or kept[0] != ids:
-        with st.spinner("Reading your photos…"):
+        with st.spinner(_("Reading your photos…")):
             try:
                 kept = (ids, read_photo_set(files))
             except PhotoSetError as exc:
@@ -80,22 +87,26 @@ def uploaded_photos():
 
 
 def show_photo_set(photos):
-    title = "Your photos" if photos.source == "upload" else photos.name
+    title = _("Your photos") if photos.source == "upload" else _(photos.name)
     st.markdown(f"**{title}**: {photos.summary()}")
     for note in photos.notes:
-        st.caption(note)
+        st.caption(_(note))
     if photos.skipped:
-        st.warning(f"{len(photos.skipped)} file{'s were' if len(photos.skipped) != 1 else ' was'} not used: "
-                   + "; ".join(f"“{name}” ({why})" for name, why in photos.skipped[:12])
-                   + (" …" if len(photos.skipped) > 12 else "") + ".")
+        listed = _("; ").join(_("“{name}” ({why})").format(name=name, why=why) for name, why in photos.skipped[:12])
+        st.warning(ngettext("{n} file was not used: {files}.", "{n} files were not used: {files}.",
+                            len(photos.skipped)).format(n=len(photos.skipped),
+                                                        files=listed + (" …" if len(photos.skipped) > 12 else "")))
     if photos.duplicates:
-        st.warning(f"{len(photos.duplicates)} duplicate{'s were' if len(photos.duplicates) != 1 else ' was'} "
-                   "dropped: " + "; ".join(f"“{name}” repeats “{first}”" for name, first in photos.duplicates[:12])
-                   + ".")
-    shown = [(p.image, f"train · {p.name}") for p in photos.train[:4]] + \
-            [(p.image, f"held out · {p.name}") for p in photos.held_out[:2]]
-    st.image([img for img, _ in shown], caption=[c for _, c in shown], width=110,
-             alt=[f"{c.split(' · ')[0]} photo {c.split(' · ')[1]}" for _, c in shown])
+        listed = _("; ").join(_("“{name}” repeats “{first}”").format(name=name, first=first)
+                              for name, first in photos.duplicates[:12])
+        st.warning(ngettext("{n} duplicate was dropped: {files}.", "{n} duplicates were dropped: {files}.",
+                            len(photos.duplicates)).format(n=len(photos.duplicates), files=listed))
+    shown = [(p.image, _("train · {name}").format(name=p.name), _("Training photo {name}").format(name=p.name))
+             for p in photos.train[:4]]
+    shown += [(p.image, _("held out · {name}").format(name=p.name), _("Held-out photo {name}").format(name=p.name))
+              for p in photos.held_out[:2]]
+    st.image([img for img, _c, _a in shown], caption=[c for _i, c, _a in shown], width=110,
+             alt=[a for _i, _c, a in shown])
 
 
 def current_photos(source, demo):
@@ -116,9 +127,9 @@ def show_message():
 
 def start_training(jobs: JobRunner, me: str, photos, arch, budget):
     if photos is None:
-        say("warning", "Choose your photos first (or pick a demo domain in the sidebar), then press Train.")
+        say("warning", _("Choose your photos first (or pick a demo domain in the sidebar), then press Train."))
         return
-    request, _ = live.request_from_env(live.DomainRequest(photos, arch, float(live.BUDGETS[budget])))
+    request, _note = live.request_from_env(live.DomainRequest(photos, arch, float(live.BUDGETS[budget])))
     shipped = shipped_inpainter()  # here, in the page's run: a cached loader called from the job's thread
     try:                           # has no page to report to (Streamlit logs "missing ScriptRunContext")
         jobs.submit(me, request.name, live.training_job(request, lambda: shipped), demo=DEMO,
@@ -130,17 +141,17 @@ def start_training(jobs: JobRunner, me: str, photos, arch, budget):
 def stop(jobs: JobRunner, me: str):
     job = jobs.latest(me, DEMO)
     if job is None or job.finished:
-        say("info", "Nothing is training now: there is nothing to stop.")
+        say("info", _("Nothing is training now: there is nothing to stop."))
     elif not job.stop():
-        say("info", "Already stopping: the model keeps what it has learnt so far.")
+        say("info", _("Already stopping: the model keeps what it has learnt so far."))
 
 
 def live_panel(jobs: JobRunner, me: str):
     """Polled every second while a training is queued or running."""
     job = jobs.latest(me, DEMO)
     if job is None:
-        st.caption("Press **Train** to start. The training runs on the server in the background: you can "
-                   "change page and come back.")
+        st.caption(_("Press **Train** to start. The training runs on the server in the background: you can "
+                   "change page and come back."))
         return
     request = job.meta["request"]
     events = job.events()
@@ -153,14 +164,16 @@ def live_panel(jobs: JobRunner, me: str):
     elif job.status == "failed":
         st.error(job.error)
     elif job.status == "stopped" and job.result is not None:
-        st.success(f"Stopped: the model keeps what it learnt in {job.result.steps} steps.")
+        st.success(_("Stopped: the model keeps what it learnt in {steps} steps.").format(steps=job.result.steps))
     cols = st.columns(3)
     if status.loss is not None:
-        key_figure("Training loss", f"{status.loss:.4f}", container=cols[0])
+        key_figure(_("Training loss"), f"{status.loss:.4f}", container=cols[0])
     if status.mine and job.result is None:  # once the model is scored, its table below holds the figures
         for col, family in zip(cols[1:], ("square", "brush")):
-            key_figure(f"Your model, {live.FAMILY_NAMES[family]} (quick check)", f"{status.mine[family]:.2f} dB",
-                       container=col, delta=f"{status.mine[family] - status.shipped[family]:+.2f} dB vs shipped")
+            key_figure(_("Your model, {masks} (quick check)").format(masks=_(live.FAMILY_NAMES[family])),
+                       f"{status.mine[family]:.2f} dB", container=col,
+                       delta=_("{change} dB vs shipped").format(
+                           change=f"{status.mine[family] - status.shipped[family]:+.2f}"))
         st.caption(live.check_caption(events))
     curves = live.live_curves(events)
     x_max = None if request.steps else request.seconds
@@ -173,10 +186,11 @@ def live_panel(jobs: JobRunner, me: str):
                                   width="stretch")
     pictures = live.strip(events)
     if pictures:
-        st.markdown("**One held-out photo, filled by your model as it learns**")
-        st.image([img for _, img in pictures], caption=[c for c, _ in pictures], width=150,
-                 alt=["A held-out photo with its hole painted magenta" if c == "the hole" else
-                      f"The held-out photo filled by your model at {c}" for c, _ in pictures])
+        st.markdown(_("**One held-out photo, filled by your model as it learns**"))
+        st.image([img for _c, img in pictures], caption=[c for c, _img in pictures], width=150,
+                 alt=[_("A held-out photo with its hole painted magenta") if i == 0 and c == _("the hole") else
+                      _("The held-out photo filled by your model at {c}").format(c=c)
+                      for i, (c, _img) in enumerate(pictures)])
     if job.finished:
         finished("train_inpainter", job.id)  # redraw the whole page once: the result
 
@@ -191,41 +205,42 @@ def my_model(jobs: JobRunner, me: str):
 
 
 def show_result(model):
-    st.subheader("Your domain model against the shipped one")
-    what = f"{model.steps} steps in {model.seconds:.0f} s" + (" (stopped early)" if model.stopped_early else "")
-    arch = "the shipped U-Net fine-tuned" if model.request.arch == "unet" else "the tutorial's autoencoder trained"
-    st.markdown(f"**{model.request.photos.name}**: {arch} for {what}.")
-    st.dataframe(pd.DataFrame(model.rows), hide_index=True, width="stretch")
+    st.subheader(_("Your domain model against the shipped one"))
+    what = _("{steps} steps in {seconds} s").format(steps=model.steps, seconds=f"{model.seconds:.0f}") + (
+        _(" (stopped early)") if model.stopped_early else "")
+    arch = _("the shipped U-Net fine-tuned") if model.request.arch == "unet" else _("the tutorial's autoencoder trained")
+    st.markdown(_("**{name}**: {arch} for {what}.").format(name=_(model.request.photos.name), arch=arch, what=what))
+    st.dataframe(pd.DataFrame(live.rows_in_words(model.rows)), hide_index=True, width="stretch")
     st.caption(live.table_caption(model))
-    st.caption("A model taught one domain usually fills that domain better and pays for it elsewhere: compare the "
+    st.caption(_("A model taught one domain usually fills that domain better and pays for it elsewhere: compare the "
                "two halves of the table. Each photo is scored at 256 px or less, with the same seeded holes for "
-               "both models.")
+               "both models."))
     files = model.files()
     left, right = st.columns(2)
-    left.download_button("Download the model (.keras)", files["keras"], f"{files['stem']}.keras",
+    left.download_button(_("Download the model (.keras)"), files["keras"], f"{files['stem']}.keras",
                          mime="application/octet-stream", on_click="ignore", icon=":material/download:")
-    right.download_button("Download its card (.json)", files["json"], f"{files['stem']}.json",
+    right.download_button(_("Download its card (.json)"), files["json"], f"{files['stem']}.json",
                           mime="application/json", on_click="ignore", icon=":material/description:")
     try:
-        st.page_link("pages/inpainting.py", label="Fill with it on the Inpainting page", icon=":material/healing:")
+        st.page_link("pages/inpainting.py", label=_("Fill with it on the Inpainting page"), icon=":material/healing:")
     except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
-        st.markdown("[Fill with it on the Inpainting page](inpainting)")
-    with details("How it was trained"):
+        st.markdown(_("[Fill with it on the Inpainting page](inpainting)"))
+    with details(_("How it was trained")):
         st.code(model.card.get("command", ""), language="bash")
-        st.caption("The same loop as the command line (`patchlab.inpainting.train.train_inpainter`, here on your "
-                   "photos held in memory); `--data DIR --seconds S --out PATH` does the same on a folder.")
+        st.caption(_("The same loop as the command line (`patchlab.inpainting.train.train_inpainter`, here on your "
+                   "photos held in memory); `--data DIR --seconds S --out PATH` does the same on a folder."))
 
 
 def main():
     ensure_router()
     arrive(LINK)
     presenter_toggle()
-    st.title("Train an inpainter")
-    st.markdown("The tutorial trained its autoencoder on one kind of photo, mountains: *a wider set of images "
+    st.title(_("Train an inpainter"))
+    st.markdown(_("The tutorial trained its autoencoder on one kind of photo, mountains: *a wider set of images "
                 "would make the model perform worse*. Try it: give the inpainter photos of one domain, press "
                 "**Train**, and watch it learn to fill that domain's held-out photos better than the shipped "
                 "model — then see what it costs on other photos. The photos, what to train and the time budget "
-                "are in the sidebar (the » at the top left on a phone).")
+                "are in the sidebar (the » at the top left on a phone)."))
     notice_box = st.container()
     source, demo, arch, budget = read_settings()
     show_notice(LINK, notice_box)
@@ -234,15 +249,15 @@ def main():
     photos = current_photos(source, demo)
     if photos is not None:
         show_photo_set(photos)
-    _, note = live.request_from_env(live.DomainRequest(photos, arch)) if photos is not None else (None, None)
+    note = live.request_from_env(live.DomainRequest(photos, arch))[1] if photos is not None else None
     if note:
         st.caption(note)
 
-    left, right, _ = st.columns([1, 1, 3])
-    left.button("Train", type="primary", icon=":material/play_arrow:", key="ti_train", width="stretch",
+    left, right, _rest = st.columns([1, 1, 3])
+    left.button(_("Train"), type="primary", icon=":material/play_arrow:", key="ti_train", width="stretch",
                 on_click=start_training, args=(jobs, me, photos, arch, budget))
-    right.button("Stop", icon=":material/stop:", key="ti_stop", width="stretch", on_click=stop, args=(jobs, me),
-                 help="Ends the training; the model keeps what it learnt so far.")
+    right.button(_("Stop"), icon=":material/stop:", key="ti_stop", width="stretch", on_click=stop, args=(jobs, me),
+                 help=_("Ends the training; the model keeps what it learnt so far."))
     show_message()
     job = jobs.latest(me, DEMO)
     poll(job is not None and not job.finished, lambda: live_panel(jobs, me))

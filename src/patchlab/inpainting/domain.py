@@ -40,6 +40,7 @@ from pathlib import Path, PurePosixPath
 import cv2
 import numpy as np
 
+from patchlab.i18n import N_, _, ngettext
 from patchlab.images import ImageError, read_image
 from patchlab.inpainting.data import Photo
 
@@ -123,8 +124,8 @@ class PhotoSet:
 
     def summary(self) -> str:
         """One sentence: how many photos, how they were split, the crop size."""
-        return (f"{self.n_photos} photos: {len(self.train)} to train on, {len(self.held_out)} held out "
-                f"to score on (never trained on); training crops of {self.crop_size}×{self.crop_size} px.")
+        return (_("{n_photos} photos: {n_train} to train on, {n_held_out} held out "
+                "to score on (never trained on); training crops of {crop_size}×{crop_size} px.").format(n_photos=self.n_photos, n_train=len(self.train), n_held_out=len(self.held_out), crop_size=self.crop_size))
 
 
 # ------------------------------------------------------------------ reading uploads
@@ -137,11 +138,11 @@ def _name_and_bytes(item):
     elif hasattr(item, "getvalue") and hasattr(item, "name"):
         name, data = item.name, item.getvalue()
     else:
-        raise PhotoSetError("Each upload must be a file (a name and its bytes).")
+        raise PhotoSetError(_("Each upload must be a file (a name and its bytes)."))
     if isinstance(data, (bytearray, memoryview)):
         data = bytes(data)
     if not isinstance(data, bytes):
-        raise PhotoSetError(f"The upload “{name}” holds no bytes.")
+        raise PhotoSetError(_("The upload “{name}” holds no bytes.").format(name=name))
     return str(name), data
 
 
@@ -170,57 +171,57 @@ def _zip_members(name: str, data: bytes, budget: int):
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, IndexError, KeyError,
             UnicodeDecodeError, NotImplementedError, RuntimeError, TypeError, zlib.error, OverflowError,
             MemoryError) as exc:
-        raise PhotoSetError(f"“{name}” is not a zip archive PatchLab can open ({_why_zip(exc)}). Upload the "
-                            "photos themselves, or a .zip made with your computer's “compress” command.") from None
+        raise PhotoSetError(_("“{name}” is not a zip archive PatchLab can open ({value}). Upload the "
+                            "photos themselves, or a .zip made with your computer's “compress” command.").format(name=name, value=_why_zip(exc))) from None
     with archive:
         try:
             infos = archive.infolist()
         except Exception:  # noqa: BLE001 - any failure of a damaged directory is the same sentence
             infos = None
         if infos is None:
-            raise PhotoSetError(f"“{name}”: the zip's list of files is damaged.")
+            raise PhotoSetError(_("“{name}”: the zip's list of files is damaged.").format(name=name))
         if len(infos) > MAX_ZIP_MEMBERS:
-            raise PhotoSetError(f"“{name}” lists {len(infos):,} entries; a zip may hold at most "
-                                f"{MAX_ZIP_MEMBERS:,} (and at most {MAX_PHOTOS} photos).")
+            raise PhotoSetError(_("“{name}” lists {n_infos} entries; a zip may hold at most "
+                                "{max_zip_members} (and at most {max_photos} photos).").format(name=name, n_infos=f"{len(infos):,}", max_zip_members=f"{MAX_ZIP_MEMBERS:,}", max_photos=MAX_PHOTOS))
         files = [i for i in infos if not i.is_dir() and not _is_noise(i.filename)]
         declared = sum(max(0, int(i.file_size)) for i in files if i.file_size <= MAX_FILE_BYTES)
         if declared > budget:
-            raise PhotoSetError(f"“{name}” unpacks to {_mb(declared)}; the limit is {_mb(MAX_TOTAL_BYTES)} in all. "
-                                "Use fewer or smaller photos.")
+            raise PhotoSetError(_("“{name}” unpacks to {value}; the limit is {value2} in all. "
+                                "Use fewer or smaller photos.").format(name=name, value=_mb(declared), value2=_mb(MAX_TOTAL_BYTES)))
         members, skipped, total = [], [], 0
         for info in files:
             member = info.filename
             if info.file_size > MAX_FILE_BYTES:
-                skipped.append((member, f"{_mb(info.file_size)} unpacked; the limit is {_mb(MAX_FILE_BYTES)} a file"))
+                skipped.append((member, _("{value} unpacked; the limit is {value2} a file").format(value=_mb(info.file_size), value2=_mb(MAX_FILE_BYTES))))
                 continue
             if info.flag_bits & 0x1:
-                raise PhotoSetError(f"“{name}” is password-protected; upload a zip without a password.")
+                raise PhotoSetError(_("“{name}” is password-protected; upload a zip without a password.").format(name=name))
             try:
                 with archive.open(info) as handle:
                     content = handle.read(MAX_FILE_BYTES + 1)  # never more than the cap, whatever it declares
             except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError, IndexError, KeyError,
                     NotImplementedError, RuntimeError, TypeError, zlib.error, OverflowError, MemoryError) as exc:
-                raise PhotoSetError(f"“{name}”: the file “{member}” in it could not be unpacked "
-                                    f"({_why_zip(exc)}).") from None
+                raise PhotoSetError(_("“{name}”: the file “{member}” in it could not be unpacked "
+                                    "({value}).").format(name=name, member=member, value=_why_zip(exc))) from None
             if len(content) > MAX_FILE_BYTES or len(content) > max(0, info.file_size):
-                raise PhotoSetError(f"“{name}” looks like a zip bomb: “{member}” unpacks to more than the "
-                                    f"{_mb(max(0, info.file_size))} its header declares. Nothing was used.")
+                raise PhotoSetError(_("“{name}” looks like a zip bomb: “{member}” unpacks to more than the "
+                                    "{value} its header declares. Nothing was used.").format(name=name, member=member, value=_mb(max(0, info.file_size))))
             total += len(content)
             if total > budget:
-                raise PhotoSetError(f"“{name}” unpacks to more than {_mb(MAX_TOTAL_BYTES)} in all; "
-                                    "use fewer or smaller photos.")
+                raise PhotoSetError(_("“{name}” unpacks to more than {value} in all; "
+                                    "use fewer or smaller photos.").format(name=name, value=_mb(MAX_TOTAL_BYTES)))
             members.append((member, content))
     return members, skipped
 
 
 def _why_zip(exc: BaseException) -> str:
     if isinstance(exc, zipfile.BadZipFile):
-        return "it is not a zip file, or it is damaged"
+        return _("it is not a zip file, or it is damaged")
     if isinstance(exc, NotImplementedError):
-        return "it uses a compression method PatchLab does not read"
+        return _("it uses a compression method PatchLab does not read")
     if isinstance(exc, RuntimeError) and "encrypt" in str(exc).lower():
-        return "it is password-protected"
-    return "it is damaged"
+        return _("it is password-protected")
+    return _("it is damaged")
 
 
 def working_size(shape, min_side: int) -> tuple[int, int]:
@@ -317,10 +318,13 @@ def read_photo_set(files, *, min_side: int = UPLOAD_CROP, seed: int = 0, name: s
     train, held_out = split_photos(photos, seed)
     notes = []
     if len(photos) < ADVISED_PHOTOS:
-        notes.append(f"Only {len(photos)} photos: training works, but the held-out score rests on "
-                     f"{len(held_out)} photo{'s' if len(held_out) != 1 else ''}. {ADVISED_PHOTOS}–{MAX_PHOTOS} "
-                     "photos of one kind of scene give a fairer picture.")
-    return PhotoSet(name=name or f"your {len(photos)} photos", train=tuple(train), held_out=tuple(held_out),
+        notes.append(ngettext("Only {n} photos: training works, but the held-out score rests on {held_out} photo. "
+                              "{advised}–{most} photos of one kind of scene give a fairer picture.",
+                              "Only {n} photos: training works, but the held-out score rests on {held_out} photos. "
+                              "{advised}–{most} photos of one kind of scene give a fairer picture.",
+                              len(held_out)).format(n=len(photos), held_out=len(held_out), advised=ADVISED_PHOTOS,
+                                                    most=MAX_PHOTOS))
+    return PhotoSet(name=name or _("your {n} photos").format(n=len(photos)), train=tuple(train), held_out=tuple(held_out),
                     crop_size=int(min_side), skipped=tuple(skipped), duplicates=tuple(duplicates), notes=tuple(notes),
                     digest=_digest(train, held_out), source="upload")
 
@@ -332,20 +336,20 @@ def _unpacked_uploads(files) -> tuple[list, list]:
     """
     files = list(files or ())
     if not files:
-        raise PhotoSetError("No photos yet: choose 2–200 photos, or one .zip of them.")
+        raise PhotoSetError(_("No photos yet: choose 2–200 photos, or one .zip of them."))
     if len(files) > MAX_PHOTOS:
-        raise PhotoSetError(f"{len(files)} files were uploaded; the limit is {MAX_PHOTOS} photos.")
+        raise PhotoSetError(_("{n_files} files were uploaded; the limit is {max_photos} photos.").format(n_files=len(files), max_photos=MAX_PHOTOS))
     pairs = [_name_and_bytes(f) for f in files]
     uploaded = sum(len(d) for _, d in pairs)
     if uploaded > MAX_TOTAL_BYTES:
-        raise PhotoSetError(f"The uploads hold {_mb(uploaded)}; the limit is {_mb(MAX_TOTAL_BYTES)} in all. "
-                            "Use fewer or smaller photos.")
+        raise PhotoSetError(_("The uploads hold {value}; the limit is {value2} in all. "
+                            "Use fewer or smaller photos.").format(value=_mb(uploaded), value2=_mb(MAX_TOTAL_BYTES)))
 
     candidates, skipped = [], []
     budget = MAX_TOTAL_BYTES
     for file_name, data in pairs:
         if len(data) > MAX_FILE_BYTES:
-            skipped.append((file_name, f"{_mb(len(data))}; the limit is {_mb(MAX_FILE_BYTES)} a file"))
+            skipped.append((file_name, _("{value}; the limit is {value2} a file").format(value=_mb(len(data)), value2=_mb(MAX_FILE_BYTES))))
             continue
         if file_name.lower().endswith(".zip"):
             members, zip_skipped = _zip_members(file_name, data, budget)
@@ -355,7 +359,8 @@ def _unpacked_uploads(files) -> tuple[list, list]:
         else:
             candidates.append((file_name, data))
     if len(candidates) > MAX_ZIP_MEMBERS:
-        raise PhotoSetError(f"{len(candidates):,} files in all; at most {MAX_PHOTOS} photos can be used.")
+        raise PhotoSetError(_("{n_candidates} files in all; at most {max_photos} photos can be used.").format(
+            n_candidates=f"{len(candidates):,}", max_photos=MAX_PHOTOS))
     return candidates, skipped
 
 
@@ -376,12 +381,13 @@ def _decoded_photos(candidates, skipped: list, min_side: int) -> tuple[list, lis
         try:
             image = read_image(data)
         except ImageError:
-            skipped.append((file_name, "not an image PatchLab can read"))
+            skipped.append((file_name, _("not an image PatchLab can read")))
             continue
         h, w = image.shape[:2]
         if min(h, w) < min_side:
-            skipped.append((file_name, f"{w}×{h} pixels: too small; training crops are {min_side}×{min_side}, "
-                                       f"so a photo needs at least {min_side} pixels on its shorter side"))
+            skipped.append((file_name, _("{w}×{h} pixels: too small; training crops are {min_side}×{min_side}, "
+                                         "so a photo needs at least {min_side} pixels on its shorter side").format(
+                w=w, h=h, min_side=min_side)))
             continue
         image = _shrink(image, min_side)
         pixels = hashlib.sha256(image.tobytes() + bytes(str(image.shape), "ascii")).hexdigest()
@@ -391,25 +397,27 @@ def _decoded_photos(candidates, skipped: list, min_side: int) -> tuple[list, lis
         seen_pixels[pixels] = file_name
         working += image.nbytes
         if len(photos) >= MAX_PHOTOS:
-            raise PhotoSetError(f"More than {MAX_PHOTOS} photos; the limit is {MAX_PHOTOS}. Use fewer photos.")
+            raise PhotoSetError(_("More than {max_photos} photos; the limit is {max_photos}. Use fewer photos.").format(max_photos=MAX_PHOTOS))
         if working > MAX_WORKING_BYTES:
-            raise PhotoSetError(f"These photos take more than {_mb(MAX_WORKING_BYTES)} even at the working size; "
-                                "use fewer photos (or less elongated ones).")
-        photos.append(Photo(PurePosixPath(file_name).stem or file_name, f"upload ({file_name})", image))
+            raise PhotoSetError(_("These photos take more than {value} even at the working size; "
+                                  "use fewer photos (or less elongated ones).").format(value=_mb(MAX_WORKING_BYTES)))
+        photos.append(Photo(PurePosixPath(file_name).stem or file_name,
+                            _("upload ({file_name})").format(file_name=file_name), image))
     return photos, duplicates
 
 
 def _too_few(n: int, skipped, duplicates, min_side: int) -> str:
-    found = "No usable photo" if n == 0 else "Only one usable photo"
+    found = _("No usable photo") if n == 0 else _("Only one usable photo")
     why = []
     if skipped:
-        why.append(f"{len(skipped)} file{'s were' if len(skipped) != 1 else ' was'} skipped")
+        why.append(ngettext("{n} file was skipped", "{n} files were skipped", len(skipped)).format(n=len(skipped)))
     if duplicates:
-        why.append(f"{len(duplicates)} duplicate{'s were' if len(duplicates) != 1 else ' was'} dropped")
-    reason = f" ({'; '.join(why)}: see the list below)" if why else ""
-    return (f"{found}{reason}. Training needs at least {MIN_PHOTOS} different photos, each at least "
-            f"{min_side} pixels on its shorter side: one to learn from and one held out to score on; "
-            f"{ADVISED_PHOTOS}–{MAX_PHOTOS} work best.")
+        why.append(ngettext("{n} duplicate was dropped", "{n} duplicates were dropped", len(duplicates)).format(
+            n=len(duplicates)))
+    reason = _(" ({why}: see the list below)").format(why=_("; ").join(why)) if why else ""
+    return _("{found}{reason}. Training needs at least {least} different photos, each at least {min_side} pixels on "
+             "its shorter side: one to learn from and one held out to score on; {advised}–{most} work best.").format(
+        found=found, reason=reason, least=MIN_PHOTOS, min_side=min_side, advised=ADVISED_PHOTOS, most=MAX_PHOTOS)
 
 
 def split_photos(photos, seed: int = 0, held_out_share: float = HELD_OUT_SHARE):
@@ -486,12 +494,12 @@ class DemoDomain:
 #: The demo domains. The shipped U-Net saw these three texture photos whole, among some 70 others,
 #: in its training (models/inpainting.json lists them); a domain model sees nothing else.
 DEMO_DOMAINS = {
-    "brick": DemoDomain("Brick wall", "brick.png", "16 tiles of scikit-image's brick-wall texture photo "
-                                                    "(brick.png, grayscale, CC0)"),
-    "gravel": DemoDomain("Gravel", "gravel.png", "16 tiles of scikit-image's gravel texture photo "
-                                                  "(gravel.png, grayscale, CC0)"),
-    "grass": DemoDomain("Grass", "grass.png", "16 tiles of scikit-image's grass texture photo "
-                                               "(grass.png, grayscale, CC0)"),
+    "brick": DemoDomain(N_("Brick wall"), "brick.png", N_("16 tiles of scikit-image's brick-wall texture photo "
+                                                    "(brick.png, grayscale, CC0)")),
+    "gravel": DemoDomain(N_("Gravel"), "gravel.png", N_("16 tiles of scikit-image's gravel texture photo "
+                                                  "(gravel.png, grayscale, CC0)")),
+    "grass": DemoDomain(N_("Grass"), "grass.png", N_("16 tiles of scikit-image's grass texture photo "
+                                               "(grass.png, grayscale, CC0)")),
 }
 
 
@@ -517,8 +525,8 @@ def demo_photo_set(key: str, seed: int = 0) -> PhotoSet:
     try:
         image = read_image(domain.path.read_bytes())
     except (OSError, ImageError) as exc:
-        raise PhotoSetError(f"The demo domain “{domain.title}” needs {domain.filename} from scikit-image, "
-                            f"which this installation lacks ({type(exc).__name__}).") from None
+        raise PhotoSetError(_("The demo domain “{title}” needs {filename} from scikit-image, "
+                            "which this installation lacks ({value}).").format(title=domain.title, filename=domain.filename, value=type(exc).__name__)) from None
     t = domain.tile
     rows, cols = image.shape[0] // t, image.shape[1] // t
     tiles = [Photo(f"{key}_{r}_{c}", f"skimage.data ({domain.filename}), tile row {r} column {c} of {t} px",
@@ -526,4 +534,4 @@ def demo_photo_set(key: str, seed: int = 0) -> PhotoSet:
              for r in range(rows) for c in range(cols)]
     train, held_out = split_photos(tiles, seed)
     return PhotoSet(name=domain.title, train=tuple(train), held_out=tuple(held_out), crop_size=t,
-                    notes=(domain.description + ".",), digest=_digest(train, held_out), source=f"demo:{key}")
+                    notes=(domain.description,), digest=_digest(train, held_out), source=f"demo:{key}")

@@ -38,6 +38,7 @@ from pathlib import Path
 import numpy as np
 
 from patchlab import ROOT
+from patchlab.i18n import N_, _, ngettext
 from patchlab.inpainting import data as _data
 from patchlab.inpainting.baselines import CLASSICAL
 from patchlab.inpainting.domain import DEMO_DOMAINS, PhotoSet, crop_size_for
@@ -50,7 +51,7 @@ from patchlab.runtime import fast_bfloat16
 
 __all__ = ["DEMO", "BUDGETS", "ARCHS", "CHECK_INTERVAL_S", "DomainRequest", "DomainModel", "StepClock", "STEP_CLOCK",
            "request_from_env", "training_config", "training_job", "evaluation_cases", "standard_cases", "score",
-           "comparison_rows", "check_caption", "table_caption", "live_curves", "curve_spec", "LiveStatus", "live_status",
+           "comparison_rows", "rows_in_words", "check_caption", "table_caption", "live_curves", "curve_spec", "LiveStatus", "live_status",
            "strip", "FAMILY_NAMES",
            "SOURCES", "QUERY", "DEFAULTS", "read_link"]
 
@@ -59,17 +60,18 @@ DEMO = "inpainting"
 #: The page's time budgets: label -> seconds.
 BUDGETS = {"1 min": 60, "2 min": 120, "5 min": 300, "10 min": 600}
 #: What can be trained: arch -> what the page calls it.
-ARCHS = {"unet": "Fine-tune the shipped U-Net", "seed": "Train the tutorial's autoencoder from scratch"}
+ARCHS = {"unet": N_("Fine-tune the shipped U-Net"), "seed": N_("Train the tutorial's autoencoder from scratch")}
 #: Where the photos come from.
-SOURCES = ("A demo domain", "Your photos")
+SOURCES = (N_("A demo domain"), N_("Your photos"))
 #: The page's settings in a link (each also its widget's key) -> what the page calls the setting.
-QUERY = {"ti_source": "photos", "ti_demo": "demo domain", "ti_arch": "what to train", "ti_budget": "time budget"}
+QUERY = {"ti_source": N_("photos"), "ti_demo": N_("demo domain"), "ti_arch": N_("what to train"),
+         "ti_budget": N_("time budget")}
 #: The settings a first visit starts from (widget key -> value).
 DEFAULTS = {"ti_source": SOURCES[0], "ti_demo": "brick", "ti_arch": "unet", "ti_budget": "2 min"}
 #: Plain names of the mask families.
-FAMILY_NAMES = {"square": "squares", "brush": "brush strokes"}
+FAMILY_NAMES = {"square": N_("squares"), "brush": N_("brush strokes")}  # shown as _(name)
 #: Short names of the classical methods, for a legend that fits a phone.
-CLASSICAL_SHORT = {"telea": "Telea", "ns": "Navier-Stokes", "biharmonic": "biharmonic"}
+CLASSICAL_SHORT = {"telea": "Telea", "ns": "Navier-Stokes", "biharmonic": N_("biharmonic")}
 #: Seconds between two scorings of the model on the domain's held-out photos.
 CHECK_INTERVAL_S = 20.0
 #: Held-out views scored at each live check (1 seeded mask per family each) and at the end (2 each).
@@ -146,15 +148,15 @@ class DomainRequest:
         also keep up to ~90 MB of photos.
         """
         photos = replace(self.photos, train=(), held_out=(),
-                         notes=self.photos.notes + (f"{len(self.photos.train)} training and "
-                                                    f"{len(self.photos.held_out)} held-out photos, not kept",))
+                         notes=self.photos.notes + (_("{n_train} training and {n_held_out} held-out photos, not kept").format(
+                             n_train=len(self.photos.train), n_held_out=len(self.photos.held_out)),))
         return replace(self, photos=photos)
 
     @property
     def name(self) -> str:
-        what = "fine-tune the U-Net" if self.arch == "unet" else "train the tutorial's autoencoder"
+        what = _("fine-tune the U-Net") if self.arch == "unet" else _("train the tutorial's autoencoder")
         budget = f"{self.steps} steps" if self.steps else budget_label(self.seconds, BUDGETS)
-        return f"{what} on {self.photos.name}, {budget}"
+        return _("{what} on {name}, {budget}").format(what=what, name=self.photos.name, budget=budget)
 
 
 
@@ -165,7 +167,7 @@ def request_from_env(request: DomainRequest, environ=None) -> tuple[DomainReques
     See :func:`patchlab.jobs.overrides_from_env` (``PATCHLAB_TRAIN_STEPS``,
     ``PATCHLAB_TRAIN_SECONDS``); the classifier's and the inpainter's pages read the same variables.
     """
-    return overrides_from_env(request, "a few held-out views only", environ)
+    return overrides_from_env(request, _("a few held-out views only"), environ)
 
 
 class StepClock:
@@ -349,7 +351,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
     began = time.monotonic()
     photos = request.photos
     tiny = request.steps is not None
-    progress({"kind": "phase", "text": "Loading the shipped model and scoring it on your held-out photos…"})
+    progress({"kind": "phase", "text": _("Loading the shipped model and scoring it on your held-out photos…")})
     shipped = load_shipped()
     quick = Inpainter(shipped.model, arch=shipped.arch, tile_size=shipped.tile_size, card=shipped.card, flips=1)
     check_cases = evaluation_cases(photos.held_out, 2 if tiny else CHECK_VIEWS, 1, request.seed)
@@ -363,12 +365,12 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
         progress({"kind": "check", "step": 0, "seconds": 0.0, "mine": shipped_check, **baseline,
                   "strip": _small(quick.inpaint(strip_case[2], strip_case[3]))})
     if should_stop():
-        raise JobError("Stopped before training began: nothing was learnt.")
+        raise JobError(_("Stopped before training began: nothing was learnt."))
 
     with tempfile.TemporaryDirectory(prefix="patchlab-domain-") as folder:
         out = Path(folder) / "domain.keras"
         config, every = training_config(request, out, clock)
-        progress({"kind": "phase", "text": "Building the network and compiling the training step…"})
+        progress({"kind": "phase", "text": _("Building the network and compiling the training step…")})
         state = {"last_event": -1.0, "checked": 0, "step": 0, "first_step_late": False, "stopped": False}
 
         def check(step, seconds):
@@ -409,15 +411,15 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
 
         card = train_inpainter(config, report, stop, photos=list(photos.train), held_out_photos=list(photos.held_out))
         if state["first_step_late"]:
-            raise JobError(f"The time budget ({request.seconds:g} s) ran out before the first training step ended "
-                           f"(setting up took {time.monotonic() - began:.0f} s): nothing was kept. Choose a longer "
-                           "budget.")
+            raise JobError(_("The time budget ({seconds} s) ran out before the first training step ended "
+                             "(setting up took {setup} s): nothing was kept. Choose a longer budget.").format(
+                seconds=f"{request.seconds:g}", setup=f"{time.monotonic() - began:.0f}"))
         steps, seconds = int(card["steps_done"]), float(card["wall_time_s"])
         if not tiny:
             s = request.settings
             clock.record(request.arch, s["size"], s["batch"], steps, seconds)
-        progress({"kind": "phase", "text": "Scoring your model and the shipped one on the held-out photos…"})
-        model, card = load_model(out, what="your domain model", allow_outside_models=True)
+        progress({"kind": "phase", "text": _("Scoring your model and the shipped one on the held-out photos…")})
+        model, card = load_model(out, what=_("your domain model"), allow_outside_models=True)
         keras_bytes = out.read_bytes()
     state.pop("mine", None)
     mine = Inpainter(model, arch=request.arch, card=card, tile_size=card.get("tile_size") or 288)
@@ -441,7 +443,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
                        "standard_views": len(std_cases) // len(FAMILIES),
                        "domain_photos": len({c[1] for c in domain_cases}),
                        "standard_photos": len({c[1].split("/")[0] for c in std_cases}),
-                       "metric": "masked PSNR (dB), mean over views and seeded masks"},
+                       "metric": _("masked PSNR (dB), mean over views and seeded masks")},
     }
     return DomainModel(request.slim(), mine, card, rows, steps=steps, seconds=seconds,
                        stopped_early=state["stopped"], keras_bytes=keras_bytes)
@@ -484,6 +486,20 @@ def comparison_rows(figures: dict, domain_name: str) -> list[dict]:
     return rows
 
 
+_COLUMNS = {"photos": N_("photos"), "masks": N_("masks"), "yours (dB)": N_("yours (dB)"),
+            "shipped (dB)": N_("shipped (dB)"), "change (dB)": N_("change (dB)")}
+
+
+def rows_in_words(rows: list[dict]) -> list[dict]:
+    """:func:`comparison_rows` as the page shows them: headers and mask names in the run's language.
+
+    The rows themselves stay English (the notebook and the model's record read them).
+    """
+    names = {"standard": N_("standard")}
+    return [{_(_COLUMNS.get(k, k)): (_(names.get(v, v)) if k == "photos" else _(v) if k == "masks" else v)
+             for k, v in row.items()} for row in rows]
+
+
 def check_caption(events: list) -> str | None:
     """What the live figures are measured on (the quick check), from a job's latest check event; None before one.
 
@@ -494,21 +510,23 @@ def check_caption(events: list) -> str | None:
     if not checks:
         return None
     e = checks[-1]
-    return (f"Quick check during training: mean masked PSNR over {e['holes']} seeded hole{'s' * (e['holes'] != 1)} "
-            f"per mask family in the domain's {e['photos']} held-out photo{'s' * (e['photos'] != 1)}, one view "
-            "each; the same holes for both models.")
+    holes = ngettext("{n} seeded hole", "{n} seeded holes", e["holes"]).format(n=e["holes"])
+    photos = ngettext("{n} held-out photo", "{n} held-out photos", e["photos"]).format(n=e["photos"])
+    return _("Quick check during training: mean masked PSNR over {holes} per mask family in the domain's "
+             "{photos}, one view each; the same holes for both models.").format(holes=holes, photos=photos)
 
 
 def table_caption(model: "DomainModel") -> str:
     """What the final table is measured on, with the sizes of both sets."""
     ev = model.card.get("domain", {}).get("evaluation", {})
     flips = model.inpainter.flips
-    views = "one view" if flips == 1 else f"{flips} mirrored views averaged"
-    return (f"Mean masked PSNR in dB (higher is better) on photos neither model trained on: "
-            f"{model.request.photos.name}'s {ev.get('domain_photos', '?')} held-out photos "
-            f"({ev.get('domain_views', '?')} seeded holes per mask family) and the standard held-out photos "
-            f"astronaut, coffee and chelsea ({ev.get('standard_views', '?')} holes per family). The same holes for "
-            f"both models, each filled with {views}. These figures replace the quick check's.")
+    views = _("one view") if flips == 1 else _("{flips} mirrored views averaged").format(flips=flips)
+    return _("Mean masked PSNR in dB (higher is better) on photos neither model trained on: {name}'s {photos} "
+             "held-out photos ({views_per_family} seeded holes per mask family) and the standard held-out photos "
+             "astronaut, coffee and chelsea ({standard} holes per family). The same holes for both models, each "
+             "filled with {views}. These figures replace the quick check's.").format(
+        name=model.request.photos.name, photos=ev.get("domain_photos", "?"),
+        views_per_family=ev.get("domain_views", "?"), standard=ev.get("standard_views", "?"), views=views)
 
 
 def live_curves(events: list) -> dict:
@@ -527,11 +545,13 @@ def live_curves(events: list) -> dict:
         if e.get("kind") == "step":
             loss.append({"seconds": round(e["seconds"], 2), "step": e["step"], "loss": e["loss"]})
         elif e.get("kind") == "check":
-            label = f"best classical ({CLASSICAL_SHORT.get(e['classical_name'], e['classical_name'])})"
-            for series, values in (("your model", e["mine"]), ("shipped model", e["shipped"]), (label, e["classical"])):
+            label = _("best classical ({method})").format(
+                method=_(CLASSICAL_SHORT.get(e["classical_name"], e["classical_name"])))
+            for series, values in ((_("your model"), e["mine"]), (_("shipped model"), e["shipped"]),
+                                   (label, e["classical"])):
                 for family, value in values.items():
                     psnr.append({"seconds": round(e["seconds"], 2), "step": e["step"], "series": series,
-                                 "masks": FAMILY_NAMES[family], "PSNR (dB)": value})
+                                 "masks": _(FAMILY_NAMES[family]), "PSNR (dB)": value})
     return {"loss": loss, "psnr": psnr}
 
 
@@ -554,25 +574,25 @@ def curve_spec(kind: str, x_max: float | None = None, family: str | None = None)
     """
     if kind not in ("loss", "psnr"):
         raise ValueError(f"kind must be 'loss' or 'psnr', got {kind!r}")
-    x = {"field": "seconds", "type": "quantitative", "title": "seconds of training"}
+    x = {"field": "seconds", "type": "quantitative", "title": _("seconds of training")}
     if x_max:
         x["scale"] = {"domain": [0, x_max]}
     if kind == "loss":
-        return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": "Training loss",
+        return {"height": 200, "autosize": _FIT_X, "config": _BIG, "title": _("Training loss"),
                 "mark": {"type": "line", "strokeWidth": 3, "color": "#b93a0b"},
                 "encoding": {"x": x, "y": {"field": "loss", "type": "quantitative", "title": "loss",
                                            "scale": {"zero": False}}}}
     if family not in FAMILY_NAMES:
         raise ValueError(f"family must be one of {tuple(FAMILY_NAMES)}, got {family!r}")
     return {"height": 200, "autosize": _FIT_X, "config": _BIG,
-            "title": f"Quick check, {'squares' if family == 'square' else 'brush'}",
-            "transform": [{"filter": {"field": "masks", "equal": FAMILY_NAMES[family]}}],
+            "title": _("Quick check, squares") if family == "square" else _("Quick check, brush"),
+            "transform": [{"filter": {"field": "masks", "equal": _(FAMILY_NAMES[family])}}],
             "mark": {"type": "line", "strokeWidth": 3, "point": {"size": 60}},
             "encoding": {"x": x,
                          "y": {"field": "PSNR (dB)", "type": "quantitative", "title": "dB",
                                "scale": {"zero": False}},
                          "color": {"field": "series", "type": "nominal", "title": None,
-                                   "sort": ["your model", "shipped model"],
+                                   "sort": [_("your model"), _("shipped model")],
                                    "scale": {"range": ["#b93a0b", "#1c6dd0", "#7a7a7a"]}}}}
 
 
@@ -590,9 +610,9 @@ class LiveStatus:
 def live_status(status: str, place: int, events: list, request: DomainRequest) -> LiveStatus:
     """What the live panel says about a job (``status`` from :data:`patchlab.jobs.STATUSES`)."""
     if status == "queued":
-        ahead = "next in line" if place == 1 else f"number {place} in the queue"
-        return LiveStatus(f"Waiting for the server: you are {ahead}. One training runs at a time so "
-                          "everybody's Fill stays fast.", 0.0)
+        ahead = _("next in line") if place == 1 else _("number {place} in the queue").format(place=place)
+        return LiveStatus(_("Waiting for the server: you are {ahead}. One training runs at a time so "
+                          "everybody's Fill stays fast.").format(ahead=ahead), 0.0)
     steps = [e for e in events if e.get("kind") == "step"]
     checks = [e for e in events if e.get("kind") == "check"]
     phases = [e for e in events if e.get("kind") == "phase"]
@@ -601,13 +621,15 @@ def live_status(status: str, place: int, events: list, request: DomainRequest) -
     shipped = checks[-1]["shipped"] if checks else None
     last_kind = next((e["kind"] for e in reversed(events) if e.get("kind") in ("phase", "step")), None)
     if not steps or last_kind == "phase":  # before the first step, or scoring after the last
-        return LiveStatus(phases[-1]["text"] if phases else "Starting…", 1.0 if steps else 0.0, loss, mine, shipped)
+        return LiveStatus(phases[-1]["text"] if phases else _("Starting…"), 1.0 if steps else 0.0, loss, mine, shipped)
     last = steps[-1]
     if request.steps:
-        return LiveStatus(f"Step {last['step']} of {request.steps}", min(1.0, last["step"] / request.steps), loss,
+        return LiveStatus(_("Step {step} of {steps}").format(step=last["step"], steps=request.steps),
+                          min(1.0, last["step"] / request.steps), loss,
                           mine, shipped)
     left = last.get("left", max(0.0, request.seconds - last["seconds"]))  # the budget counts from the job's start
-    return LiveStatus(f"about {left:.0f} s left · step {last['step']}", min(1.0, max(0.0, 1 - left / request.seconds)),
+    return LiveStatus(_("about {left} s left · step {step}").format(left=f"{left:.0f}", step=last["step"]),
+                      min(1.0, max(0.0, 1 - left / request.seconds)),
                       loss, mine, shipped)
 
 
@@ -616,12 +638,13 @@ def strip(events: list, most: int = 6) -> list:
 
     The checks are evenly spread, the latest last.
     """
-    holes = [("the hole", e["image"]) for e in events if e.get("kind") == "hole"][:1]
+    holes = [(_("the hole"), e["image"]) for e in events if e.get("kind") == "hole"][:1]
     checks = [e for e in events if e.get("kind") == "check" and e.get("strip") is not None]
     if len(checks) > most:
         picks = np.linspace(0, len(checks) - 1, most).round().astype(int)
         checks = [checks[i] for i in sorted(set(picks.tolist()))]
-    return holes + [(f"step {e['step']} · {e['seconds']:.0f} s", e["strip"]) for e in checks]
+    return holes + [(_("step {step} · {seconds} s").format(step=e["step"], seconds=f"{e['seconds']:.0f}"), e["strip"])
+                    for e in checks]
 
 
 def read_link(params):

@@ -31,6 +31,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from patchlab.i18n import _
+
 __all__ = ["NotebookError", "Download", "Draft", "function_source", "png_bytes", "array_digest", "pins",
            "MAX_DOWNLOAD_BYTES", "COMPARE_SOURCE"]
 
@@ -287,8 +289,8 @@ class Draft:
         size = len(text) + sum(len(v) for v in self.files.values())
         if size > MAX_DOWNLOAD_BYTES:
             raise NotebookError(
-                f"This notebook and its files would make a {size / 2**20:.0f} MB download; the limit is "
-                f"{MAX_DOWNLOAD_BYTES // 2**20} MB. Use fewer or smaller photos, then try again.")
+                _("This notebook and its files would make a {value} MB download; the limit is "
+                "{value2} MB. Use fewer or smaller photos, then try again.").format(value=f"{size / 2**20:.0f}", value2=MAX_DOWNLOAD_BYTES // 2**20))
         if not self.files:
             return Download(f"{stem}.ipynb", text, "application/x-ipynb+json", nb)
         buffer = io.BytesIO()

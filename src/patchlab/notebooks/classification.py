@@ -14,6 +14,7 @@ import numpy as np
 
 from patchlab import MODELS_DIR
 from patchlab.classification import corners, fusion, preprocess
+from patchlab.i18n import _
 from patchlab.notebooks.book import Draft, NotebookError, array_digest, function_source, png_bytes
 from patchlab.notebooks.models import load_model_cell, participant_model, shipped_model
 
@@ -55,7 +56,7 @@ def add_digit_cells(draft, x28, drawing=None, gallery_index=None):
     else:
         digit = np.clip(np.rint(np.asarray(x28) * 255), 0, 255).astype(np.uint8)
         if not np.array_equal(digit.astype(np.float32) / 255.0, np.asarray(x28, np.float32)):
-            raise NotebookError("This digit cannot be saved exactly as a picture, so its notebook cannot be made.")
+            raise NotebookError(_("This digit cannot be saved exactly as a picture, so its notebook cannot be made."))
         draft.add_file("digit.png", png_bytes(digit))
         where = f"held-out test digit #{gallery_index}" if gallery_index is not None else "the digit"
         draft.code("""
@@ -139,12 +140,12 @@ def classification_notebook(view, drawing=None, model_files=None, gallery_index=
     """
     pred, s = view.prediction, view.settings
     if pred is None or view.input.x28 is None:
-        raise NotebookError("There is no answer to take home yet: draw a digit (or pick a test digit) first.")
+        raise NotebookError(_("There is no answer to take home yet: draw a digit (or pick a test digit) first."))
     if view.model == "mine":
         model = participant_model(model_files, "your own model, trained on the Train a classifier page")
         p = int(model.card.get("patch_size") or 0)
         if p not in range(8, 29):
-            raise NotebookError("Your model's card does not say its patch size, so its notebook cannot be made.")
+            raise NotebookError(_("Your model's card does not say its patch size, so its notebook cannot be made."))
     else:
         p = s.patch_size
         model = shipped_model(MODELS_DIR / f"classifier_p{p}.keras", f"the shipped classifier for patch size {p}")

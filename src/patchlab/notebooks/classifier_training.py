@@ -18,6 +18,7 @@ import numpy as np
 from patchlab.classification import accuracy, live, model as classifier_model
 from patchlab.classification.fusion import RULE_NAMES, RULES, fused_label
 from patchlab.classification.train import load_digits
+from patchlab.i18n import _
 from patchlab.notebooks.book import Draft, NotebookError, array_digest, function_source
 from patchlab.notebooks.classification import IMPORTS, add_fusion_cells, add_patch_cells
 from patchlab.notebooks.models import load_model_cell, participant_model
@@ -59,13 +60,13 @@ def classifier_training_notebook(model, today=None):
     >>> download = classifier_training_notebook(found.result)  # doctest: +SKIP
     """
     if model is None:
-        raise NotebookError("There is no trained model to take home yet: press Train first.")
+        raise NotebookError(_("There is no trained model to take home yet: press Train first."))
     files = participant_model(model.files(), "your model, trained on the Train a classifier page")
     p, rule = model.patch_size, model.request.rule
     images, labels = _test_digits(model.request)
     if len(labels) != model.n_test:
-        raise NotebookError("The test digits this model was scored on cannot be found again, so its notebook "
-                            "cannot be made.")
+        raise NotebookError(_("The test digits this model was scored on cannot be found again, so its notebook "
+                            "cannot be made."))
     probs = accuracy.batch_patch_probabilities(model.classifier.model, images, p)
     names = [f"{n} patch" for n in (("top-left", "top-right", "bottom-left", "bottom-right") if len(
         model.test["single_patch"]) == 4 else ("whole image",))]

@@ -15,6 +15,7 @@ import io
 
 import numpy as np
 
+from patchlab.i18n import _
 from patchlab.inpainting import live
 from patchlab.notebooks.book import Draft, NotebookError, array_digest, function_source
 from patchlab.notebooks.inpainting import IMPORTS, add_inference_cells
@@ -77,11 +78,11 @@ def inpainter_training_notebook(model, photos, today=None):
     >>> download = inpainter_training_notebook(found.result, photos)  # doctest: +SKIP
     """
     if model is None:
-        raise NotebookError("There is no domain model to take home yet: press Train first.")
+        raise NotebookError(_("There is no domain model to take home yet: press Train first."))
     scored = model.request.photos
     if photos is None or photos.name != scored.name or (scored.digest and photos.digest != scored.digest):
-        raise NotebookError(f"Your model was scored on “{scored.name}”, which is no longer the set of photos on "
-                            "this page: choose those photos again to download its notebook.")
+        raise NotebookError(_("Your model was scored on “{name}”, which is no longer the set of photos on "
+                            "this page: choose those photos again to download its notebook.").format(name=scored.name))
     files = participant_model(model.files(), f"your domain model ({scored.name}, {model.steps} steps)")
     cases = _cases(model, photos)
     evaluation = model.card.get("domain", {}).get("evaluation", {})

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from patchlab.i18n import _
 from patchlab.inpainting import baselines, infer, prefill
 from patchlab.inpainting.demo import PHOTO_SIDE, result_view
 from patchlab.notebooks.book import Draft, NotebookError, array_digest, function_source, png_bytes
@@ -225,7 +226,7 @@ def inpainting_notebook(result, sample=None, model_files=None, today=None):
     ...     model_files=domain_model().result.files() if filled_with else None)
     """
     if result is None or "unet" not in result.images:
-        raise NotebookError("There is no U-Net fill to take home yet: paint a hole and press Fill first.")
+        raise NotebookError(_("There is no U-Net fill to take home yet: paint a hole and press Fill first."))
     if model_files is not None:
         model = participant_model(model_files, "your domain model, trained on the Train an inpainter page")
     else:

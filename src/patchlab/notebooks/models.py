@@ -19,6 +19,7 @@ import json
 import zipfile
 from pathlib import Path
 
+from patchlab.i18n import _
 from patchlab.notebooks.book import NotebookError, function_source
 
 __all__ = ["ModelFiles", "shipped_model", "participant_model", "custom_layer_source", "load_model_cell"]
@@ -45,8 +46,8 @@ def shipped_model(path, described):
     try:
         data = path.read_bytes()
     except OSError:
-        raise NotebookError(f"The model {path.name} is no longer on the server, so its notebook cannot be "
-                            "made. Ask the organiser to restore the models, then try again.") from None
+        raise NotebookError(_("The model {name} is no longer on the server, so its notebook cannot be "
+                            "made. Ask the organiser to restore the models, then try again.").format(name=path.name)) from None
     try:
         card = json.loads(path.with_suffix(".json").read_text())
     except (OSError, ValueError):
@@ -57,8 +58,8 @@ def shipped_model(path, described):
 def participant_model(files, described):
     """A participant's model from its training result's ``files()``, or NotebookError when it is gone."""
     if not files or not files.get("keras"):
-        raise NotebookError("Your trained model is no longer on the server (it keeps a few per room), so its "
-                            "notebook cannot be made. Train it again, then download the notebook.")
+        raise NotebookError(_("Your trained model is no longer on the server (it keeps a few per room), so its "
+                            "notebook cannot be made. Train it again, then download the notebook."))
     try:
         card = json.loads(files.get("json") or b"{}")
     except ValueError:
@@ -72,7 +73,7 @@ def _custom_classes(keras_bytes):
         with zipfile.ZipFile(io.BytesIO(keras_bytes)) as archive:
             config = json.loads(archive.read("config.json"))
     except (zipfile.BadZipFile, KeyError, ValueError):
-        raise NotebookError("The model file is damaged, so its notebook cannot be made.") from None
+        raise NotebookError(_("The model file is damaged, so its notebook cannot be made.")) from None
     found = set()
 
     def walk(node):
@@ -103,7 +104,7 @@ def custom_layer_source(keras_bytes):
         return ""
     unknown = custom - {"patchlab>FourierUnit"}
     if unknown:
-        raise NotebookError(f"The model uses layers this notebook cannot define ({', '.join(sorted(unknown))}).")
+        raise NotebookError(_("The model uses layers this notebook cannot define ({value}).").format(value=', '.join(sorted(unknown))))
     from patchlab.inpainting.fourier import FourierUnit
 
     return function_source(FourierUnit, replace={"tf = runtime.tensorflow()": "import tensorflow as tf"})
