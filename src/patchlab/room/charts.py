@@ -7,6 +7,8 @@ text by Vega (never as Markdown or HTML).
 
 from __future__ import annotations
 
+from patchlab.i18n import _
+
 __all__ = ["INK", "sweep_chart", "shipped_reference", "guess_chart", "wins_chart", "spot_chart"]
 
 INK = "#1a1a1a"
@@ -30,7 +32,7 @@ def shipped_reference(report: dict | None) -> list[dict]:
         test = entry.get("test") if isinstance(entry, dict) else None
         if test and "mean" in test.get("fused", {}):
             rows.append({"patch size": int(size), "accuracy %": round(100 * test["fused"]["mean"], 2),
-                         "series": "shipped models (fused, mean)"})
+                         "series": _("shipped models (fused, mean)")})
     return rows
 
 
@@ -47,15 +49,15 @@ def sweep_chart(sweep, shipped: list[dict]) -> tuple[list[dict], dict]:
              "rule": p.rule, "budget (s)": round(p.budget_s), "steps": p.steps, "test digits": p.n_test,
              "who": p.name} for p in sweep.points]
     rows += [{"layer": "median", "patch size": size, "accuracy %": round(100 * acc, 2), "runs": n,
-              "series": "the room's median"} for size, (acc, n) in sweep.medians.items()]
+              "series": _("the room's median")} for size, (acc, n) in sweep.medians.items()]
     rows += [{"layer": "shipped", **r} for r in shipped]
-    x = {"field": "patch size", "type": "quantitative", "title": "patch size", "scale": {"domain": [7, 29]},
+    x = {"field": "patch size", "type": "quantitative", "title": _("patch size"), "scale": {"domain": [7, 29]},
          "axis": {"values": [8, 10, 14, 18, 22, 28]}}
-    y = {"field": "accuracy %", "type": "quantitative", "title": "fused test accuracy %",
+    y = {"field": "accuracy %", "type": "quantitative", "title": _("fused test accuracy %"),
          "scale": {"zero": False}}
     spec = {
         "height": 300, "autosize": _FIT, "config": _CONFIG,
-        "title": "The room's training runs",
+        "title": _("The room's training runs"),
         "layer": [
             {"transform": [{"filter": "datum.layer === 'shipped'"}],
              "mark": {"type": "line", "strokeDash": [6, 4], "strokeWidth": 2, "color": "#555555", "point": True},
@@ -67,9 +69,9 @@ def sweep_chart(sweep, shipped: list[dict]) -> tuple[list[dict], dict]:
             {"transform": [{"filter": "datum.layer === 'run'"}],
              "mark": {"type": "circle", "opacity": 0.85, "stroke": "white", "strokeWidth": 1},
              "encoding": {"x": x, "y": y,
-                          "color": {"field": "rule", "type": "nominal", "title": "fusion rule",
+                          "color": {"field": "rule", "type": "nominal", "title": _("fusion rule"),
                                     "scale": {"domain": list(_RULE_COLOURS), "range": list(_RULE_COLOURS.values())}},
-                          "size": {"field": "budget (s)", "type": "quantitative", "title": "budget (s)",
+                          "size": {"field": "budget (s)", "type": "quantitative", "title": _("budget (s)"),
                                    "scale": {"range": [80, 500]}},
                           "tooltip": [{"field": "who"}, {"field": "patch size"}, {"field": "accuracy %"},
                                       {"field": "rule"}, {"field": "budget (s)"}, {"field": "steps"},
@@ -88,7 +90,7 @@ def guess_chart(tally) -> tuple[list[dict], dict]:
             "mark": {"type": "bar"},
             "encoding": {"x": {"field": "answer", "type": "nominal", "sort": None, "title": None,
                                "axis": {"labelAngle": 0, "labelLimit": 200}},
-                         "y": {"field": "participants", "type": "quantitative", "title": "participants",
+                         "y": {"field": "participants", "type": "quantitative", "title": _("participants"),
                                "axis": {"tickMinStep": 1}},
                          "color": {"condition": {"test": "datum.right", "value": "#009e73"}, "value": "#8a8a8a"},
                          "tooltip": [{"field": "answer"}, {"field": "participants"}]}}
@@ -103,7 +105,7 @@ def wins_chart(rows_in, labels: dict) -> tuple[list[dict], dict]:
             "mark": {"type": "bar", "color": "#0072b2"},
             "encoding": {"y": {"field": "method", "type": "nominal", "sort": "-x", "title": None,
                                "axis": {"labelLimit": 320}},
-                         "x": {"field": "wins", "type": "quantitative", "title": "fills won",
+                         "x": {"field": "wins", "type": "quantitative", "title": _("fills won"),
                                "axis": {"tickMinStep": 1}},
                          "tooltip": [{"field": "method"}, {"field": "wins"}, {"field": "fills"},
                                      {"field": "median PSNR (dB)"}]}}
@@ -118,7 +120,7 @@ def spot_chart(rates, labels: dict) -> tuple[list[dict], dict]:
     spec = {"height": 260, "autosize": _FIT, "config": _CONFIG,
             "layer": [
                 {"mark": {"type": "bar", "color": "#cc79a7"},
-                 "encoding": {"y": y, "x": {"field": "fooled %", "type": "quantitative", "title": "fooled the room %",
+                 "encoding": {"y": y, "x": {"field": "fooled %", "type": "quantitative", "title": _("fooled the room %"),
                                             "scale": {"domain": [0, 100]}},
                               "tooltip": [{"field": "method"}, {"field": "fooled %"}, {"field": "low"},
                                           {"field": "high"}, {"field": "rounds"}]}},

@@ -24,6 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from patchlab.i18n import N_, _
 from patchlab.room.store import PRESENT_S, Participant, RoomSnapshot
 
 __all__ = ["Presence", "WhoIsHere", "who_is_here", "SweepPoint", "Sweep", "classifier_sweep", "inpainter_runs",
@@ -33,7 +34,7 @@ __all__ = ["Presence", "WhoIsHere", "who_is_here", "SweepPoint", "Sweep", "class
 #: Pictures the gallery shows.
 GALLERY_SIZE = 12
 #: How a participant who left (but whose result is still being read) is named.
-LEFT = "someone who left"
+LEFT = N_("someone who left")
 
 
 def _names(snapshot: RoomSnapshot) -> dict[str, str]:
@@ -117,7 +118,7 @@ def classifier_sweep(snapshot: RoomSnapshot) -> Sweep:
     """
     names = _names(snapshot)
     points = tuple(SweepPoint(e.data["patch_size"], e.data["accuracy"], e.data["rule"], e.data["budget_s"],
-                              e.data["steps"], e.data["n_test"], names.get(e.pid, LEFT))
+                              e.data["steps"], e.data["n_test"], names.get(e.pid, _(LEFT)))
                    for e in snapshot.events if e.kind == "classifier_run")
     by_size = defaultdict(list)
     for p in points:
@@ -135,7 +136,7 @@ def inpainter_runs(snapshot: RoomSnapshot) -> list[dict]:
     counts when the run gave them.
     """
     names = _names(snapshot)
-    rows = [{"name": names.get(e.pid, LEFT), **e.data} for e in snapshot.events if e.kind == "inpainter_run"]
+    rows = [{"name": names.get(e.pid, _(LEFT)), **e.data} for e in snapshot.events if e.kind == "inpainter_run"]
     return rows[::-1]
 
 
@@ -197,7 +198,7 @@ def gallery(snapshot: RoomSnapshot, limit: int = GALLERY_SIZE) -> list[GalleryIt
         raise ValueError(f"limit must be an int >= 0, got {limit!r}")
     names = _names(snapshot)
     shares = [e for e in snapshot.events if e.kind == "share"][::-1][:limit]
-    return [GalleryItem(e.data["picture"], names.get(e.pid, LEFT), e.data.get("method"), e.data["width"],
+    return [GalleryItem(e.data["picture"], names.get(e.pid, _(LEFT)), e.data.get("method"), e.data["width"],
                         e.data["height"], e.t) for e in shares]
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import io
 import warnings
 
+from patchlab.i18n import _
+
 __all__ = ["MAX_SIDE", "MAX_BYTES", "check_picture"]
 
 #: Longest side of a shared picture, in pixels.
@@ -53,26 +55,26 @@ def check_picture(data) -> tuple[bytes, dict]:
     from PIL import Image
 
     if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise ValueError(f"A shared picture must be the bytes of a PNG or JPEG file, not {type(data).__name__}.")
+        raise ValueError(_("A shared picture must be the bytes of a PNG or JPEG file, not {value}.").format(value=type(data).__name__))
     data = bytes(data)
     if len(data) > MAX_BYTES:
-        raise ValueError(f"This picture is {len(data) / 1000:.0f} kB; the room takes pictures of at most "
-                         f"{MAX_BYTES // 1000} kB.")
+        raise ValueError(_("This picture is {value} kB; the room takes pictures of at most "
+                         "{value2} kB.").format(value=f"{len(data) / 1000:.0f}", value2=MAX_BYTES // 1000))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
             fmt = image.format
             if fmt not in _FORMATS:
-                raise ValueError(f"The room takes PNG or JPEG pictures; this one is {fmt or 'not a picture'}.")
+                raise ValueError(_("The room takes PNG or JPEG pictures; this one is {value}.").format(value=fmt or 'not a picture'))
             if max(image.size) > MAX_SIDE:
-                raise ValueError(f"This picture is {image.size[0]}×{image.size[1]} pixels; the room takes "
-                                 f"pictures of at most {MAX_SIDE} pixels a side.")
+                raise ValueError(_("This picture is {value}×{value2} pixels; the room takes "
+                                 "pictures of at most {max_side} pixels a side.").format(value=image.size[0], value2=image.size[1], max_side=MAX_SIDE))
             image.load()
     except ValueError:
         raise
     except Exception as exc:  # noqa: BLE001 - PIL raises many kinds for a broken file
-        raise ValueError("This file could not be read as a picture (it is damaged or not a PNG or JPEG).") from exc
+        raise ValueError(_("This file could not be read as a picture (it is damaged or not a PNG or JPEG).")) from exc
     keep_alpha = fmt == "PNG" and (image.mode in ("RGBA", "LA") or "transparency" in image.info)
     image = image.convert("RGBA" if keep_alpha else "RGB")
     out = io.BytesIO()

@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from patchlab.i18n import _
+
 __all__ = ["clean_text", "clean_name", "csv_cell", "NAME_MAX", "ANSWER_MAX", "DOMAIN_MAX"]
 
 #: Longest display name, in characters.
@@ -63,9 +65,9 @@ def clean_text(text, what: str, max_chars: int) -> str:
     kept = "".join(" " if c.isspace() else c for c in text if c.isspace() or unicodedata.category(c)[0] != "C")
     kept = _SPACES.sub(" ", kept).strip()
     if not kept:
-        raise ValueError(f"The {what} is empty: type at least one letter or digit.")
+        raise ValueError(_("The {what} is empty: type at least one letter or digit.").format(what=what))
     if len(kept) > max_chars:
-        raise ValueError(f"The {what} is {len(kept)} characters long; at most {max_chars} are allowed.")
+        raise ValueError(_("The {what} is {n_kept} characters long; at most {max_chars} are allowed.").format(what=what, n_kept=len(kept), max_chars=max_chars))
     return kept
 
 
@@ -86,12 +88,12 @@ def clean_name(name) -> str:
     ...
     ValueError: A display name cannot hold the characters < > [ ] ` * _ | \\ : use letters, digits, spaces and simple punctuation.
     """
-    name = clean_text(name, "display name", NAME_MAX)
+    name = clean_text(name, _("display name"), NAME_MAX)
     if _MARKUP.search(name):
-        raise ValueError("A display name cannot hold the characters < > [ ] ` * _ | \\ : use letters, digits, "
-                         "spaces and simple punctuation.")
+        raise ValueError(_("A display name cannot hold the characters < > [ ] ` * _ | \\ : use letters, digits, "
+                         "spaces and simple punctuation."))
     if not any(c.isalnum() for c in name):
-        raise ValueError("A display name needs at least one letter or digit.")
+        raise ValueError(_("A display name needs at least one letter or digit."))
     return name
 
 
