@@ -21,7 +21,7 @@ SKIPPED_FIELDS = {"id", "form_id", "tag", "icon", "page", "page_script_hash", "j
                   "html_content", "css_content", "css_source_path", "component_name", "json", "raw_values",
                   "url", "src", "code_text", "language", "default", "value", "type", "format", "width_config",
                   "height_config", "data", "styler", "uuid", "caption_html", "display_values", "set_value",
-                  "selection_mode", "theme", "datasets", "name", "mime", "file_id", "deprecated_url"}
+                  "selection_mode", "theme", "datasets", "name", "mime", "file_id", "deprecated_url", "shortcut", "columns"}  # columns: a data frame's column config (JSON)
 #: Stays English by design: names of methods, models, data and photos; code; units (docs/i18n.md).
 ALLOWED = {
     # names
