@@ -25,6 +25,7 @@ import threading
 from pathlib import Path
 
 from patchlab import MODELS_DIR, ROOT
+from patchlab.i18n import _
 
 __all__ = ["ModelUnavailable", "tensorflow", "fast_bfloat16", "check_model_path", "load_model", "card_path",
            "read_card", "write_card", "save_model", "write_atomically", "short_path"]
@@ -169,9 +170,10 @@ def load_model(path, *, what: str = "model", retrain: str = "", allow_outside_mo
         refuses models that would run code when loaded, such as Lambda layers).
     """
     path = check_model_path(path, allow_outside_models)
-    advice = f" Retrain it with:\n\n    {retrain}" if retrain else ""
+    advice = _(" Retrain it with:\n\n    {retrain}").format(retrain=retrain) if retrain else ""
     if not path.is_file():
-        raise ModelUnavailable(f"No {what} at {short_path(path)}.{advice}")
+        raise ModelUnavailable(_("No {what} at {path}.{advice}").format(what=_(what), path=short_path(path),
+                                                                       advice=advice))
     tensorflow()  # cap the thread pools before the runtime starts
     import keras
 
@@ -179,7 +181,8 @@ def load_model(path, *, what: str = "model", retrain: str = "", allow_outside_mo
         model = keras.models.load_model(path, safe_mode=True, compile=False)
     except Exception as exc:  # noqa: BLE001 - any failure means the file is unusable
         raise ModelUnavailable(
-            f"The {what} at {short_path(path)} could not be loaded ({type(exc).__name__}).{advice}"
+            _("The {what} at {path} could not be loaded ({error}).{advice}").format(
+                what=_(what), path=short_path(path), error=type(exc).__name__, advice=advice)
         ) from exc
     return model, read_card(path)
 

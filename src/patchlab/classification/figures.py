@@ -9,6 +9,7 @@ import copy
 
 import numpy as np
 
+from patchlab.i18n import _
 from patchlab.visualize import figure_png  # noqa: F401 - one renderer for every page's figures
 
 #: One colour per patch (top-left, top-right, bottom-left, bottom-right), colour-blind safe.
@@ -82,7 +83,7 @@ def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, na
         raise ValueError(f"expected (n, 10) patch probabilities and 10 fused ones, got "
                          f"{patch_probs.shape} and {fused.shape}")
     charts = [(p, PATCH_COLOURS[k % 4], names[k], int(np.argmax(p))) for k, p in enumerate(patch_probs)]
-    charts.append((fused, FUSED_COLOUR, f"fused ({rule})", int(label)))
+    charts.append((fused, FUSED_COLOUR, _("fused ({rule})").format(rule=rule), int(label)))
     titles = [f"{name}: {top}" for _, _, name, top in charts]
     rows = [
         {"chart": title, "digit": d, "probability": round(float(probs[d]), 4), "top": d == top}
@@ -99,14 +100,14 @@ def probability_chart(patch_probs: np.ndarray, fused: np.ndarray, label: int, na
             "encoding": {
                 "x": {"field": "digit", "type": "ordinal", "title": None,
                       "axis": {"labelAngle": 0, "labelFontSize": 16, "labelOverlap": False, "labelColor": INK}},
-                "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]},
+                "y": {"field": "probability", "type": "quantitative", "scale": {"domain": [0, 1]}, "title": _("probability"),
                       "axis": {"labelFontSize": 15, "titleFontSize": 15, "format": ".0%", "labelColor": INK,
                                "titleColor": INK, "tickCount": 5}},
                 "color": {"field": "chart", "type": "nominal", "legend": None,
                           "scale": {"domain": titles, "range": [c for _, c, _, _ in charts]}},
                 "opacity": {"condition": {"test": "datum.top", "value": 1.0}, "value": 0.35},
-                "tooltip": [{"field": "chart", "title": "chart"}, {"field": "digit", "title": "digit"},
-                            {"field": "probability", "format": ".1%", "title": "probability"}],
+                "tooltip": [{"field": "chart", "title": _("chart")}, {"field": "digit", "title": _("digit")},
+                            {"field": "probability", "format": ".1%", "title": _("probability")}],
             },
         },
     }
@@ -154,18 +155,18 @@ def accuracy_figure(rows: list[dict]):
     fig = Figure(figsize=(8, 3.6), layout="constrained")
     ax = fig.subplots()
     curves = [
-        ("worst single patch %", "worst single patch", "#999999", "--"),
-        ("best single patch %", "best single patch", "#555555", "-"),
-        ("mean %", "fused: mean", FUSED_COLOUR, "-"),
-        ("product %", "fused: product", "#0072b2", "-"),
-        ("mouse-drawn (mean) %", "mouse-drawn, fused: mean", FUSED_COLOUR, ":"),
+        ("worst single patch %", _("worst single patch"), "#999999", "--"),
+        ("best single patch %", _("best single patch"), "#555555", "-"),
+        ("mean %", _("fused: mean"), FUSED_COLOUR, "-"),
+        ("product %", _("fused: product"), "#0072b2", "-"),
+        ("mouse-drawn (mean) %", _("mouse-drawn, fused: mean"), FUSED_COLOUR, ":"),
     ]
     for key, label, colour, style in curves:
         if all(key in r for r in rows):
             ax.plot(sizes, [r[key] for r in rows], style, color=colour, marker="o", lw=2.5, label=label)
-    ax.set_xticks(sizes, [f"{s}\n(whole)" if s == 28 else str(s) for s in sizes])
-    ax.set_xlabel("patch size", fontsize=13)
-    ax.set_ylabel("test accuracy %", fontsize=13)
+    ax.set_xticks(sizes, [_("{size}\n(whole)").format(size=s) if s == 28 else str(s) for s in sizes])
+    ax.set_xlabel(_("patch size"), fontsize=13)
+    ax.set_ylabel(_("test accuracy %"), fontsize=13)
     ax.tick_params(labelsize=12)
     low = min([r[k] for r in rows for k, *_ in curves if k in r] or [90])
     ax.set_ylim(max(0, low - 3), 100.5)

@@ -10,6 +10,7 @@ import numpy as np
 from patchlab import MODELS_DIR
 from patchlab.classification.corners import check_patch_size, corner_origins, extract_patches
 from patchlab.classification.fusion import RULES, fuse, fused_label
+from patchlab.i18n import _
 from patchlab.runtime import ModelUnavailable, load_model, short_path
 
 
@@ -74,7 +75,7 @@ class DigitClassifier:
         if path is None:  # the shipped file, named here
             path, allow_outside_models = MODELS_DIR / f"classifier_p{patch_size}.keras", True
         retrain = retrain_advice(patch_size)
-        model, card = load_model(path, what=f"classifier for patch size {patch_size}", retrain=retrain,
+        model, card = load_model(path, what=_("classifier for patch size {p}").format(p=patch_size), retrain=retrain,
                                  allow_outside_models=allow_outside_models)
         expected = (None, patch_size, patch_size, 1)
         if tuple(model.input_shape) != expected:

@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from patchlab import MODELS_DIR
+from patchlab.i18n import _
 
 EVAL_PATH = MODELS_DIR / "classification_eval.json"
 
@@ -27,7 +28,7 @@ def size_table(report: dict) -> list[dict]:
     rows = []
     for p, e in report["patch_sizes"].items():
         if "test" not in e:
-            rows.append({"patch size": int(p), "note": "model missing"})
+            rows.append({"patch size": int(p), "note": _("model missing")})
             continue
         single = e["test"]["single_patch"]
         row = {

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from skimage.restoration import inpaint_biharmonic
 
+from patchlab.i18n import N_
 from patchlab.inpainting.exemplar import exemplar_inpaint
 from patchlab.inpainting.infer import check_inputs
 from patchlab.inpainting.prefill import harmonic_fill
@@ -90,9 +91,9 @@ def exemplar(image, mask):
 
 #: name -> (label, function), in display order.
 CLASSICAL = {
-    "telea": ("OpenCV Telea", telea),
-    "ns": ("OpenCV Navier-Stokes", navier_stokes),
-    "biharmonic": ("scikit-image biharmonic", biharmonic),
-    "harmonic": ("Harmonic fill (the U-Net's first guess)", harmonic),
-    "exemplar": ("Exemplar-based (Criminisi 2004)", exemplar),
+    "telea": (N_("OpenCV Telea"), telea),
+    "ns": (N_("OpenCV Navier-Stokes"), navier_stokes),
+    "biharmonic": (N_("scikit-image biharmonic"), biharmonic),
+    "harmonic": (N_("Harmonic fill (the U-Net's first guess)"), harmonic),
+    "exemplar": (N_("Exemplar-based (Criminisi 2004)"), exemplar),
 }

@@ -7,6 +7,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from patchlab.i18n import _
 from patchlab.visualize import colour_table, figure_png
 
 __all__ = ["canvas_size", "overlay_mask", "error_levels", "colour_levels", "to_png", "to_jpeg", "hole_box", "error_scale",
@@ -159,7 +160,7 @@ def error_colour_bar(vmax, cmap="magma"):
     ax = fig.add_axes((0.03, 0.62, 0.94, 0.3))
     ColorbarBase(ax, cmap=cmap, norm=Normalize(0, float(vmax)), orientation="horizontal")
     ax.tick_params(labelsize=9)
-    ax.set_xlabel("mean absolute error over the colours (grey levels, 0-255)", fontsize=9)
+    ax.set_xlabel(_("mean absolute error over the colours (grey levels, 0-255)"), fontsize=9)
     return figure_png(fig)
 
 

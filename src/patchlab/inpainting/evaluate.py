@@ -37,6 +37,7 @@ import numpy as np
 from skimage.metrics import peak_signal_noise_ratio, structural_similarity
 
 from patchlab import ROOT, runtime
+from patchlab.i18n import N_
 from patchlab.images import limit_size
 from patchlab.inpainting import data as _data
 from patchlab.inpainting import heldout
@@ -68,7 +69,7 @@ RESAMPLES = 10_000
 MODEL_FILES = {"unet": "inpainting.keras", "seed": "inpainting_seed.keras", "unet_flips": "inpainting.keras"}
 EVAL_JSON = MODELS_DIR / "inpainting_eval.json"
 FIGURE = ROOT / "docs" / "images" / "inpainting_held_out.png"
-LABELS = {"unet": "U-Net (PatchLab)", "unet_flips": "U-Net, 4 mirrored views", "seed": "Tutorial autoencoder",
+LABELS = {"unet": N_("U-Net (PatchLab)"), "unet_flips": N_("U-Net, 4 mirrored views"), "seed": N_("Tutorial autoencoder"),
           **{k: v[0] for k, v in CLASSICAL.items()}}
 
 

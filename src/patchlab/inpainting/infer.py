@@ -34,6 +34,7 @@ import time
 import numpy as np
 
 from patchlab import MODELS_DIR
+from patchlab.i18n import N_
 from patchlab.inpainting.prefill import PREFILLS, prefill_function
 from patchlab.inpainting.recipe import SHIPPED, retrain_advice
 from patchlab.patches import patchify, unpatchify
@@ -210,7 +211,7 @@ class Inpainter:
         if path is None:  # the shipped file, named here
             path, allow_outside_models = DEFAULT_MODEL, True
         from patchlab.inpainting import fourier  # noqa: F401  (registers the Fourier layer for loading)
-        model, card = load_model(path, what="inpainting model", retrain=retrain_message(path),
+        model, card = load_model(path, what=N_("inpainting model"), retrain=retrain_message(path),
                                  allow_outside_models=allow_outside_models)
         try:
             prefill_function(card.get("prefill"))

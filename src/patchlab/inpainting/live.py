@@ -375,7 +375,7 @@ def _train(request, progress, should_stop, load_shipped, clock, event_interval=S
 
         def check(step, seconds):
             if state.get("mine") is None:  # the first checkpoint: load it once, traced once
-                model, card = load_model(out, what="checkpoint", allow_outside_models=True)
+                model, card = load_model(out, what=N_("checkpoint"), allow_outside_models=True)
                 state["mine"] = Inpainter(model, arch=request.arch, tile_size=card.get("tile_size") or 288,
                                           card=card, flips=1)
             else:  # later ones: new weights into the same network (no new graph, no memory growth)
