@@ -14,7 +14,8 @@ from patchlab.classification.figures import accuracy_figure, figure_png
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.failures import read_test_answers
-from patchlab.classification.report import EVAL_PATH, interval_table, read_classification_report, size_table
+from patchlab.classification.report import EVAL_PATH, in_words, interval_table, read_classification_report, size_table
+from patchlab.i18n import N_, _, current_language
 from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
 from patchlab.ui.code import show_code
@@ -33,11 +34,18 @@ DEFAULTS = {"patch": DEFAULT.patch_size, "rule": DEFAULT.rule, "input": DEFAULT.
             "digit": DEFAULT.digit, "cl_brush": DEFAULT.brush}
 MODEL_KEY, MODEL_OF = "cl_model", "cl_model_of"  # the Model choice; the job number of the model it was made for
 TRAIN_PAGE = "pages/train.py"
+MODEL_NAMES = {"mine": N_("mine"), "shipped": N_("shipped")}  # the Model choice's options, as the page names them
 
 
-@st.cache_resource(show_spinner="Loading the classifier…")
-def load_classifier(patch_size):
+@st.cache_resource(show_spinner=False)
+def _load_classifier(patch_size):
     return DigitClassifier.load(patch_size)
+
+
+def load_classifier(patch_size):
+    """A shipped classifier, loaded once per server (a spinner in the participant's language meanwhile)."""
+    with st.spinner(_("Loading the classifier…")):
+        return _load_classifier(patch_size)
 
 
 @st.cache_data(show_spinner=False)
@@ -46,8 +54,8 @@ def eval_report(mtime):
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def accuracy_png(mtime):
-    """The accuracy-vs-patch-size chart, drawn once per evaluation file (not on every stroke)."""
+def accuracy_png(mtime, language):
+    """The accuracy-vs-patch-size chart, drawn once per evaluation file and language (not on every stroke)."""
     return figure_png(accuracy_figure(size_table(eval_report(mtime))), dpi=110)
 
 
@@ -78,8 +86,8 @@ def own_model():
 
 def train_link(box):
     """A link to the Train page (a plain Markdown link where the router is not running, e.g. in AppTest)."""
-    box.caption("The shipped model answers here. Train your own model and it answers instead:")
-    label = "Train a classifier"  # a link's label does not wrap: short enough for a phone
+    box.caption(_("The shipped model answers here. Train your own model and it answers instead:"))
+    label = _("Train a classifier")  # a link's label does not wrap: short enough for a phone
     try:
         box.page_link(TRAIN_PAGE, label=label, icon=":material/model_training:")
     except StreamlitPageNotFoundError:  # no router (AppTest runs the page on its own)
@@ -96,9 +104,10 @@ def read_model(status, box):
         st.session_state[MODEL_OF] = own.job_id
         st.session_state[MODEL_KEY] = "mine"
     captions = demo.model_captions(own, st.session_state.get("patch", DEFAULT.patch_size), time.time())
-    return box.radio("Model", demo.MODELS, key=MODEL_KEY, persist_state="session", horizontal=True,
+    return box.radio(_("Model"), demo.MODELS, key=MODEL_KEY, persist_state="session", horizontal=True,
+                     format_func=lambda m: _(MODEL_NAMES[m]),
                      captions=[captions[m] for m in demo.MODELS],
-                     help="Your own model, trained on the Train page, or the one shipped with the app.")
+                     help=_("Your own model, trained on the Train page, or the one shipped with the app."))
 
 
 def read_settings(n_digits, status, model_box):
@@ -107,24 +116,24 @@ def read_settings(n_digits, status, model_box):
     The *Model* choice goes in ``model_box`` on the page (where a phone shows it too); the rest in the sidebar.
     """
     model = read_model(status, model_box)
-    st.sidebar.header("Classifier")
+    st.sidebar.header(_("Classifier"))
     mine = model == "mine"
     patch_size = st.sidebar.select_slider(
-        "Patch size", PATCH_SIZES, key="patch", persist_state="session",
-        help="Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch.", disabled=mine,
+        _("Patch size"), PATCH_SIZES, key="patch", persist_state="session",
+        help=_("Side of the four corner patches (stride 28 − p). 28 = the whole image, one patch."), disabled=mine,
     )
     if mine:
         st.sidebar.caption(demo.own_patch_note(status.model))
-    rule = st.sidebar.radio("Fusion rule", RULES, key="rule", persist_state="session",
-                            captions=[RULE_NAMES[r] for r in RULES])
-    st.sidebar.header("Input")
-    source = st.sidebar.radio("Digit", demo.SOURCES, key="input", persist_state="session")
+    rule = st.sidebar.radio(_("Fusion rule"), RULES, key="rule", persist_state="session",
+                            captions=[_(RULE_NAMES[r]) for r in RULES])
+    st.sidebar.header(_("Input"))
+    source = st.sidebar.radio(_("Digit"), demo.SOURCES, key="input", persist_state="session", format_func=_)
     if source == "Draw":
         low, high = demo.BRUSH_WIDTHS
-        brush = st.sidebar.slider("Brush width", low, high, key="cl_brush", persist_state="session")
+        brush = st.sidebar.slider(_("Brush width"), low, high, key="cl_brush", persist_state="session")
         return demo.Settings(patch_size, rule, source, brush=brush, model=model)
-    st.sidebar.button("Random test digit", on_click=random_digit, args=(n_digits,))
-    index = st.sidebar.number_input("Test digit number", 0, n_digits - 1, key="digit", persist_state="session")
+    st.sidebar.button(_("Random test digit"), on_click=random_digit, args=(n_digits,))
+    index = st.sidebar.number_input(_("Test digit number"), 0, n_digits - 1, key="digit", persist_state="session")
     return demo.Settings(patch_size, rule, source, digit=index, model=model)
 
 
@@ -142,34 +151,35 @@ def draw_canvas(settings):
         stroke_width=max(1, round(settings.brush * side / demo.CANVAS_SIDE)),  # the brush scales with the canvas
         drawing_mode="freedraw", controls=True, keep=True,
     )
-    st.caption("Draw one digit, large, with your finger or the mouse. *Undo* takes back the last stroke, "
-               "*Clear* starts again.")
+    st.caption(_("Draw one digit, large, with your finger or the mouse. *Undo* takes back the last stroke, "
+               "*Clear* starts again."))
     return result.rgba
 
 
 def show_input(digit):
     """The gallery digit and its followers, or the hint when there is nothing to classify."""
     if digit.gallery is not None:
-        st.image(digit.gallery.image, width=280, alt=f"Held-out test digit: {digit.gallery.caption}")
+        st.image(digit.gallery.image, width=280, alt=_("Held-out test digit: {caption}").format(caption=digit.gallery.caption))
         st.caption(digit.gallery.caption)
         st.image(digit.gallery.thumbnails, caption=digit.gallery.thumbnail_captions, width=44,
-                 alt=[f"The next test digit, {c}" for c in digit.gallery.thumbnail_captions])
+                 alt=[_("The next test digit, {c}").format(c=c) for c in digit.gallery.thumbnail_captions])
     if digit.hint:
         st.info(digit.hint)
 
 
 def show_error(view):
     """The model for this patch size is missing: how to retrain it (folded away when presenting)."""
-    with details(f"No classifier for patch size {view.settings.patch_size}: how to retrain it"):
+    with details(_("No classifier for patch size {patch_size}: how to retrain it").format(patch_size=view.settings.patch_size)):
         st.error(view.error)
 
 
 def show_answer(view):
     """What the network answers and sees, beside the canvas (right under it on a phone); False while hidden."""
-    ask = ("Which digit will the network answer?", [str(d) for d in range(10)], view.metric)
+    # the question goes to the room in English: each device shows it in its own language
+    ask = (N_("Which digit will the network answer?"), [str(d) for d in range(10)], view.metric)
     shown = revealed(demo.question_name(view), ask=ask)  # the room guesses on its own devices too
     if shown:  # the answer first: on a phone it is the first thing under the canvas
-        key_figure("Prediction", view.metric, delta=view.metric_delta)
+        key_figure(_("Prediction"), view.metric, delta=view.metric_delta)
         st.markdown(f"{':material/person:' if view.model == 'mine' else ':material/inventory_2:'} "
                     f"**{view.answered_by}**")
         if view.truth_correct is not None:
@@ -177,9 +187,9 @@ def show_answer(view):
         kind, text = view.agreement
         getattr(st, kind)(text)
     else:
-        st.caption("What will the network answer? Guess, then reveal.")
+        st.caption(_("What will the network answer? Guess, then reveal."))
     st.image(view.outlined, width=280, caption=view.outlined_caption,
-             alt="The 28×28 digit the network receives, with its four overlapping corner patches outlined")
+             alt=_("The 28×28 digit the network receives, with its four overlapping corner patches outlined"))
     return shown
 
 
@@ -188,20 +198,20 @@ def show_prediction(view, input_column):
         if not show_answer(view):
             return
     if view.tiles:
-        st.markdown("**The four patches, as the CNN sees them** (each patch's own answer below it)")
-        picture_grid("cl_tiles_space", [(tile, caption, f"One corner patch as the network sees it: {caption}")
+        st.markdown(_("**The four patches, as the CNN sees them** (each patch's own answer below it)"))
+        picture_grid("cl_tiles_space", [(tile, caption, _("One corner patch as the network sees it: {caption}").format(caption=caption))
                                         for tile, caption in view.tiles], per_row=4, narrow_per_row=4, most=200)
     if view.model_caption:
-        with details("The model card"):
+        with details(_("The model card")):
             st.caption(view.model_caption)
-    st.markdown("**Class probabilities**: each patch, and fused")
+    st.markdown(_("**Class probabilities**: each patch, and fused"))
     rows = pd.DataFrame(view.chart_rows)
     for panel, column in zip(view.chart_panels, st.columns(len(view.chart_panels))):
         column.vega_lite_chart(rows, panel, width="stretch")
     if view.rules:
-        st.markdown("**Every fusion rule on this digit** (majority-vote ties go to the higher mean probability)")
+        st.markdown(_("**Every fusion rule on this digit** (majority-vote ties go to the higher mean probability)"))
         # a static table: its text wraps on a phone, and no toolbar covers the heading above it
-        st.table(pd.DataFrame(view.rules).style.hide(axis="index").format({"confidence %": "{:.1f}"}))
+        st.table(pd.DataFrame(in_words(view.rules)).style.hide(axis="index").format({_("confidence %"): "{:.1f}"}))
 
 
 def percent_columns(table):
@@ -222,17 +232,17 @@ def show_failures(settings, n_digits):
     view = demo.failure_view(read_test_answers(settings.patch_size), settings.rule, test_digits()[0])
     if view is None:
         return
-    st.subheader(f"Where it fails: {view.n_wrong:,} of {view.n_test:,} test digits misread")
-    st.markdown(f"The shipped model for p = {view.patch_size}, fused by **{view.rule}**, on MNIST's official test "
+    st.subheader(_("Where it fails: {n_wrong} of {n_test} test digits misread").format(n_wrong=f"{view.n_wrong:,}", n_test=f"{view.n_test:,}"))
+    st.markdown(_("The shipped model for p = {patch_size}, fused by **{rule}**, on MNIST's official test "
                 "set (never seen in training). Rows: the true digit; columns: the answer. The diagonal (grey) is "
-                "right; every other cell counts digits read as another.")
+                "right; every other cell counts digits read as another.").format(patch_size=view.patch_size, rule=view.rule))
     st.vega_lite_chart(pd.DataFrame(view.chart_rows), view.chart_spec, width="stretch")
     if view.pictures:
-        st.markdown(f"**The {len(view.pictures)} most confidently misread digits** (true → answer)")
+        st.markdown(_("**The {n_pictures} most confidently misread digits** (true → answer)").format(n_pictures=len(view.pictures)))
         picture_grid("cl_misread_space", view.pictures, per_row=8, narrow_per_row=4, most=120)
-        st.selectbox("Load one into the page (with each patch's answer)", list(view.choices), index=None,
+        st.selectbox(_("Load one into the page (with each patch's answer)"), list(view.choices), index=None,
                      format_func=view.choices.get, key="cl_misread", on_change=load_misread, args=(n_digits,),
-                     placeholder="choose a misread digit")
+                     placeholder=_("choose a misread digit"))
 
 
 def show_tables(patch_size):
@@ -240,27 +250,27 @@ def show_tables(patch_size):
     tables = demo.accuracy_tables(eval_report(mtime), patch_size)
     report = eval_report(mtime)
     n_test = (report or {}).get("n_digits")
-    st.subheader("Measured accuracy on MNIST's official test set" + (f" ({n_test:,} digits)" if n_test else ""))
+    st.subheader(_("Measured accuracy on MNIST's official test set") + (_(" ({n_test} digits)").format(n_test=f"{n_test:,}") if n_test else ""))
     if not tables.evaluated:
-        with details("No evaluation yet: how to run it"):
-            st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
+        with details(_("No evaluation yet: how to run it")):
+            st.info(_("No evaluation yet. Run: `python -m patchlab.classification.evaluate`"))
         return
-    st.markdown("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
-                "redrawn as synthetic mouse strokes, then preprocessed like your drawing)")
-    sizes = pd.DataFrame(tables.sizes)
+    st.markdown(_("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
+                "redrawn as synthetic mouse strokes, then preprocessed like your drawing)"))
+    sizes = pd.DataFrame(in_words(tables.sizes))
     st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
     if tables.has_chart:
-        st.image(accuracy_png(mtime), width="stretch",
-                 alt="Accuracy against patch size for single patches and the fused answer (table below)")
+        st.image(accuracy_png(mtime, current_language()), width="stretch",
+                 alt=_("Accuracy against patch size for single patches and the fused answer (table below)"))
     rows = interval_table(report, patch_size) if report else []
     if rows:
-        st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)")
-        st.dataframe(pd.DataFrame(rows).drop(columns=["patch size"]), hide_index=True, width="stretch")
+        st.markdown(_("**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)").format(patch_size=patch_size))
+        st.dataframe(pd.DataFrame(in_words(rows)).drop(columns=[_("patch size")]), hide_index=True, width="stretch")
     elif tables.patches:
-        st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**")
-        table = pd.DataFrame(tables.patches)
+        st.markdown(_("**Single patches vs. fusion rules, patch size {patch_size}**").format(patch_size=patch_size))
+        table = pd.DataFrame(in_words(tables.patches))
         st.dataframe(table, hide_index=True, column_config=percent_columns(table))
-    with st.expander("As Markdown"):
+    with st.expander(_("As Markdown")):
         st.code(tables.markdown, language="markdown")
 
 
@@ -269,14 +279,14 @@ def main():
     arrive(page_link(len(test_digits()[0])))
     presenter_toggle()
     share_bar(DEFAULTS)
-    st.title("Classification with patches")
+    st.title(_("Classification with patches"))
     st.markdown(
-        "A digit is cut into **four overlapping corner patches** (size *p*, stride 28 − *p*, "
+        _("A digit is cut into **four overlapping corner patches** (size *p*, stride 28 − *p*, "
         "`tf.image.extract_patches`). **One** small CNN classifies every patch, and the four "
         "probability vectors are **fused** into one answer. Small patches see only part of the "
-        "digit and often disagree; fusion usually settles it."
+        "digit and often disagree; fusion usually settles it.")
     )
-    sidebar_note("The patch size, the fusion rule and where the digit comes from")
+    sidebar_note(_("The patch size, the fusion rule and where the digit comes from"))
     n_digits = len(test_digits()[0])
     link = page_link(n_digits)
     notice_box = st.container()

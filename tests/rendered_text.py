@@ -31,6 +31,7 @@ ALLOWED = {
     "LeakyReLU", "GCompris", "Debian", "Redis", "PSNR", "SSIM", "MSE", "CSV", "PNG", "JPEG", "WebP", "BMP",
     "GIF", "TIFF", "CC0", "CC", "BY", "GPL", "SA", "zip", "Browse", "files", "Drag", "English", "Wilson",
     "Language",  # the switch's label says it in both languages
+    "Markdown", "Criminisi",
     "astronaut", "coffee", "chelsea", "rocket", "china", "flower", "motorcycle", "hubble", "immunohistochemistry",
     "retina", "camera", "brick", "grass", "gravel", "moon", "coins", "seed", "demo",
     # code and settings named as in code
@@ -42,7 +43,7 @@ ALLOWED = {
 }
 _CODE = re.compile(r"`+[^`]*`+")
 _ICON = re.compile(r":material/[a-z_]+:")
-_LINK = re.compile(r"https?://\S+|\b\w+\.(?:py|keras|json|npz|toml|ipynb|csv|png|jpg|zip)\b|\b[\w/]+/\S*"
+_LINK = re.compile(r"\]\([^)]*\)|https?://\S+|\b\w+\.(?:py|keras|json|npz|toml|ipynb|csv|png|jpg|zip)\b|\b[\w/]+/\S*"
                    r"|\b[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+")  # links, files, dotted names (tf.image.resize)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9_'’-]*[A-Za-z0-9]|[A-Za-z]")
 

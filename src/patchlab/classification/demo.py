@@ -29,6 +29,7 @@ from patchlab.classification.inference import DigitClassifier, Prediction
 from patchlab.classification.preprocess import preprocess_canvas
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.report import markdown_table, patch_table, size_table
+from patchlab.i18n import N_, _, ngettext
 from patchlab.links import Ignored, choice, whole_number, words
 from patchlab.runtime import ModelUnavailable
 
@@ -39,7 +40,7 @@ __all__ = ["Settings", "SOURCES", "BRUSH_WIDTHS", "QUERY_KEYS", "clamp_settings"
            "failure_view"]
 
 #: Where the digit comes from (the page's radio options).
-SOURCES = ("Draw", "Test digit gallery")
+SOURCES = (N_("Draw"), N_("Test digit gallery"))  # the options' keys (English); shown as _(source)
 #: The brush width is given in px on a canvas of this side (the page scales it with its canvas).
 CANVAS_SIDE = 280
 #: Brush widths the canvas offers (px on the 280x280 canvas), and the default.
@@ -47,7 +48,7 @@ BRUSH_WIDTHS = (6, 40)
 DEFAULT_BRUSH = 26
 #: The gallery digit is shown enlarged this many times (28 -> 280 px), its followers 2 times.
 GALLERY_SCALE, THUMBNAIL_SCALE, N_FOLLOWING = 10, 2, 6
-NOTHING_DRAWN = "Draw a digit (0–9) on the black square with your finger or the mouse."
+NOTHING_DRAWN = N_("Draw a digit (0–9) on the black square with your finger or the mouse.")
 #: The page's settings in a link, ``URL parameter -> Settings field`` (each parameter is a widget's key).
 QUERY_KEYS = {"patch": "patch_size", "rule": "rule", "input": "source", "digit": "digit"}
 #: Who answers: the participant's own model (trained on the *Train a classifier* page) or the shipped one.
@@ -72,7 +73,7 @@ class Settings:
 
     patch_size: int = 18
     rule: str = "mean"
-    source: str = "Draw"
+    source: str = N_("Draw")
     digit: int = 0
     brush: int = DEFAULT_BRUSH
     model: str = "shipped"
@@ -100,10 +101,10 @@ def clamp_settings(settings: Settings, n_digits: int) -> tuple[Settings, list[st
     notes = []
     digit = min(max(settings.digit, 0), n_digits - 1)
     if digit != settings.digit:
-        notes.append(f"There is no test digit #{settings.digit}; showing #{digit}.")
+        notes.append(_("There is no test digit #{asked}; showing #{digit}.").format(asked=settings.digit, digit=digit))
     brush = min(max(settings.brush, BRUSH_WIDTHS[0]), BRUSH_WIDTHS[1])
     if brush != settings.brush:
-        notes.append(f"The brush width was limited to {brush} px.")
+        notes.append(_("The brush width was limited to {brush} px.").format(brush=brush))
     return replace(settings, digit=digit, brush=brush), notes
 
 
@@ -138,10 +139,10 @@ def read_link(params: Mapping, n_digits: int) -> tuple[dict, list[Ignored]]:
     default, ignored = Settings(), []
     sizes = {str(p): str(p) for p in PATCH_SIZES}
     read = {
-        "patch": choice(params, "patch", "patch size", sizes, ignored, expected=words(sizes)),
-        "rule": choice(params, "rule", "fusion rule", {r: r for r in RULES}, ignored),
-        "input": choice(params, "input", "digit source", {s: s for s in SOURCES}, ignored),
-        "digit": whole_number(params, "digit", "test digit number", 0, n_digits - 1, ignored),
+        "patch": choice(params, "patch", _("patch size"), sizes, ignored, expected=words(sizes)),
+        "rule": choice(params, "rule", _("fusion rule"), {r: r for r in RULES}, ignored),
+        "input": choice(params, "input", _("digit source"), {s: s for s in SOURCES}, ignored),
+        "digit": whole_number(params, "digit", _("test digit number"), 0, n_digits - 1, ignored),
     }
     values = {}
     for key, field_name in QUERY_KEYS.items():
@@ -201,7 +202,7 @@ def digit_input(settings: Settings, drawing: np.ndarray | None = None, gallery=N
     """
     if settings.source == "Draw":
         if drawing is None:
-            return DigitInput(hint=NOTHING_DRAWN)
+            return DigitInput(hint=_(NOTHING_DRAWN))
         try:
             return DigitInput(x28=preprocess_canvas(drawing))
         except ValueError as err:  # nothing drawn: the message is meant for the user
@@ -209,12 +210,12 @@ def digit_input(settings: Settings, drawing: np.ndarray | None = None, gallery=N
     if gallery is None:
         raise ValueError("gallery must be given for the source 'Test digit gallery'")
     images, labels = gallery
-    settings, _ = clamp_settings(settings, len(images))
+    settings, _notes = clamp_settings(settings, len(images))
     index = settings.digit
     following = [(index + k) % len(images) for k in range(1, N_FOLLOWING + 1)]
     view = GalleryView(
         image=_enlarge(images[index], GALLERY_SCALE),
-        caption=f"Held-out test digit #{index} (never seen in training). The next ones:",
+        caption=_("Held-out test digit #{index} (never seen in training). The next ones:").format(index=index),
         thumbnails=[_enlarge(images[i], THUMBNAIL_SCALE) for i in following],
         thumbnail_captions=[f"#{i}" for i in following],
     )
@@ -298,19 +299,19 @@ def own_model(jobs: Iterable) -> OwnModelStatus:
             own = OwnModel(result.classifier, int(job.id), float(ended), int(result.steps), float(result.seconds))
             return OwnModelStatus(own, job, None)
         if notice is None and job.notice:
-            notice = f"{job.notice} Until then the shipped model answers here."
+            notice = _("{notice} Until then the shipped model answers here.").format(notice=job.notice)
     return OwnModelStatus(notice=notice)
 
 
 def trained_ago(seconds: float) -> str:
     """``seconds`` since training ended, in words: "just now", "40 s ago", "2 min ago", "1 h ago"."""
     if not seconds == seconds or seconds < 10:  # NaN (a clock that went back) counts as now
-        return "just now"
+        return _("just now")
     if seconds < 60:
-        return f"{int(seconds)} s ago"
+        return _("{n} s ago").format(n=int(seconds))
     if seconds < 3600:
-        return f"{int(seconds // 60)} min ago"
-    return f"{int(seconds // 3600)} h ago"
+        return _("{n} min ago").format(n=int(seconds // 60))
+    return _("{n} h ago").format(n=int(seconds // 3600))
 
 
 def model_captions(own: OwnModel, shipped_patch_size: int, now: float | None = None) -> dict[str, str]:
@@ -320,14 +321,15 @@ def model_captions(own: OwnModel, shipped_patch_size: int, now: float | None = N
     'yours: p = 14, trained 2 min ago'
     """
     now = time.time() if now is None else now
-    return {"mine": f"yours: p = {own.patch_size}, trained {trained_ago(now - own.trained_at)}",
-            "shipped": f"trained for this app: p = {shipped_patch_size}"}
+    return {"mine": _("yours: p = {patch_size}, trained {ago}").format(patch_size=own.patch_size,
+                                                                       ago=trained_ago(now - own.trained_at)),
+            "shipped": _("trained for this app: p = {patch_size}").format(patch_size=shipped_patch_size)}
 
 
 def own_patch_note(own: OwnModel) -> str:
     """Why the patch-size slider does not apply while the participant's model answers."""
-    return (f"Your model answers with its own patch size, p = {own.patch_size}. The slider chooses among the "
-            "shipped models: switch *Model* to *shipped* to use it.")
+    return (_("Your model answers with its own patch size, p = {patch_size}. The slider chooses among the "
+            "shipped models: switch *Model* to *shipped* to use it.").format(patch_size=own.patch_size))
 
 
 @dataclass
@@ -390,24 +392,25 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
     if use_own:
         ago = trained_ago((time.time() if now is None else now) - own.trained_at)
         view.model, view.own_id = "mine", own.job_id
-        view.answered_by = f"Answered by your model (p = {clf.patch_size}, trained {ago} on the Train page)."
+        view.answered_by = _("Answered by your model (p = {patch_size}, trained {ago} on the Train page).").format(patch_size=clf.patch_size, ago=ago)
     else:
-        view.answered_by = f"Answered by the shipped model (p = {clf.patch_size})."
+        view.answered_by = _("Answered by the shipped model (p = {patch_size}).").format(patch_size=clf.patch_size)
     pred = view.prediction = clf.predict(x28, rule=settings.rule)
     p, n = clf.patch_size, len(pred.patch_probs)
-    names = view.patch_names = list(PATCH_NAMES) if n == 4 else ["whole image"]
+    names = view.patch_names = [_(name) for name in PATCH_NAMES] if n == 4 else [_("whole image")]
 
     view.outlined = outlined_input(x28, clf.origins, p)
-    view.outlined_caption = f"What the network gets: 28×28, {n} patch{'es' if n > 1 else ''} of {p}×{p}"
+    view.outlined_caption = ngettext("What the network gets: 28×28, {n} patch of {p}×{p}",
+                                     "What the network gets: 28×28, {n} patches of {p}×{p}", n).format(n=n, p=p)
     view.metric = str(pred.label)
-    view.metric_delta = f"confidence {pred.confidence:.0%} ({settings.rule})"
+    view.metric_delta = _("confidence {confidence} ({rule})").format(confidence=f"{pred.confidence:.0%}", rule=settings.rule)
     if truth is not None:
         view.truth_correct = truth == pred.label
-        view.truth_message = f"True label: {truth}"
+        view.truth_message = _("True label: {truth}").format(truth=truth)
     if n > 1:
         votes = ", ".join(f"{name} → {d}" for name, d in zip(names, pred.patch_labels))
-        view.agreement = (("success", f"All four patches agree: {votes}.") if pred.patches_agree
-                          else ("warning", f"The patches disagree: {votes}. Fusion settles it."))
+        view.agreement = (("success", _("All four patches agree: {votes}.").format(votes=votes)) if pred.patches_agree
+                          else ("warning", _("The patches disagree: {votes}. Fusion settles it.").format(votes=votes)))
         view.tiles = [
             (patch_tile(x28, clf.origins[k], p, PATCH_COLOURS[k]),
              f"{names[k]}: {pred.patch_labels[k]} ({pred.patch_probs[k][pred.patch_labels[k]]:.0%})")
@@ -415,19 +418,20 @@ def analyse_digit(settings: Settings, *, drawing: np.ndarray | None = None, gall
         ]
         view.rules = rule_table(pred.patch_probs)
     else:
-        view.agreement = ("info", "Patch size 28 is the whole-image baseline: one patch, nothing to fuse.")
+        view.agreement = ("info", _("Patch size 28 is the whole-image baseline: one patch, nothing to fuse."))
     training = clf.card.get("training", {})
     if use_own:
         view.model_caption = (
-            f"Your model `my_classifier_p{p}.keras`: {clf.model.count_params():,} weights, {own.steps} steps in "
-            f"{own.seconds:.0f} s on this server, trained on the *Train a classifier* page (download it there "
-            "with its card)."
+            _("Your model `my_classifier_p{p}.keras`: {weights} weights, {steps} steps in {seconds} s on this server, "
+              "trained on the *Train a classifier* page (download it there with its card).").format(
+                p=p, weights=f"{clf.model.count_params():,}", steps=own.steps, seconds=f"{own.seconds:.0f}")
         )
     elif training:
         view.model_caption = (
-            f"Model `classifier_p{p}.keras`: {clf.model.count_params():,} weights, "
-            f"{training.get('epochs')} epochs ({training.get('steps')} steps, {training.get('wall_time_s')} s on "
-            f"2 CPU threads), seed {training.get('seed')}; model card beside it."
+            _("Model `classifier_p{p}.keras`: {weights} weights, {epochs} epochs ({steps} steps, {seconds} s on "
+              "2 CPU threads), seed {seed}; model card beside it.").format(
+                p=p, weights=f"{clf.model.count_params():,}", epochs=training.get("epochs"),
+                steps=training.get("steps"), seconds=training.get("wall_time_s"), seed=training.get("seed"))
         )
     view.chart_rows, view.chart_spec = probability_chart(pred.patch_probs, pred.fused, pred.label, names,
                                                          settings.rule)
@@ -515,12 +519,12 @@ def failure_view(answers, rule: str, images: np.ndarray, limit: int = 24) -> Fai
         return None
     matrix = confusion_matrix(answers, rule)
     wrong = misread_digits(answers, rule, order="confidence")
-    names = PATCH_NAMES if answers.patch_labels.shape[1] == 4 else ("whole image",)
+    names = [_(name) for name in PATCH_NAMES] if answers.patch_labels.shape[1] == 4 else (_("whole image"),)
     pictures = []
     for m in wrong[:limit]:
         caption = misread_caption(m, names)
         pictures.append((_enlarge(images[m.index], THUMBNAIL_SCALE * 2), f"#{m.index}: {m.truth} → {m.answer}",
-                         f"Test digit {caption}"))
-    title = f"Confusion matrix, p = {answers.patch_size}, fused ({rule}): {len(answers.labels):,} test digits"
+                         _("Test digit {caption}").format(caption=caption)))
+    title = _("Confusion matrix, p = {patch_size}, fused ({rule}): {n_labels} test digits").format(patch_size=answers.patch_size, rule=rule, n_labels=f"{len(answers.labels):,}")
     return FailureView(answers.patch_size, rule, len(answers.labels), len(wrong), confusion_rows(matrix),
                        confusion_spec(title), pictures, {m.index: misread_caption(m, names) for m in wrong[:limit]})

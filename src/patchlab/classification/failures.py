@@ -25,6 +25,7 @@ import numpy as np
 
 from patchlab import MODELS_DIR
 from patchlab.classification.fusion import RULES, fuse, fused_label
+from patchlab.i18n import _
 
 __all__ = ["ANSWERS_PATH", "Answers", "Misread", "answers_from_probabilities", "write_test_answers", "read_test_answers",
            "confusion_matrix", "misread_digits", "confusion_rows", "confusion_spec", "misread_caption"]
@@ -233,14 +234,14 @@ def confusion_spec(title: str) -> dict:
     axis = {"labelFontSize": 16, "titleFontSize": 16, "labelAngle": 0}
     return {
         "title": {"text": title, "fontSize": 18}, "width": "container", "height": 420,
-        "encoding": {"x": {"field": "answer", "type": "ordinal", "title": "the classifier's answer", "axis": axis},
-                     "y": {"field": "true digit", "type": "ordinal", "title": "true digit", "axis": axis}},
+        "encoding": {"x": {"field": "answer", "type": "ordinal", "title": _("the classifier's answer"), "axis": axis},
+                     "y": {"field": "true digit", "type": "ordinal", "title": _("true digit"), "axis": axis}},
         "layer": [
             {"mark": "rect",
              "encoding": {"color": {"condition": {"test": "datum.right", "value": "#e8e8e8"},
                                     "field": "digits", "type": "quantitative", "scale": {"type": "symlog",
                                                                                           "scheme": "oranges"},
-                                    "title": "digits"}}},
+                                    "title": _("digits")}}},
             {"mark": {"type": "text", "fontSize": 14},
              "encoding": {"text": {"field": "digits", "type": "quantitative"},
                           "color": {"value": "black"}}},
@@ -254,6 +255,7 @@ def misread_caption(m: Misread, patch_names=("top-left", "top-right", "bottom-le
     >>> misread_caption(Misread(18, 3, 8, 61, (8, 3, 8, 8), (70, 55, 90, 40)))
     '#18: a 3 read as 8 (61 %); patches: top-left 8 (70 %), top-right 3 (55 %), bottom-left 8 (90 %), bottom-right 8 (40 %)'
     """
-    names = patch_names if len(m.patch_labels) == len(patch_names) else ("whole image",) * len(m.patch_labels)
-    patches = ", ".join(f"{n} {label} ({c} %)" for n, label, c in zip(names, m.patch_labels, m.patch_confidence))
-    return f"#{m.index}: a {m.truth} read as {m.answer} ({m.confidence} %); patches: {patches}"
+    names = patch_names if len(m.patch_labels) == len(patch_names) else (_("whole image"),) * len(m.patch_labels)
+    patches = _(", ").join(f"{n} {label} ({c} %)" for n, label, c in zip(names, m.patch_labels, m.patch_confidence))
+    return _("#{index}: a {truth} read as {answer} ({confidence} %); patches: {patches}").format(
+        index=m.index, truth=m.truth, answer=m.answer, confidence=m.confidence, patches=patches)

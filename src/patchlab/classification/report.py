@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from patchlab import MODELS_DIR
-from patchlab.i18n import _
+from patchlab.i18n import N_, _
 
 EVAL_PATH = MODELS_DIR / "classification_eval.json"
 
@@ -105,3 +105,29 @@ def markdown_table(rows: list[dict]) -> str:
     lines += ["| " + " | ".join(fmt(r.get(k)) for k in keys) + " |" for r in rows]
     return "\n".join(lines)
 
+
+#: Every column the page's tables may have (English keys, as the report and the notebooks read them).
+COLUMNS = (N_("patch size"), N_("note"), N_("patches"), N_("best single patch %"), N_("worst single patch %"),
+           N_("mean %"), N_("product %"), N_("max %"), N_("vote %"), N_("mouse-drawn (mean) %"),
+           N_("mouse-drawn, loops kept (mean) %"), N_("classifier"), N_("MNIST test %"), N_("mouse-drawn %"),
+           N_("95 % interval"), N_("95 % interval (drawn)"), N_("fusion rule"), N_("answer"), N_("confidence %"))
+
+
+def in_words(rows: list[dict]) -> list[dict]:
+    """Table rows as the page shows them: headers and names in the run's language (the rows stay English).
+
+    ``patch top-left`` and ``fused: mean`` are worded too; numbers are left as they are.
+
+    >>> in_words([{"classifier": "patch top-left", "MNIST test %": 97.5}])
+    [{'classifier': 'patch top-left', 'MNIST test %': 97.5}]
+    """
+    def cell(value):
+        if not isinstance(value, str):
+            return value
+        if value.startswith("patch "):
+            return _("patch {name}").format(name=_(value[len("patch "):]))
+        if value.startswith("fused: "):
+            return _("fused: {rule}").format(rule=_(value[len("fused: "):]))
+        return _(value)
+
+    return [{_(key): cell(value) for key, value in row.items()} for row in rows]
