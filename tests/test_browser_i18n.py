@@ -113,13 +113,15 @@ def _prediction(pg, label):
     return metric.first.inner_text().strip()
 
 
-def _open_sidebar(pg):
-    """A phone hides the sidebar behind the » at the top left."""
-    switch = pg.get_by_role("button", name="English", exact=True)
-    if not switch.is_visible():
-        pg.locator('[data-testid="stExpandSidebarButton"], [data-testid="stSidebarCollapsedControl"] button').first.click()
-        switch.wait_for(state="visible")
-    return switch
+def _open_sidebar(pg, touch):
+    """On a phone the sidebar starts folded: open it; returns the switch's *English* button."""
+    sidebar = pg.locator('[data-testid="stSidebar"]')
+    if sidebar.get_attribute("data-collapsed") == "true":
+        button = pg.locator('[data-testid="stExpandSidebarButton"]')
+        button.tap() if touch else button.click()
+        pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').dataset.collapsed === 'false'")
+        pg.wait_for_timeout(400)  # the slide-in animation
+    return pg.get_by_role("button", name="English", exact=True)
 
 
 @pytest.mark.parametrize("size", list(ROOM_SIZES))
@@ -137,7 +139,9 @@ def test_the_switch_keeps_the_settings_and_the_drawing(browser, app_url, size):
         answer = _prediction(pg, label_zh)
         assert answer in list("0123456789")
         full_screenshot(pg, ARTIFACTS / f"i18n-switch-before-{size}.png")
-        _open_sidebar(pg).click()
+        touch = ROOM_SIZES[size].get("has_touch", False)
+        switch = _open_sidebar(pg, touch)
+        switch.tap() if touch else switch.click()
         wait_for_app(pg, timeout=180_000)
         pg.get_by_role("heading", name="Classification").first.wait_for()
         assert _prediction(pg, "Prediction") == answer  # the same drawing, the same answer, in English

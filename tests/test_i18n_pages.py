@@ -37,7 +37,8 @@ def assert_all_chinese(at, what):
     assert not left, f"{what}: {len(left)} English text(s) left:\n" + "\n".join(left[:15])
 
 
-PAGES = ["app.py", "pages/patches.py", "pages/upsampling.py", "pages/train.py", "pages/train_inpainter.py"]
+PAGES = ["app.py", "pages/patches.py", "pages/upsampling.py", "pages/classification.py", "pages/train.py",
+         "pages/train_inpainter.py"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -45,6 +46,13 @@ def test_every_page_speaks_chinese(path):
     at = run(path, {"lang": "zh"})
     assert_all_chinese(at, path)
     assert at.session_state["lang_current"] == "zh"
+
+
+def test_a_classified_test_digit_speaks_chinese():
+    """The answer, the four patches, every rule, the confusion matrix, the misread digits and the tables."""
+    at = run("pages/classification.py", {"lang": "zh", "input": "Test digit gallery", "digit": "13", "patch": "14"})
+    assert_all_chinese(at, "a classified test digit")
+    assert [m.value for m in at.metric if m.label == "预测"], [m.label for m in at.metric]
 
 
 def test_presenter_mode_and_the_storyboard_speak_chinese():
