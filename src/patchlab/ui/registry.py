@@ -39,6 +39,13 @@ DEMOS = [
         "classical methods, scored against the original.",
     ),
     Demo(
+        "pages/spot_the_fill.py",
+        "Spot the fill",
+        ":material/visibility:",
+        "A game for the room: two crops of the same place, one photo and one filled by a method "
+        "drawn at random; pick the photo and see how often each method fools you.",
+    ),
+    Demo(
         "pages/classification.py",
         "Classification",
         ":material/draw:",
