@@ -67,10 +67,10 @@ def next_round():
 
 
 def show_round(round_, pictures, guess):
+    st.image(pictures.pair, width=min(pictures.pair.shape[1], 1100),
+             alt=f"Two crops side by side, A and B, enlarged {ZOOM} times: one is the photo, the other a filled copy")
     left, right = st.columns(2)
-    for column, side, picture in ((left, "A", pictures.a), (right, "B", pictures.b)):
-        column.image(picture, caption=side, width="stretch",
-                     alt=f"Crop {side}: either the photo or a filled copy of it, enlarged {ZOOM} times")
+    for column, side in ((left, "A"), (right, "B")):
         column.button(f"{side} is the photo", key=f"sp_pick_{side.lower()}", type="primary", width="stretch",
                       disabled=guess is not None, on_click=pick, args=(side, round_))
     if guess is None:

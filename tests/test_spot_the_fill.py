@@ -85,7 +85,7 @@ def test_a_guess_is_revealed_and_scored():
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.title[0].value == "Spot the fill" and at.subheader[0].value == "Round 1"
-    assert len(at.image) == 2 and not at.success and not at.error  # nothing revealed before the guess
+    assert len(at.image) == 1 and not at.success and not at.error  # the pair; nothing revealed before the guess
     at.button(key=f"sp_pick_{first.real.lower()}").click().run()  # the right answer
     assert not at.exception, [e.value for e in at.exception]
     assert "Right" in at.success[0].value and "sharp fill" in at.success[0].value
@@ -110,3 +110,50 @@ def test_a_bad_game_number_starts_a_fresh_game():
     game = at.query_params["game"]
     game = game[0] if isinstance(game, list) else game
     assert game.isdigit() and game != "5"
+
+
+# ---------------------------------------------------------------- in the browser, on a phone
+@pytest.mark.browser
+def test_a_phone_plays_a_round_with_a_finger(app_url, browser):
+    """390x844 with touch: both crops and their buttons fit the phone; a tap guesses, reveals and scores."""
+    from apprunner import ARTIFACTS
+    from conftest import assert_no_exception, wait_for_app
+
+    game = _game("sharp", "unet")
+    first = spot.draw_round(game, 0)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, has_touch=True, is_mobile=True,
+                                  device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(90_000)
+    try:
+        page.goto(f"{app_url}/spot_the_fill?game={game}")
+        wait_for_app(page, timeout=180_000)
+        pair = page.locator('[data-testid="stImage"] img')
+        pair.first.wait_for(state="visible")
+        assert pair.count() == 1  # A and B in one picture, both on the screen at once
+        pair.first.scroll_into_view_if_needed()
+        box = pair.first.bounding_box()
+        assert box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["width"] >= 330, box
+        buttons = page.locator('[data-testid^="stBaseButton"]').filter(has_text="is the photo")
+        assert buttons.count() == 2
+        for k in range(2):
+            b = buttons.nth(k).bounding_box()
+            assert b["x"] >= 0 and b["x"] + b["width"] <= 390 and b["height"] >= 40, (k, b)  # a finger's size
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "spot-the-fill-phone-round.png"), full_page=True)
+        button = page.locator('[data-testid^="stBaseButton"]').filter(has_text=f"{first.real} is the photo")
+        button.scroll_into_view_if_needed()
+        button.tap()
+        page.get_by_text("Right:").first.wait_for(timeout=60_000)
+        wait_for_app(page)
+        assert "sharp fill" in page.locator('[data-testid="stAlert"]').first.inner_text()
+        assert page.get_by_text("1 of 1").first.is_visible()
+        assert_no_exception(page)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390
+        page.screenshot(path=str(ARTIFACTS / "spot-the-fill-phone-revealed.png"), full_page=True)
+        page.locator('[data-testid^="stBaseButton"]').filter(has_text="Next round").tap()
+        page.get_by_role("heading", name="Round 2").wait_for(timeout=120_000)
+        wait_for_app(page, timeout=180_000)
+        assert_no_exception(page)
+    finally:
+        context.close()

@@ -35,7 +35,7 @@ from patchlab.inpainting.detail import high_pass
 from patchlab.inpainting.masks import brush_mask
 
 __all__ = ["PHOTOS", "METHODS", "VIEW", "CROP", "ZOOM", "Round", "RoundPictures", "Score", "draw_round",
-           "round_pictures", "fill_functions", "play_round", "wilson_interval"]
+           "round_pictures", "side_by_side", "fill_functions", "play_round", "wilson_interval"]
 
 #: The photos rounds are drawn from: bundled, never trained on.
 PHOTOS = tuple(HELD_OUT)
@@ -99,6 +99,7 @@ class RoundPictures:
 
     a: np.ndarray  # (CROP * ZOOM, CROP * ZOOM, 3) uint8
     b: np.ndarray
+    pair: np.ndarray  # A and B side by side under their letters: one picture, so a phone shows both at once
     outline: np.ndarray  # the filled crop with the hole's outline, for the reveal
     hole_share: float  # share of the crop that was filled
 
@@ -176,11 +177,26 @@ def round_pictures(round_, image, fill):
     edge = cv2.morphologyEx(_zoom(mask[box].astype(np.uint8)), cv2.MORPH_GRADIENT, np.ones((3, 3), np.uint8)) > 0
     outline[edge] = (255, 0, 255)
     a, b = (real, fake) if round_.real == "A" else (fake, real)
-    return RoundPictures(a, b, outline, float(mask[box].mean()))
+    return RoundPictures(a, b, side_by_side(a, b), outline, float(mask[box].mean()))
 
 
 def _zoom(crop):
     return cv2.resize(crop, (crop.shape[1] * ZOOM, crop.shape[0] * ZOOM), interpolation=cv2.INTER_NEAREST)
+
+
+def side_by_side(a, b, gap=16, header=56):
+    """``a`` and ``b`` side by side on white, each under its letter (A, B), pixel for pixel."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    h, w = a.shape[:2]
+    canvas = np.full((header + h, 2 * w + gap, 3), 255, np.uint8)
+    canvas[header:, :w], canvas[header:, w + gap:] = a, b
+    picture = Image.fromarray(canvas)
+    draw = ImageDraw.Draw(picture)
+    font = ImageFont.load_default(size=int(header * 0.8))
+    for letter, left in zip(_SIDES, (0, w + gap)):
+        draw.text((left + w // 2, header // 2), letter, fill=(0, 0, 0), font=font, anchor="mm")
+    return np.asarray(picture)
 
 
 def fill_functions():
