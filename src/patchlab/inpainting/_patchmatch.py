@@ -16,7 +16,7 @@ photo whose texture it will copy. Cells are visited in the order given
 
 and keeps the one whose neighbourhood is closest to its own. The
 neighbourhood is compared on the match features (the smooth colours the
-U-Net gave, the local strength of the detail) and, where pixels are known
+U-Net gave, and any other channel the caller adds) and, where pixels are known
 or already synthesised, on the detail itself (*coherence*, the overlap
 term of image quilting, Efros & Freeman 2001), so the copied pieces join.
 

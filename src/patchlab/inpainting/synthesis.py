@@ -10,11 +10,13 @@ fine detail from patches of the known part of the same photo:
    nothing;
 2. every cell of the hole (a pixel, or 2x2 pixels for large photos) is
    matched to a block of the known photo whose neighbourhood looks like
-   its own: the same smooth colours (blurred at ``sigma_match``), the same
-   strength of detail as around the hole, and detail that joins the
-   detail already in place (the texture transfer of image quilting,
-   Efros & Freeman 2001, searched with PatchMatch, Barnes et al. 2009;
-   :mod:`patchlab.inpainting._patchmatch`);
+   its own: the same smooth colours (blurred at ``sigma_match``) and
+   detail that joins the detail already in place, known or copied (the
+   texture transfer of image quilting, Efros & Freeman 2001, searched with
+   PatchMatch, Barnes et al. 2009; :mod:`patchlab.inpainting._patchmatch`).
+   A third term, the local strength of detail around the hole
+   (``energy_weight``), was tried and is off: it did not pay on the
+   validation photos;
 3. each hole pixel gets the low frequencies of the smooth fill plus the
    detail of its source pixel.
 
@@ -67,7 +69,7 @@ class Recipe:
 
     sigma_split: float = 1.5
     sigma_match: float = 4.0
-    energy_weight: float = 2.0
+    energy_weight: float = 0.0
     coherence: float = 0.3
     radius: int = 3
     step: int = 1
@@ -81,7 +83,8 @@ class Recipe:
         return int(np.ceil(2 * self.sigma_split))
 
 
-#: The recipe :func:`patchlab.inpainting.sharp.sharp_fill` uses.
+#: The recipe :func:`patchlab.inpainting.sharp.sharp_fill` uses: the variant chosen on the
+#: validation photos (``scripts/validate_sharp_fill.py``; the detail-strength term did not pay).
 RECIPE = Recipe()
 
 
@@ -210,8 +213,9 @@ def texture_transfer(guide, mask, seed=0, cell=1, recipe=RECIPE):
     high = guide - low
     detail = high @ _LUMA
     colours = cv2.GaussianBlur(guide, (0, 0), recipe.sigma_match, borderType=cv2.BORDER_REFLECT)
-    strength = _detail_strength(detail, mask, recipe.margin)
-    features = np.ascontiguousarray(np.dstack([colours, recipe.energy_weight * strength]), dtype=np.float32)
+    if recipe.energy_weight > 0:
+        colours = np.dstack([colours, recipe.energy_weight * _detail_strength(detail, mask, recipe.margin)])
+    features = np.ascontiguousarray(colours, dtype=np.float32)
     source = _patchmatch.sweep(features, np.ascontiguousarray(detail), mask, valid, hole_cells(mask, cell),
                                np.argwhere(valid).astype(np.int32), int(cell), int(recipe.radius),
                                int(recipe.step), np.float32(recipe.coherence), int(recipe.near),
