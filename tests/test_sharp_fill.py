@@ -151,6 +151,13 @@ def test_sharp_fill_handles_awkward_holes_and_photos(sharp_fill, case):
 
 
 @needs_model
+def test_warm_up_loads_once_and_returns_its_time():
+    from patchlab.inpainting import sharp
+
+    assert sharp.warm_up() >= 0 and sharp.structure_model() is sharp.structure_model()
+
+
+@needs_model
 def test_sharp_fill_refuses_bad_input_by_name(sharp_fill):
     photo = _grain(32, 32)
     mask = np.zeros((32, 32), bool)
