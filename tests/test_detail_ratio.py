@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from patchlab.inpainting.detail import ERODE, detail_ratio, detail_region, high_pass
-from patchlab.inpainting.evaluate import detail_summary, format_held_out_table, format_table
+from patchlab.inpainting.evaluate import detail_summary, format_detail_table
 
 
 def _textured_hole(size=64, hole=(12, 52), seed=0):
@@ -109,13 +109,14 @@ def test_the_summary_counts_photos_and_gives_intervals():
         detail_summary([0.1, 0.2], ["a"])
 
 
-def test_the_tables_show_the_detail_ratio_and_a_dash_for_old_reports():
+def test_the_detail_table_shows_intervals_where_there_are_some_and_dashes_for_old_rows():
     old = {"psnr_masked": 20.0, "ssim_masked": 0.5, "psnr_whole": 30.0, "ssim_whole": 0.9, "seconds_per_image": 0.1}
-    new = dict(old, detail_ratio_median=0.81, detail_ratio=0.84)
-    table = format_table({"families": {"square": {"unet": old, "sharp": new}}})
-    assert "| – |" in table.splitlines()[2] and "| 0.81 · 0.84 |" in table.splitlines()[3]
-    ci = {"psnr_masked_ci": [19.0, 21.0], "ssim_masked_ci": [0.4, 0.6]}
-    section = {"families": {"brush": {"unet": dict(old, **ci),
-                                      "sharp": dict(new, detail_ratio_ci=[0.7, 0.9], **ci)}}}
-    rows = format_held_out_table(section).splitlines()
-    assert "| – |" in rows[2] and "| 0.81 · 0.84 [0.70, 0.90] |" in rows[3]
+    new = dict(old, detail_ratio_median=0.81, detail_ratio=0.84, detail_ratio_cases=160, n=168)
+    rows = format_detail_table({"square": {"unet": old, "sharp": new}}).splitlines()
+    assert rows[2] == "| square | U-Net (PatchLab) | 20.00 | 0.500 | – | – | – |"
+    assert rows[3] == "| square | Sharp fill (U-Net + the photo's texture) | 20.00 | 0.500 | 0.81 | 0.84 | 160 of 168 |"
+    ci = dict(psnr_masked_ci=[19.0, 21.0], ssim_masked_ci=[0.4, 0.6], detail_ratio_ci=[0.7, 0.9],
+              detail_ratio_median_ci=[0.75, 0.88])
+    (line,) = format_detail_table({"brush": {"sharp": dict(new, **ci)}}).splitlines()[2:]
+    assert line == ("| brush | Sharp fill (U-Net + the photo's texture) | 20.00 [19.00, 21.00] | 0.500 [0.400, 0.600] "
+                    "| 0.81 [0.75, 0.88] | 0.84 [0.70, 0.90] | 160 of 168 |")
