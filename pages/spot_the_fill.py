@@ -19,7 +19,7 @@ DEFAULTS = {ROUND: 0, GUESS: None, SCORE: None}
 MAX_GAME = 2**31 - 1
 
 
-@st.cache_data(max_entries=64, show_spinner="Filling the hole (once per round for everybody)…")
+@st.cache_data(max_entries=32, show_spinner="Filling the hole (once per round for everybody)…")  # ~1.4 MB a round
 def cached_round(game, index):
     """The round's two crops, computed once per server and shared by every player of the same game."""
     return play_round(game, index)
