@@ -17,6 +17,7 @@ SCORE = "sp_score"  # a spot.Score; None until the first guess
 #: Reset starts the game over: round 1, nothing guessed, no score.
 DEFAULTS = {ROUND: 0, GUESS: None, SCORE: None}
 MAX_GAME = 2**31 - 1
+PICTURE_WIDTH = 860  # px: the pair and its buttons fit under the title on a 1080-px-high projector
 
 
 @st.cache_data(max_entries=32, show_spinner="Filling the hole (once per round for everybody)…")  # ~1.4 MB a round
@@ -67,9 +68,12 @@ def next_round():
 
 
 def show_round(round_, pictures, guess):
-    st.image(pictures.pair, width=min(pictures.pair.shape[1], 1100),
-             alt=f"Two crops side by side, A and B, enlarged {ZOOM} times: one is the photo, the other a filled copy")
-    left, right = st.columns(2)
+    # the picture fills a box narrow enough for the buttons to stay on a projector's screen, and the two
+    # buttons split the same box, so each sits under its crop (on a phone the box is the screen's width)
+    box = st.container(width=PICTURE_WIDTH)
+    box.image(pictures.pair, width="stretch",
+              alt=f"Two crops side by side, A and B, enlarged {ZOOM} times: one is the photo, the other a filled copy")
+    left, right = box.columns(2)
     for column, side in ((left, "A"), (right, "B")):
         column.button(f"{side} is the photo", key=f"sp_pick_{side.lower()}", type="primary", width="stretch",
                       disabled=guess is not None, on_click=pick, args=(side, round_))
@@ -120,7 +124,7 @@ def main():
     with details("How a round is made"):
         st.caption(f"Each round takes a {VIEW}×{VIEW} square of a sample photo at its own resolution, cuts a "
                    f"square or brush-stroke hole where the photo has fine detail, fills it with one method drawn "
-                   f"at random ({', '.join(METHODS)}) and shows the {CROP}×{CROP} square around the hole, "
+                   f"at random (the sharp fill, the U-Net alone, OpenCV Telea or exemplar copying) and shows the {CROP}×{CROP} square around the hole, "
                    f"enlarged {ZOOM} times pixel for pixel. Rounds are seeded by the game number in the link "
                    f"(game {game}): whoever opens the link plays the same rounds.")
     show_code(spot.draw_round, spot.round_pictures, Score, sharp.sharp_fill, synthesis.texture_transfer)
