@@ -6,18 +6,31 @@ import streamlit as st
 
 from patchlab.inpainting import sharp, spot, synthesis
 from patchlab.inpainting.spot import CROP, METHODS, PHOTOS, VIEW, ZOOM, Score, play_round
+from patchlab.ui import classroom
 from patchlab.ui.code import show_code
+from patchlab.ui.link import PageLink, arrive, publish, show_notice
 from patchlab.ui.room import details, key_figure, presenter_toggle, share_bar
 from patchlab.ui.router import ensure_router
 
-GAME = "sp_game"  # this session's game: the seed every round is drawn from
+GAME = "sp_game"  # this session's game: the seed every round is drawn from (None: draw one)
 ROUND = "sp_round"  # the round shown, from 0
 GUESS = "sp_guess"  # the side picked in this round; None until the player picks
 SCORE = "sp_score"  # a spot.Score; None until the first guess
-#: Reset starts the game over: round 1, nothing guessed, no score.
-DEFAULTS = {ROUND: 0, GUESS: None, SCORE: None}
-MAX_GAME = 2**31 - 1
+#: Reset starts a new game: another game number, round 1, nothing guessed, no score.
+DEFAULTS = {GAME: None, ROUND: 0, GUESS: None, SCORE: None}
 PICTURE_WIDTH = 860  # px: the pair and its buttons fit under the title on a 1080-px-high projector
+
+
+def link_values(params):
+    """A link's game (``?game=N``) as this page's state: that game from its first round."""
+    fields, ignored = spot.read_link(params)
+    if "game" not in fields:
+        return {}, ignored
+    return {GAME: fields["game"], ROUND: 0, GUESS: None, SCORE: None}, ignored
+
+
+#: The one way in: a shared link, a storyboard scene and the presenter a participant follows all name a game.
+LINK = PageLink("spot_the_fill", link_values, DEFAULTS, ("game",))
 
 
 @st.cache_data(max_entries=32, show_spinner="Filling the hole (once per round for everybody)…")  # ~1.4 MB a round
@@ -27,26 +40,21 @@ def cached_round(game, index):
 
 
 def record_guess(method, fooled):
-    """Where a guess would go to the room's shared tally of fooling rates per method.
+    """Hand one guess to the room: the Room page tallies how often each method fooled the room.
 
-    The room's store belongs to another part of PatchLab and is not wired in
-    yet: this is the one point the page hands each guess over, and for now it
-    records nothing.
+    The one point where the game talks to the room. The room checks what it is
+    sent (a method it does not know is refused) and may be unavailable; either
+    way the game goes on, so the answer is not the page's business.
     """
-    return None
+    classroom.record("spot", {"method": method, "fooled": bool(fooled)})
 
 
 def game_seed():
-    """The game's seed: ``?game=N`` from a shared link, else one drawn for this session; kept in the URL."""
+    """This session's game (a link's, else one drawn now), kept in the address so that the link shares it."""
     state = st.session_state
-    link = st.query_params.get("game", "")
-    if link.isdigit() and 0 <= int(link) <= MAX_GAME and int(link) != state.get(GAME):
-        state[GAME] = int(link)  # a shared link: everybody who opens it gets the same rounds
-        state.update(DEFAULTS)
-    if GAME not in state:
-        state[GAME] = secrets.randbelow(MAX_GAME + 1)
-    if st.query_params.get("game") != str(state[GAME]):
-        st.query_params["game"] = str(state[GAME])
+    if state.get(GAME) is None:
+        state[GAME] = secrets.randbelow(spot.MAX_GAME + 1)
+    publish(LINK, {"game": state[GAME]})
     return state[GAME]
 
 
@@ -109,10 +117,12 @@ def show_score(score):
 
 def main():
     ensure_router()
+    arrive(LINK)
     presenter_toggle()
     st.title("Spot the fill")
     st.markdown("Two crops of the same place in a photo. One is the photo; in the other, a hole was cut "
                 "and filled by one of the methods of the Inpainting page. **Which one is the photo?**")
+    show_notice(LINK)
     game = game_seed()
     share_bar(DEFAULTS)
     state = st.session_state
@@ -123,10 +133,10 @@ def main():
     show_score(state.get(SCORE))
     with details("How a round is made"):
         st.caption(f"Each round takes a {VIEW}×{VIEW} square of a sample photo at its own resolution, cuts a "
-                   f"square or brush-stroke hole where the photo has fine detail, fills it with one method drawn "
-                   f"at random (the sharp fill, the U-Net alone, OpenCV Telea or exemplar copying) and shows the {CROP}×{CROP} square around the hole, "
-                   f"enlarged {ZOOM} times pixel for pixel. Rounds are seeded by the game number in the link "
-                   f"(game {game}): whoever opens the link plays the same rounds.")
+                   "square or brush-stroke hole where the photo has fine detail, fills it with one method drawn "
+                   "at random (the sharp fill, the U-Net alone, OpenCV Telea or exemplar copying) and shows the "
+                   f"{CROP}×{CROP} square around the hole, enlarged {ZOOM} times pixel for pixel. Rounds are seeded "
+                   f"by the game number in the link (game {game}): whoever opens the link plays the same rounds.")
     show_code(spot.draw_round, spot.round_pictures, Score, sharp.sharp_fill, synthesis.texture_transfer)
 
 

@@ -77,7 +77,12 @@ def _game(first, second):
                 if spot.draw_round(g, 0).method == first and spot.draw_round(g, 1).method == second)
 
 
-def test_a_guess_is_revealed_and_scored():
+def test_a_guess_is_revealed_and_scored_and_the_room_hears_of_it(monkeypatch):
+    import patchlab.ui.classroom as classroom
+    from patchlab.room import open_room
+
+    store = open_room("")  # a room of the test's own, in this process
+    monkeypatch.setattr(classroom, "room", lambda: store)
     game = _game("sharp", "telea")
     first, second = spot.draw_round(game, 0), spot.draw_round(game, 1)
     at = AppTest.from_file(PAGE, default_timeout=180)
@@ -99,17 +104,21 @@ def test_a_guess_is_revealed_and_scored():
     assert any(m.label == "Real photo found" and m.value == "1 of 2" for m in at.metric)
     table = at.dataframe[0].value
     assert list(table["fooled you"]) == [0, 1] and list(table["rounds"]) == [1, 1]
+    spots = [e.data for e in store.snapshot().events if e.kind == "spot"]
+    assert {"method": "telea", "fooled": True} in spots  # the room's tally of fooling rates got the guess
     assert at.query_params["game"] in (str(game), [str(game)])
 
 
-def test_a_bad_game_number_starts_a_fresh_game():
+def test_a_bad_game_number_gets_the_notice_and_a_fresh_game():
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.query_params["game"] = "-5"
     at.run()
     assert not at.exception, [e.value for e in at.exception]
+    assert "game `-5` (expected a whole number from 0 to 2,147,483,647)" in at.warning[0].value
     game = at.query_params["game"]
     game = game[0] if isinstance(game, list) else game
-    assert game.isdigit() and game != "5"
+    assert game.isdigit() and at.subheader[0].value == "Round 1"
+    assert spot.read_link({"game": ["3", "65"]}) == ({"game": 65}, [])  # the last of a repeated parameter
 
 
 # ---------------------------------------------------------------- in the browser, on a phone

@@ -35,7 +35,7 @@ from patchlab.inpainting.detail import high_pass
 from patchlab.inpainting.masks import brush_mask
 
 __all__ = ["PHOTOS", "METHODS", "VIEW", "CROP", "ZOOM", "Round", "RoundPictures", "Score", "draw_round",
-           "round_pictures", "side_by_side", "fill_functions", "play_round", "wilson_interval"]
+           "round_pictures", "side_by_side", "fill_functions", "play_round", "read_link", "wilson_interval", "MAX_GAME"]
 
 #: The photos rounds are drawn from: bundled, never trained on.
 PHOTOS = tuple(HELD_OUT)
@@ -56,6 +56,8 @@ ZOOM = 3
 HOLE = 48
 #: A hole whose photo has less fine detail than this (mean squared, grey levels²) is drawn again.
 MIN_DETAIL = 25.0
+#: Game numbers a link may carry.
+MAX_GAME = 2**31 - 1
 _SIDES = ("A", "B")
 
 
@@ -213,6 +215,23 @@ def play_round(seed, index):
     """Draw round ``index`` of game ``seed`` and make its pictures: ``(Round, RoundPictures)``."""
     round_ = draw_round(seed, index)
     return round_, round_pictures(round_, _photo(round_.photo), fill_functions()[round_.method])
+
+
+def read_link(params):
+    """A link's game number (``?game=N``): ``({"game": N}, [])``, or ``({}, [Ignored])`` for a bad one.
+
+    Examples
+    --------
+    >>> read_link({"game": "65"})
+    ({'game': 65}, [])
+    >>> read_link({"game": "-1"})[1][0].phrase()
+    'game `-1` (expected a whole number from 0 to 2,147,483,647)'
+    """
+    from patchlab.links import whole_number
+
+    ignored = []
+    game = whole_number(params, "game", "game", 0, MAX_GAME, ignored)
+    return ({} if game is None else {"game": game}), ignored
 
 
 def wilson_interval(successes, trials, level=0.95):
