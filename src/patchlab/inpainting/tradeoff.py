@@ -144,7 +144,10 @@ def chart(points):
                                       {"field": "psnr", "title": "masked PSNR (dB)", "format": ".2f"},
                                       {"field": "detail", "title": "detail ratio", "format": ".2f"}]}},
         ],
-        "config": {"axis": {"labelFontSize": 13, "titleFontSize": 14}, "legend": {"labelFontSize": 13}},
+        # large dark type: read from the back of a room; legends whole
+        "config": {"axis": {"labelFontSize": 16, "titleFontSize": 16, "labelColor": "#1a1a1a", "titleColor": "#1a1a1a"},
+                   "legend": {"labelFontSize": 15, "titleFontSize": 15, "labelLimit": 0, "labelColor": "#1a1a1a",
+                              "titleColor": "#1a1a1a"}},
     }
     return rows, spec
 
