@@ -5,6 +5,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from patchlab.gate import Gate
@@ -20,6 +21,8 @@ from patchlab.inpainting.evaluate import read_inpainting_report
 from patchlab.inpainting.infer import DEFAULT_MODEL
 from patchlab.inpainting.live import DEMO as DOMAIN_DEMO
 from patchlab.inpainting.masks import canvas_to_mask
+from patchlab.inpainting.tradeoff import WHY_SMOOTH_WINS, held_out_points, zoomed_before_after
+from patchlab.inpainting.tradeoff import chart as tradeoff_chart
 from patchlab.jobs import interactive
 from patchlab.runtime import read_card
 from patchlab.ui.canvas import ERASER_COLOUR, canvas_width, drawing, scroll_into_view
@@ -57,6 +60,15 @@ def load_inpainter():
     model = Inpainter.load()
     model.warm_up()
     return model
+
+
+@st.cache_resource(show_spinner=False)
+def warm_sharp_fill():
+    """The sharp fill's model and compiled search, ready before the first Fill (once per server)."""
+    from patchlab.inpainting.sharp import warm_up
+
+    warm_up()
+    return True
 
 
 @st.cache_resource(show_spinner=False)
@@ -212,7 +224,9 @@ def show_result(result):
              alt=f"Colour bar of the error maps: black is exact, the brightest colour is {view.vmax:.0f} grey levels.")
     st.caption(view.scale_note)
     st.table(best_highlighted(view.table, view.best), hide_index=True)
-    st.caption(view.summary + " The best value in each column is in bold on green.")
+    st.caption(view.summary + " The best value in each column is in bold on green. *Detail ratio*: the fill's "
+               "fine detail in the hole against the photo's (1 = as much as the photo, 0 = smooth).")
+    show_tradeoff(result)
     download = st.columns(2)
     if "unet" in result.downloads:
         download[0].download_button("Download the U-Net result (PNG)", result.downloads["unet"],
@@ -237,6 +251,25 @@ def share_last_fill():
         return
     record("share", {"picture": to_jpeg(result.images["unet"]), "method": "unet"},
            once=f"share-{result.mask_id}-{result.server_s:.6f}")
+
+
+def show_tradeoff(result):
+    """Smooth or sharp: the hole zoomed in (the U-Net's smooth fill beside the sharp one), and each method as a
+    point, PSNR against detail ratio, for this fill and for the held-out set."""
+    st.markdown("**Smooth or sharp?** The hole, enlarged:")
+    if "sharp" in result.images and "unet" in result.images:
+        crops = zoomed_before_after(result.photo, {result.label("unet"): result.images["unet"],
+                                                   result.label("sharp"): result.images["sharp"]}, result.mask)
+        picture_grid("inp_zoom_space", [(crop, name, f"The hole and its surroundings, enlarged: {name}")
+                                        for name, crop in crops], per_row=3, narrow_per_row=3)
+    family = "square" if st.session_state.get("tool") == "Rectangle" else "brush"
+    section = (read_inpainting_report() or {}).get("held_out_set")
+    held = held_out_points(section, family) if section else []
+    rows, spec = tradeoff_chart(result.points + held)
+    if rows:
+        st.vega_lite_chart(pd.DataFrame(rows), spec, width="stretch")
+        st.caption(f"Each method twice: on your fill, and on the held-out set's {family} holes (means over photos, "
+                   "with 95 % intervals). " + WHY_SMOOTH_WINS)
 
 
 def main():
@@ -375,6 +408,7 @@ def main():
     # later sessions find it loaded. A missing or broken model is reported by Fill.
     try:
         load_inpainter()
+        warm_sharp_fill()
     except (ModelUnavailable, ValueError):
         pass
 

@@ -49,7 +49,7 @@ class FakeUNet:
 def test_settings_defaults_are_the_pages():
     s = Settings()
     assert (s.source, s.sample, s.tool, s.brush, s.methods, s.zoom) == (
-        "Sample photo", HELD_OUT[0], "Brush", 24, ("telea",), True)
+        "Sample photo", HELD_OUT[0], "Brush", 24, ("sharp", "telea"), True)  # the sharp fill beside the smooth U-Net, by default
     assert (s.drawing_mode, s.stroke_width) == ("freedraw", 24)
     rect = Settings(tool="Rectangle", brush=40)
     assert (rect.drawing_mode, rect.stroke_width) == ("rect", 1)
@@ -78,7 +78,7 @@ def test_clamp_settings_brings_each_field_into_range():
         Settings(sample="nope", brush=1, methods=("biharmonic", "magic", "telea", "biharmonic")), samples)
     assert (s.sample, s.brush, s.methods) == (HELD_OUT[0], 5, ("biharmonic", "telea"))
     assert notes == ["The brush size 1 px was limited to 5 px.",
-                     "Unknown methods were left out: magic (known: seed, telea, ns, biharmonic, harmonic, exemplar).",
+                     "Unknown methods were left out: magic (known: sharp, seed, telea, ns, biharmonic, harmonic, exemplar).",
                      f"There is no sample photo 'nope'; showing {HELD_OUT[0]!r}."]
     assert clamp_settings(Settings(brush=61), samples)[0].brush == 60
     kept = Settings(source="Upload your own", sample="coffee", tool="Rectangle", brush=33, methods=("ns",), zoom=False)
@@ -227,10 +227,13 @@ def test_result_view_zooms_on_the_hole_and_formats_the_scores():
     assert view.error_pictures[1][1].shape == (y1 - y0, x1 - x0, 3)
     assert view.per_row == 3
     m = result.metrics["telea"]
+    detail = {p["method"]: p["detail"] for p in result.points}
     assert view.table[1] == {"method": "OpenCV Telea", "PSNR masked (dB)": f"{m['psnr_masked']:.2f}",
                              "SSIM masked": f"{m['ssim_masked']:.3f}", "PSNR whole (dB)": f"{m['psnr_whole']:.2f}",
-                             "SSIM whole": f"{m['ssim_whole']:.4f}",
+                             "SSIM whole": f"{m['ssim_whole']:.4f}", "detail ratio": f"{detail['telea']:.2f}",
                              "time (ms)": f"{result.seconds['telea'] * 1000:.0f}"}
+    # Telea smooths: far less fine detail in the hole than the photo had there
+    assert detail["telea"] < 0.3
     assert f"brightest = {result.vmax:.0f} grey levels" in view.scale_note
     assert view.summary.startswith(f"{mask.mean():.1%} of the photo was masked.")
     assert f"took {result.server_s:.2f} s on the server" in view.summary
@@ -375,7 +378,8 @@ def test_best_rows_marks_the_highest_scores_and_the_shortest_time():
     result = run_fill(_photo(), _mask(), ["telea"], FakeUNet)
     view = result_view(result)
     assert view.best == demo.best_rows(result.metrics, result.seconds) and view.vmax == result.vmax
-    assert set(view.best) == set(view.table[0]) - {"method"}
+    # the detail ratio is best near 1, not at its highest: no column marks it
+    assert set(view.best) == set(view.table[0]) - {"method", "detail ratio"}
 
 
 def test_result_view_before_shows_the_masked_input_in_place_of_each_result():

@@ -48,9 +48,14 @@ def test_fill_shows_results_and_metrics():
     assert not at.exception
     assert not at.error, [e.value for e in at.error]
     table = at.table[0].value
-    assert list(table["method"]) == ["U-Net (PatchLab)", "OpenCV Telea"]  # biharmonic is opt-in (slow)
+    # the sharp fill and Telea by default; biharmonic is opt-in (slow)
+    assert list(table["method"]) == ["U-Net (PatchLab)", "Sharp fill (U-Net + the photo's texture)", "OpenCV Telea"]
     psnr = table["PSNR masked (dB)"].astype(float)
     assert (psnr > 5).all() and (psnr < 60).all()
+    # the smooth fills keep little of the photo's fine detail in the hole, the sharp fill much more
+    detail = dict(zip(table["method"], table["detail ratio"].astype(float)))
+    assert detail["Sharp fill (U-Net + the photo's texture)"] > 2 * max(detail["U-Net (PatchLab)"],
+                                                                          detail["OpenCV Telea"]), detail
     # a rerun shows the stored results without recomputing
     at.run()
     assert not at.exception and len(at.table) == 1
@@ -255,7 +260,7 @@ def test_the_best_value_of_each_column_is_highlighted():
     assert "font-weight: bold" in styles
     expected = set()
     for c, column in enumerate(table.columns):
-        if column == "method":
+        if column in ("method", "detail ratio"):  # best near 1, not at its highest: not marked
             continue
         values = table[column].astype(float)
         best = values.min() if column.startswith("time") else values.max()
@@ -310,7 +315,7 @@ def test_reset_puts_the_settings_back_to_the_defaults():
     at.button(key="reset_photo").click().run()
     assert not at.exception
     assert (at.selectbox(key="photo").value, at.get("button_group")[0].value, at.slider(key="brush").value,
-            at.multiselect(key="methods").value) == (HELD_OUT[0], "Brush", 24, ["telea"])
+            at.multiselect(key="methods").value) == (HELD_OUT[0], "Brush", 24, ["sharp", "telea"])
 
 
 @needs_model

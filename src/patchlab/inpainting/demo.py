@@ -30,6 +30,8 @@ from patchlab.inpainting.infer import MIN_SIDE
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting.prefill import prefill_function
 from patchlab.inpainting.recipe import retrain_advice
+from patchlab.inpainting.sharp import sharp_fill
+from patchlab.inpainting.tradeoff import fill_points
 from patchlab.links import choice, whole_number
 from patchlab.memory import release_free_memory
 from patchlab.runtime import ModelUnavailable, read_card
@@ -50,8 +52,9 @@ TOOLS = ("Brush", "Rectangle", "Eraser")
 BRUSH_SIZES = (5, 60)
 #: The hole's colour on the canvas (drawn at 70 % opacity); the eraser paints semi-transparent white.
 BRUSH_COLOUR = (255, 0, 255)
-#: What can be compared with the U-Net: the tutorial's autoencoder (a model) and the classical methods.
-METHODS = ("seed", *CLASSICAL)
+#: What can be compared with the U-Net: the sharp fill (the U-Net's structure with the photo's own texture,
+#: :mod:`patchlab.inpainting.sharp`), the tutorial's autoencoder (a model) and the classical methods.
+METHODS = ("sharp", "seed", *CLASSICAL)
 #: The tutorial's autoencoder, trained by the recipe ``inpainting_seed``.
 SEED_MODEL = infer.DEFAULT_MODEL.parent / "inpainting_seed.keras"
 
@@ -86,7 +89,7 @@ class Settings:
     sample: str = HELD_OUT[0]
     tool: str = TOOLS[0]
     brush: int = 24
-    methods: tuple = ("telea",)
+    methods: tuple = ("sharp", "telea")
     zoom: bool = True
 
     def __post_init__(self):
@@ -309,6 +312,7 @@ class FillResult:
     queued_s: float  # time it waited for that slot
     downloads: dict = field(default_factory=dict)  # 'mask' and 'unet' -> PNG bytes
     labels: dict = field(default_factory=dict)  # method -> the name shown, where not LABELS' (a domain model)
+    points: list = field(default_factory=list)  # tradeoff.fill_points: each method's masked PSNR and detail ratio
 
     def label(self, method):
         """The name the page shows for ``method``'s result."""
@@ -398,6 +402,7 @@ def run_fill(photo, mask, methods, load_unet, *, photo_id=None, gate=None, on_wa
         metrics=metrics, errors=errors, vmax=vmax, server_s=finished - started, queued_s=started - asked,
         error_levels={k: error_levels(photo, img, vmax=vmax) for k, img in images.items()},
         downloads=downloads, labels={"unet": unet_label} if unet_label else {},
+        points=fill_points(photo, images, mask, labels={"unet": unet_label} if unet_label else None),
     )
     release_free_memory()
     return result
@@ -421,6 +426,18 @@ def _fill_each(photo, mask, methods, load_unet, working, load_seed=None):
             images["unet"] = model.inpaint(photo, mask, progress=report)
             seconds["unet"] = time.perf_counter() - t
     for key in methods:
+        if key == "sharp":  # the shipped U-Net's structure, whatever fills in the U-Net's place
+            if model is None:  # it needs the U-Net, whose absence is already explained
+                continue
+            with working(key, "Filling with the sharp fill (the U-Net's structure, the photo's texture)..."):
+                t = time.perf_counter()
+                try:
+                    images[key] = sharp_fill(photo, mask)
+                except ModelUnavailable as exc:
+                    errors.append(f"The sharp fill is not available: {exc}")
+                    continue
+                seconds[key] = time.perf_counter() - t
+            continue
         if key == "seed":
             try:
                 seed = load_seed()
@@ -542,10 +559,12 @@ def result_view(result, zoom=True, before=False):
     per_row = 2 if len(pictures) in (2, 4) else 3
     error_pictures = [("Original", crop(result.photo))]
     error_pictures += [(result.label(k), colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
+    detail = {p["method"]: p["detail"] for p in result.points}
     table = [{
         "method": result.label(k),
         "PSNR masked (dB)": f"{m['psnr_masked']:.2f}",
         "SSIM masked": f"{m['ssim_masked']:.3f}",
+        "detail ratio": "—" if detail.get(k) is None else f"{detail[k]:.2f}",
         "PSNR whole (dB)": f"{m['psnr_whole']:.2f}",
         "SSIM whole": f"{m['ssim_whole']:.4f}",
         "time (ms)": f"{result.seconds[k] * 1000:.0f}",
@@ -633,9 +652,9 @@ def evaluation_summary(report):
     figure = str(ROOT / figure) if figure and (ROOT / figure).is_file() else None
     return EvaluationSummary(
         format_held_out_table(section), notes, rows, best, figure=figure,
-        figure_caption=("Six held-out photos at the page's size, cropped to the hole pixel for pixel: "
-                        "masked, U-Net (one view), the best classical method of that mask family on the "
-                        "held-out set, original.") if figure else "",
+        figure_caption=("Six held-out photos at the page's size, cropped around the hole: masked, U-Net (one "
+                        "view), sharp fill, the best classical method of that mask family on the held-out set, "
+                        "original.") if figure else "",
         original_rows=original.rows, original_best=original.best, original_notes=original.notes)
 
 

@@ -42,21 +42,25 @@ from patchlab.images import limit_size
 from patchlab.inpainting import data as _data
 from patchlab.inpainting import heldout
 from patchlab.inpainting.baselines import CLASSICAL
+from patchlab.inpainting import detail
+from patchlab.inpainting.detail import detail_ratio
 from patchlab.inpainting.infer import MODELS_DIR, Inpainter, ModelUnavailable
 from patchlab.inpainting.masks import random_mask
 
 __all__ = ["FAMILIES", "METHODS", "TARGET_BASELINES", "region_metrics", "evaluate_methods", "evaluate_model",
            "format_table", "read_inpainting_report", "EVAL_JSON", "HELD_OUT_METHODS", "CLASSICAL_RIVALS",
            "HELD_OUT_TARGET", "RESAMPLES", "FIGURE", "bootstrap_interval", "margin_check", "evaluate_held_out",
-           "format_held_out_table", "held_out_figure", "held_out_verdicts"]
+           "format_held_out_table", "held_out_figure", "held_out_verdicts", "SHARP_TARGET", "detail_summary",
+           "format_detail_table",
+           "sharp_margin", "sharp_verdicts"]
 
 FAMILIES = ("square", "brush")
-METHODS = ("unet", "seed", "telea", "ns", "biharmonic", "harmonic", "exemplar")
+METHODS = ("unet", "sharp", "seed", "telea", "ns", "biharmonic", "harmonic", "exemplar")
 #: The classical methods the target is set against (the harmonic fill is reported
 #: beside them as the U-Net's own first guess, not as a competitor).
 TARGET_BASELINES = ("telea", "ns", "biharmonic")
 #: On the held-out set: the U-Net on one view (the headline), with four mirrored views, and the rest.
-HELD_OUT_METHODS = ("unet", "unet_flips", "seed", *CLASSICAL)
+HELD_OUT_METHODS = ("unet", "unet_flips", "sharp", "seed", *CLASSICAL)
 #: The classical methods the held-out margin is taken over: all of them, the harmonic fill
 #: and the exemplar-based method included (whichever is best on the set, per family).
 CLASSICAL_RIVALS = tuple(CLASSICAL)
@@ -64,12 +68,17 @@ CLASSICAL_RIVALS = tuple(CLASSICAL)
 #: method, the lower end of its 95 % interval above ``lower_end_db``, and a higher masked SSIM
 #: than every classical method.
 HELD_OUT_TARGET = {"margin_db": 1.5, "lower_end_db": 1.0}
+#: The sharp fill's target on the held-out set (issue 28): a median detail ratio of at least
+#: ``detail_ratio_median`` and a masked PSNR at most ``psnr_below_best_classical_db`` under the
+#: best classical method, on both mask families.
+SHARP_TARGET = {"detail_ratio_median": 0.6, "psnr_below_best_classical_db": 0.5}
 #: Bootstrap resamples of the photos.
 RESAMPLES = 10_000
 MODEL_FILES = {"unet": "inpainting.keras", "seed": "inpainting_seed.keras", "unet_flips": "inpainting.keras"}
 EVAL_JSON = MODELS_DIR / "inpainting_eval.json"
 FIGURE = ROOT / "docs" / "images" / "inpainting_held_out.png"
 LABELS = {"unet": N_("U-Net (PatchLab)"), "unet_flips": N_("U-Net, 4 mirrored views"), "seed": N_("Tutorial autoencoder"),
+          "sharp": N_("Sharp fill (U-Net + the photo's texture)"),
           **{k: v[0] for k, v in CLASSICAL.items()}}
 
 
@@ -174,6 +183,14 @@ def _methods(names, models_dir=MODELS_DIR, one_view=False):
     for name in names:
         if name in CLASSICAL:
             found[name] = CLASSICAL[name][1]
+        elif name == "sharp":  # always the shipped U-Net's structure (patchlab.inpainting.sharp)
+            from patchlab.inpainting.sharp import sharp_fill, structure_model
+
+            try:
+                structure_model()
+                found[name] = sharp_fill
+            except ModelUnavailable as exc:
+                missing[name] = str(exc).splitlines()[0]
         elif name in MODEL_FILES:
             flips = 4 if name == "unet_flips" else (1 if one_view and name == "unet" else None)
             try:
@@ -182,7 +199,7 @@ def _methods(names, models_dir=MODELS_DIR, one_view=False):
             except ModelUnavailable as exc:
                 missing[name] = str(exc).splitlines()[0]
         else:
-            raise ValueError(f"`methods` must be among {', '.join(METHODS)}; got {name!r}.")
+            raise ValueError(f"`methods` must be among {', '.join(HELD_OUT_METHODS)}; got {name!r}.")
     return found, missing
 
 
@@ -208,7 +225,7 @@ def evaluate_methods(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=
                  for name, img in views for _ in range(masks_per_view)]
         rows = {}
         for method, fn in fill.items():
-            scores, seconds = [], []
+            scores, seconds, ratios = [], [], []
             fn(cases[0][1], cases[0][2])  # warm-up: the first model call traces the graph
             for _name, img, mask in tqdm(cases, desc=f"{family:6s} {method}", disable=not progress,
                                          leave=False):
@@ -216,7 +233,9 @@ def evaluate_methods(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=
                 out = fn(img, mask)
                 seconds.append(time.perf_counter() - t)
                 scores.append(region_metrics(img, out, mask))
+                ratios.append(detail_ratio(img, out, mask))
             rows[method] = _mean_scores(scores)
+            rows[method].update(detail_summary(ratios))
             rows[method]["seconds_per_image"] = round(float(np.median(seconds)), 4)
             rows[method]["n"] = len(scores)
         families[family] = rows
@@ -240,6 +259,61 @@ def evaluate_methods(methods=METHODS, masks_per_view=4, size=256, crops=2, seed=
 def _mean_scores(scores):
     """Mean of each metric over cases (a perfect, infinite PSNR counts as 100 dB)."""
     return {k: round(float(np.mean([min(s[k], 100.0) for s in scores])), 4) for k in scores[0]}
+
+
+def detail_summary(ratios, owners=None, resamples=RESAMPLES, seed=0):
+    """The detail ratios of a method's cases (:func:`patchlab.inpainting.detail.detail_ratio`), summarised.
+
+    Parameters
+    ----------
+    ratios : sequence of float, shape (n_cases,)
+        NaN for a case skipped (its original is flat in the hole).
+    owners : sequence of str, shape (n_cases,), optional
+        The photo of each case. Given, the mean is taken over photos (each
+        photo's mean over its counted cases) and both the mean and the
+        median get a 95 % percentile bootstrap interval over photos.
+
+    Returns
+    -------
+    dict
+        ``detail_ratio_median`` (over the counted cases), ``detail_ratio``
+        (the mean), ``detail_ratio_cases`` (cases counted); with ``owners``
+        also ``detail_ratio_ci``, ``detail_ratio_median_ci`` and
+        ``detail_ratio_photos``. None for a figure with no case to count.
+
+    Examples
+    --------
+    >>> detail_summary([0.5, float("nan"), 1.0])
+    {'detail_ratio_median': 0.75, 'detail_ratio': 0.75, 'detail_ratio_cases': 2}
+    """
+    values = np.asarray(ratios, dtype=np.float64)
+    counted = ~np.isnan(values)
+    out = {"detail_ratio_median": round(float(np.median(values[counted])), 4) if counted.any() else None,
+           "detail_ratio": round(float(values[counted].mean()), 4) if counted.any() else None,
+           "detail_ratio_cases": int(counted.sum())}
+    if owners is None:
+        return out
+    owners = np.asarray(owners)
+    if owners.shape != values.shape:
+        raise ValueError(f"`owners` must name the photo of each of the {values.size} cases, got {owners.shape}.")
+    photos = [p for p in dict.fromkeys(owners.tolist()) if counted[owners == p].any()]
+    out["detail_ratio_photos"] = len(photos)
+    if len(photos) < 2:
+        out["detail_ratio"], out["detail_ratio_ci"], out["detail_ratio_median_ci"] = out["detail_ratio"], None, None
+        return out
+    per_photo = np.array([np.nanmean(values[owners == p]) for p in photos])
+    out["detail_ratio"] = round(float(per_photo.mean()), 4)
+    out["detail_ratio_ci"] = [round(v, 4) for v in bootstrap_interval(per_photo, resamples=resamples, seed=seed)]
+    # the median's interval: photos drawn with replacement, the median of all their cases
+    width = max(int((owners == p).sum()) for p in photos)
+    table = np.full((len(photos), width), np.nan)
+    for i, p in enumerate(photos):
+        mine = values[owners == p]
+        table[i, :mine.size] = mine
+    picks = np.random.default_rng(seed).integers(0, len(photos), size=(int(resamples), len(photos)))
+    medians = np.nanmedian(table[picks].reshape(int(resamples), -1), axis=1)
+    out["detail_ratio_median_ci"] = [round(float(v), 4) for v in np.quantile(medians, [0.025, 0.975])]
+    return out
 
 
 def target_check(families, margin_db=1.0):
@@ -365,6 +439,48 @@ def margin_check(per_photo, target=HELD_OUT_TARGET, resamples=RESAMPLES, seed=0)
     return out
 
 
+def sharp_margin(per_photo, row, target=SHARP_TARGET, resamples=RESAMPLES, seed=0):
+    """The sharp fill against the best classical method and the one-view U-Net, with intervals over photos.
+
+    Parameters
+    ----------
+    per_photo : dict
+        ``method -> {'psnr_masked': [...], ...}`` as :func:`margin_check`
+        takes it; needs ``'sharp'`` and at least one classical method.
+    row : dict
+        The sharp fill's row of the table (its ``detail_ratio_median``).
+
+    Returns
+    -------
+    dict
+        ``best_classical``, ``psnr_margin_db`` (sharp minus the best
+        classical, negative when below) and ``psnr_margin_ci`` (the best
+        chosen again in each resample); ``psnr_vs_unet_db`` and its
+        ``psnr_vs_unet_ci`` when the U-Net was scored; the
+        ``detail_ratio_median`` and ``target_met``.
+    """
+    rivals = [m for m in CLASSICAL_RIVALS if m in per_photo]
+    if "sharp" not in per_photo or not rivals:
+        raise ValueError("`per_photo` must hold 'sharp' and at least one classical method.")
+    sharp = np.asarray(per_photo["sharp"]["psnr_masked"], dtype=np.float64)
+    means = {m: float(np.mean(per_photo[m]["psnr_masked"])) for m in rivals}
+    best = max(rivals, key=means.get)
+    matrix = np.column_stack([sharp] + [per_photo[m]["psnr_masked"] for m in rivals])
+    low, high = bootstrap_interval(matrix, _margin_over_best, resamples, seed=seed)
+    out = {"best_classical": best, "psnr_margin_db": round(float(sharp.mean()) - means[best], 3),
+           "psnr_margin_ci": [round(low, 3), round(high, 3)]}
+    if "unet" in per_photo:
+        change = sharp - np.asarray(per_photo["unet"]["psnr_masked"], dtype=np.float64)
+        low, high = bootstrap_interval(change, resamples=resamples, seed=seed)
+        out["psnr_vs_unet_db"] = round(float(change.mean()), 3)
+        out["psnr_vs_unet_ci"] = [round(low, 3), round(high, 3)]
+    median = row.get("detail_ratio_median")
+    out["detail_ratio_median"] = median
+    out["target_met"] = bool(median is not None and median >= target["detail_ratio_median"]
+                             and out["psnr_margin_db"] >= -target["psnr_below_best_classical_db"])
+    return out
+
+
 #: The figure's photos and mask families: faces, buildings, landscape, water, texture, sky.
 FIGURE_CASES = (("astronaut", "square"), ("hawa_mahal", "brush"), ("machu_picchu", "square"),
                 ("swans", "brush"), ("cheetah", "square"), ("maldives", "brush"))
@@ -395,7 +511,9 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
     dict
         ``families[family][method]``: mean metrics, their 95 % intervals
         (``psnr_masked_ci``, ``ssim_masked_ci``), median seconds and the
-        number of cases; ``margins[family]``: :func:`margin_check`;
+        number of cases, the detail ratio (:func:`detail_summary`);
+        ``margins[family]``: :func:`margin_check`; ``sharp_margins[family]``:
+        :func:`sharp_margin`;
         ``per_photo[family][method]``: masked PSNR per photo; the photos
         with their sources; how the cases and intervals were made.
     """
@@ -405,7 +523,7 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
     names = [p.name for p in photos]
     views = _data.evaluation_views(photos, size, crops, seed)
     fill, missing = _methods(methods, models_dir, one_view=True)
-    families, per_photo, margins, cases_by_family = {}, {}, {}, {}
+    families, per_photo, margins, sharp, cases_by_family = {}, {}, {}, {}, {}
     for family in FAMILIES:
         rng = np.random.default_rng([seed, 10 + FAMILIES.index(family)])
         cases = [(name.split("/")[0], img, random_mask(img.shape[:2], rng, family))
@@ -415,13 +533,14 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
         for method, fn in fill.items():
             if method not in CLASSICAL:
                 fn(cases[0][1], cases[0][2])  # warm-up: the first model call traces the graph
-            scores, seconds, owner = [], [], []
+            scores, seconds, owner, ratios = [], [], [], []
             for photo, img, mask in tqdm(cases, desc=f"held-out {family:6s} {method}", disable=not progress,
                                          leave=False):
                 t = time.perf_counter()
                 out = fn(img, mask)
                 seconds.append(time.perf_counter() - t)
                 scores.append(region_metrics(img, out, mask))
+                ratios.append(detail_ratio(img, out, mask))
                 owner.append(photo)
             row = _mean_scores(scores)
             photo_means[method] = {
@@ -430,6 +549,7 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
             for metric in ("psnr_masked", "ssim_masked"):
                 low, high = bootstrap_interval(photo_means[method][metric], resamples=resamples, seed=seed)
                 row[f"{metric}_ci"] = [round(low, 4), round(high, 4)]
+            row.update(detail_summary(ratios, owner, resamples=resamples, seed=seed))
             row["seconds_per_image"] = round(float(np.median(seconds)), 4)
             row["n"] = len(scores)
             rows[method] = row
@@ -437,6 +557,8 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
         per_photo[family] = {m: [round(v, 3) for v in d["psnr_masked"]] for m, d in photo_means.items()}
         if "unet" in photo_means and any(m in photo_means for m in CLASSICAL_RIVALS):
             margins[family] = margin_check(photo_means, resamples=resamples, seed=seed)
+        if "sharp" in photo_means and any(m in photo_means for m in CLASSICAL_RIVALS):
+            sharp[family] = sharp_margin(photo_means, rows["sharp"], resamples=resamples, seed=seed)
     return {
         "created": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
         "photos": heldout.records(),
@@ -455,6 +577,12 @@ def evaluate_held_out(methods=HELD_OUT_METHODS, masks_per_view=2, crops=1, size=
         "target": dict(HELD_OUT_TARGET, ssim="higher masked SSIM than every classical method"),
         "families": families,
         "margins": margins,
+        "sharp_target": dict(SHARP_TARGET),
+        "sharp_margins": sharp,
+        "detail_ratio": {"sigma": detail.SIGMA, "erode_px": detail.ERODE, "flat_energy": detail.FLAT_ENERGY,
+                         "about": "energy of the grey image minus its Gaussian blur inside the hole eroded by "
+                                  "erode_px, fill over original; cases whose original is flat there (mean "
+                                  "squared detail under flat_energy) are skipped"},
         "per_photo_psnr_masked": per_photo,
         "missing": missing,
         "labels": {m: LABELS[m] for m in fill},
@@ -477,12 +605,49 @@ def format_held_out_table(section):
     return "\n".join(lines)
 
 
+def format_detail_table(families):
+    """Masked PSNR and SSIM beside the detail ratio, per family and method, as a Markdown table.
+
+    Parameters
+    ----------
+    families : dict
+        ``family -> method -> row`` (a report's ``families``, or its held-out
+        section's). A row's intervals are shown where it has them; a method
+        measured before the detail ratio existed gets dashes.
+
+    Returns
+    -------
+    str
+    """
+    def interval(row, key, digits):
+        pair = row.get(key)
+        return f" [{pair[0]:.{digits}f}, {pair[1]:.{digits}f}]" if pair else ""
+
+    lines = ["| masks | method | PSNR masked (dB) | SSIM masked | detail ratio: median | detail ratio: mean | "
+             "cases counted |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    for family, rows in families.items():
+        for method, r in rows.items():
+            if r.get("detail_ratio_median") is None:
+                median = mean = counted = "–"
+            else:
+                median = f"{r['detail_ratio_median']:.2f}{interval(r, 'detail_ratio_median_ci', 2)}"
+                mean = f"{r['detail_ratio']:.2f}{interval(r, 'detail_ratio_ci', 2)}"
+                counted = f"{r['detail_ratio_cases']} of {r.get('n', '?')}"
+            lines.append(f"| {family} | {LABELS.get(method, method)} | {r['psnr_masked']:.2f}"
+                         f"{interval(r, 'psnr_masked_ci', 2)} | {r['ssim_masked']:.3f}"
+                         f"{interval(r, 'ssim_masked_ci', 3)} | {median} | {mean} | {counted} |")
+    return "\n".join(lines)
+
+
 def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FIGURE):
-    """Six held-out photos, each masked / U-Net / best classical / original, cropped to the hole.
+    """Six held-out photos, each masked / U-Net / sharp fill / best classical / original, cropped to the hole.
 
     Each photo is taken at the page's size (longer side :data:`FIGURE_SIDE`)
     with a seeded mask of the family in :data:`FIGURE_CASES`; the U-Net
-    runs on one view (as the headline figures) and the classical method is
+    runs on one view (as the headline figures), the sharp fill
+    (:func:`patchlab.inpainting.sharp.sharp_fill`, seed 0) adds the photo's
+    texture to it, and the classical method is
     the best one of that family on the whole held-out set (``section``'s
     margins). The crops are shown pixel for pixel, not resampled.
 
@@ -492,6 +657,7 @@ def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FI
         The PNG written (atomically).
     """
     from patchlab.inpainting.display import comparison_grid, hole_box, overlay_mask
+    from patchlab.inpainting.sharp import sharp_fill
 
     photos = {p.name: p for p in (heldout.load() if photos is None else photos)}
     unet = Inpainter.load(Path(models_dir) / MODEL_FILES["unet"], allow_outside_models=True, flips=1)
@@ -504,6 +670,7 @@ def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FI
         crop = np.s_[y0:y1, x0:x1]
         rows.append((f"{name} ({family} hole)",
                      [("masked", overlay_mask(image, mask)[crop]), ("U-Net", unet.inpaint(image, mask)[crop]),
+                      ("sharp fill", sharp_fill(image, mask)[crop]),
                       (f"best classical: {LABELS[best].split(' (')[0]}", CLASSICAL[best][1](image, mask)[crop]),
                       ("original", image[crop])]))
     path = Path(path)
@@ -581,6 +748,7 @@ def main(argv=None):
         report.update(evaluate_methods(tuple(m for m in args.methods.split(",") if m), args.masks_per_view,
                                        seed=args.seed))
         print(format_table(report))
+        print(format_detail_table(report["families"]))
         for family, t in report["target"].items():
             print(f"{family}: U-Net vs {t['best_classical']}: {t['psnr_gain_db']:+.2f} dB masked PSNR, "
                   f"SSIM {t['ssim_masked_unet']:.3f} vs {t['ssim_masked_best_classical']:.3f} -> "
@@ -597,7 +765,8 @@ def main(argv=None):
             section["figure"] = str(held_out_figure(section, photos, seed=args.seed).relative_to(ROOT))
         report["held_out_set"] = section
         print(format_held_out_table(section))
-        for line in held_out_verdicts(section):
+        print(format_detail_table(section["families"]))
+        for line in held_out_verdicts(section) + sharp_verdicts(section):
             print(line)
     if args.json:
         runtime.write_atomically(out, (json.dumps(report, indent=2, allow_nan=False, default=str) + "\n").encode())
@@ -622,6 +791,26 @@ def held_out_verdicts(section):
             flo, fhi = m["psnr_margin_ci_flips"]
             line += (f" With 4 mirrored views: {m['psnr_margin_db_flips']:+.2f} dB "
                      f"[{flo:+.2f}, {fhi:+.2f}].")
+        lines.append(line)
+    return lines
+
+
+def sharp_verdicts(section):
+    """One sentence per mask family: the sharp fill's PSNR margin and detail ratio, and the verdict."""
+    target = section.get("sharp_target", SHARP_TARGET)
+    lines = []
+    for family, m in section.get("sharp_margins", {}).items():
+        lo, hi = m["psnr_margin_ci"]
+        line = (f"{family}: sharp fill {m['psnr_margin_db']:+.2f} dB against the best classical method "
+                f"({LABELS.get(m['best_classical'], m['best_classical'])}), 95 % interval [{lo:+.2f}, {hi:+.2f}] dB")
+        if "psnr_vs_unet_db" in m:
+            ulo, uhi = m["psnr_vs_unet_ci"]
+            line += f"; {m['psnr_vs_unet_db']:+.2f} dB [{ulo:+.2f}, {uhi:+.2f}] against the one-view U-Net"
+        median = m.get("detail_ratio_median")
+        line += (f"; median detail ratio {median:.2f}" if median is not None else "; no detail ratio") + (
+            f"; target (median detail ratio >= {target['detail_ratio_median']:g}, at most "
+            f"{target['psnr_below_best_classical_db']:g} dB below the best classical) "
+            f"{'met' if m['target_met'] else 'MISSED'}.")
         lines.append(line)
     return lines
 

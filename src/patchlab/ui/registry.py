@@ -44,6 +44,14 @@ DEMOS = [
             "classical methods, scored against the original."),
     ),
     Demo(
+        "pages/spot_the_fill.py",
+        N_("Spot the fill"),
+        ":material/visibility:",
+        N_(
+            "A game for the room: two crops of the same place, one photo and one filled by a method "
+            "drawn at random; pick the photo and see how often each method fools you."),
+    ),
+    Demo(
         "pages/classification.py",
         N_("Classification"),
         ":material/draw:",
