@@ -4,6 +4,7 @@ import secrets
 
 import streamlit as st
 
+from patchlab.i18n import _, ngettext
 from patchlab.inpainting import sharp, spot, synthesis
 from patchlab.inpainting.spot import CROP, METHODS, PHOTOS, VIEW, ZOOM, Score, play_round
 from patchlab.ui import classroom
@@ -33,10 +34,15 @@ def link_values(params):
 LINK = PageLink("spot_the_fill", link_values, DEFAULTS, ("game",))
 
 
-@st.cache_data(max_entries=32, show_spinner="Filling the hole (once per round for everybody)…")  # ~1.4 MB a round
+@st.cache_data(max_entries=32, show_spinner=False)  # ~1.4 MB a round
+def _cached_round(game, index):
+    return play_round(game, index)
+
+
 def cached_round(game, index):
     """The round's two crops, computed once per server and shared by every player of the same game."""
-    return play_round(game, index)
+    with st.spinner(_("Filling the hole (once per round for everybody)…")):  # in the player's language
+        return _cached_round(game, index)
 
 
 def record_guess(method, fooled):
@@ -80,63 +86,71 @@ def show_round(round_, pictures, guess):
     # buttons split the same box, so each sits under its crop (on a phone the box is the screen's width)
     box = st.container(width=PICTURE_WIDTH)
     box.image(pictures.pair, width="stretch",
-              alt=f"Two crops side by side, A and B, enlarged {ZOOM} times: one is the photo, the other a filled copy")
+              alt=_("Two crops side by side, A and B, enlarged {zoom} times: one is the photo, the other a filled "
+                    "copy").format(zoom=ZOOM))
     left, right = box.columns(2)
     for column, side in ((left, "A"), (right, "B")):
-        column.button(f"{side} is the photo", key=f"sp_pick_{side.lower()}", type="primary", width="stretch",
+        column.button(_("{side} is the photo").format(side=side), key=f"sp_pick_{side.lower()}", type="primary", width="stretch",
                       disabled=guess is not None, on_click=pick, args=(side, round_))
     if guess is None:
-        st.caption("Tap the one you think is the real photo (with your finger or the mouse).")
+        st.caption(_("Tap the one you think is the real photo (with your finger or the mouse)."))
         return
     fake = "B" if round_.real == "A" else "A"
     if guess == round_.real:
-        st.success(f"Right: {round_.real} is the photo. {fake} was filled by {METHODS[round_.method]}.",
+        st.success(_("Right: {real} is the photo. {fake} was filled by {method}.").format(
+            real=round_.real, fake=fake, method=_(METHODS[round_.method])),
                    icon=":material/check_circle:")
     else:
-        st.error(f"Fooled: {round_.real} is the photo. {fake} was filled by {METHODS[round_.method]}.",
+        st.error(_("Fooled: {real} is the photo. {fake} was filled by {method}.").format(
+            real=round_.real, fake=fake, method=_(METHODS[round_.method])),
                  icon=":material/visibility_off:")
     st.image(pictures.outline, width=min(CROP * ZOOM, 480),
-             caption=f"{fake} again, with the hole outlined ({pictures.hole_share:.0%} of the crop was filled)",
-             alt="The filled crop with the outline of the hole drawn in magenta")
-    st.button("Next round", key="sp_next", icon=":material/arrow_forward:", on_click=next_round)
+             caption=_("{fake} again, with the hole outlined ({share} of the crop was filled)").format(
+                 fake=fake, share=f"{pictures.hole_share:.0%}"),
+             alt=_("The filled crop with the outline of the hole drawn in magenta"))
+    st.button(_("Next round"), key="sp_next", icon=":material/arrow_forward:", on_click=next_round)
 
 
 def show_score(score):
     if score is None or not score.played:
         return
-    st.subheader("Your score")
-    key_figure("Real photo found", f"{score.right} of {score.played}",
-               help="Rounds where you picked the photo. Guessing alone finds it half the time.")
-    rows = [{"method": METHODS[m], "rounds": n, "fooled you": k, "fooling rate": f"{rate:.0%}",
-             "95 % interval": f"{lo:.0%}–{hi:.0%}"} for m, n, k, rate, lo, hi in score.fooling_rates()]
+    st.subheader(_("Your score"))
+    key_figure(_("Real photo found"), _("{right} of {played}").format(right=score.right, played=score.played),
+               help=_("Rounds where you picked the photo. Guessing alone finds it half the time."))
+    rows = [{_("method"): _(METHODS[m]), _("rounds"): n, _("fooled you"): k, _("fooling rate"): f"{rate:.0%}",
+             _("95 % interval"): f"{lo:.0%}–{hi:.0%}"} for m, n, k, rate, lo, hi in score.fooling_rates()]
     st.dataframe(rows, hide_index=True, width="stretch")
-    st.caption(f"Your {score.played} round{'s' if score.played != 1 else ''} of this game; "
-               f"crops from the sample photos {', '.join(PHOTOS)}, which no model was trained on. A method "
-               "that cannot be told from the photo fools people half the time; intervals: Wilson, 95 %.")
+    st.caption(ngettext(
+        "Your {played} round of this game; crops from the sample photos {photos}, which no model was trained on. "
+        "A method that cannot be told from the photo fools people half the time; intervals: Wilson, 95 %.",
+        "Your {played} rounds of this game; crops from the sample photos {photos}, which no model was trained on. "
+        "A method that cannot be told from the photo fools people half the time; intervals: Wilson, 95 %.",
+        score.played).format(played=score.played, photos=", ".join(PHOTOS)))
 
 
 def main():
     ensure_router()
     arrive(LINK)
     presenter_toggle()
-    st.title("Spot the fill")
-    st.markdown("Two crops of the same place in a photo. One is the photo; in the other, a hole was cut "
-                "and filled by one of the methods of the Inpainting page. **Which one is the photo?**")
+    st.title(_("Spot the fill"))
+    st.markdown(_("Two crops of the same place in a photo. One is the photo; in the other, a hole was cut "
+                  "and filled by one of the methods of the Inpainting page. **Which one is the photo?**"))
     show_notice(LINK)
     game = game_seed()
     share_bar(DEFAULTS)
     state = st.session_state
     index = state.setdefault(ROUND, 0)
     round_, pictures = cached_round(game, index)
-    st.subheader(f"Round {index + 1}")
+    st.subheader(_("Round {number}").format(number=index + 1))
     show_round(round_, pictures, state.get(GUESS))
     show_score(state.get(SCORE))
-    with details("How a round is made"):
-        st.caption(f"Each round takes a {VIEW}×{VIEW} square of a sample photo at its own resolution, cuts a "
-                   "square or brush-stroke hole where the photo has fine detail, fills it with one method drawn "
-                   "at random (the sharp fill, the U-Net alone, OpenCV Telea or exemplar copying) and shows the "
-                   f"{CROP}×{CROP} square around the hole, enlarged {ZOOM} times pixel for pixel. Rounds are seeded "
-                   f"by the game number in the link (game {game}): whoever opens the link plays the same rounds.")
+    with details(_("How a round is made")):
+        st.caption(_("Each round takes a {view}×{view} square of a sample photo at its own resolution, cuts a "
+                     "square or brush-stroke hole where the photo has fine detail, fills it with one method drawn "
+                     "at random (the sharp fill, the U-Net alone, OpenCV Telea or exemplar copying) and shows the "
+                     "{crop}×{crop} square around the hole, enlarged {zoom} times pixel for pixel. Rounds are seeded "
+                     "by the game number in the link (game {game}): whoever opens the link plays the same "
+                     "rounds.").format(view=VIEW, crop=CROP, zoom=ZOOM, game=game))
     show_code(spot.draw_round, spot.round_pictures, Score, sharp.sharp_fill, synthesis.texture_transfer)
 
 

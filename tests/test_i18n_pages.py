@@ -37,8 +37,8 @@ def assert_all_chinese(at, what):
     assert not left, f"{what}: {len(left)} English text(s) left:\n" + "\n".join(left[:15])
 
 
-PAGES = ["app.py", "pages/patches.py", "pages/upsampling.py", "pages/classification.py", "pages/train.py",
-         "pages/train_inpainter.py"]
+PAGES = ["app.py", "pages/patches.py", "pages/upsampling.py", "pages/inpainting.py", "pages/classification.py",
+         "pages/train.py", "pages/train_inpainter.py", "pages/spot_the_fill.py"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -53,6 +53,39 @@ def test_a_classified_test_digit_speaks_chinese():
     at = run("pages/classification.py", {"lang": "zh", "input": "Test digit gallery", "digit": "13", "patch": "14"})
     assert_all_chinese(at, "a classified test digit")
     assert [m.value for m in at.metric if m.label == "预测"], [m.label for m in at.metric]
+
+
+def test_a_fill_speaks_chinese():
+    """The results of a Fill: pictures, error maps, the table with the detail ratio, the smooth-or-sharp chart."""
+    import numpy as np
+
+    from patchlab.images import limit_size, load_sample
+    from patchlab.inpainting.data import HELD_OUT
+    from patchlab.inpainting.display import canvas_size
+    from patchlab.ui.canvas import inject_key
+
+    photo = limit_size(load_sample(HELD_OUT[0]), 512)[0]
+    width, height = canvas_size(photo.shape)
+    drawing = np.zeros((height, width, 4), np.uint8)
+    drawing[height // 3: height // 2, width // 4: width // 2] = (255, 0, 255, 180)
+    at = run("pages/inpainting.py", {"lang": "zh"})
+    at.session_state[inject_key("mask")] = drawing
+    with speaking("zh"):  # AppTest formats the widgets' values (format_func) in this thread
+        at.button(key="fill").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert_all_chinese(at, "a Fill")
+    table = at.table[0].value
+    assert "细节比" in table.columns and "锐利填补（U-Net + 照片的纹理）" in list(table["方法"]), table.columns
+
+
+def test_a_round_of_spot_the_fill_speaks_chinese():
+    at = run("pages/spot_the_fill.py", {"lang": "zh", "game": "65"})
+    with speaking("zh"):
+        at.button(key="sp_pick_a").click().run()
+    assert not at.exception
+    assert_all_chinese(at, "a guessed round")
+    assert at.subheader[0].value == "第 1 轮" and any("是照片" in t for t in [*(s.value for s in at.success),
+                                                                          *(e.value for e in at.error)])
 
 
 def test_presenter_mode_and_the_storyboard_speak_chinese():

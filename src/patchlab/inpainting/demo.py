@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from patchlab.i18n import N_, _, ngettext
 from patchlab.images import limit_size, load_sample
 from patchlab.inpainting import infer
 from patchlab.inpainting.baselines import CLASSICAL
@@ -29,7 +30,7 @@ from patchlab.inpainting.evaluate import LABELS, format_held_out_table, format_t
 from patchlab.inpainting.infer import MIN_SIDE
 from patchlab.inpainting.masks import canvas_to_mask
 from patchlab.inpainting.prefill import prefill_function
-from patchlab.inpainting.recipe import retrain_advice
+from patchlab.inpainting.recipe import RECIPES, format_duration, recorded_seconds, retrain_command
 from patchlab.inpainting.sharp import sharp_fill
 from patchlab.inpainting.tradeoff import fill_points
 from patchlab.links import choice, whole_number
@@ -45,9 +46,9 @@ __all__ = ["PHOTO_SIDE", "SOURCES", "TOOLS", "BRUSH_SIZES", "BRUSH_COLOUR", "MET
 #: Photos are downscaled so their longer side is at most this, so Fill answers within about a second.
 PHOTO_SIDE = 512
 #: Where the photo comes from.
-SOURCES = ("Sample photo", "Upload your own")
+SOURCES = (N_("Sample photo"), N_("Upload your own"))  # shown with _(): the keys stay English
 #: How the hole is drawn: free-hand strokes, rectangles, or an eraser that takes strokes back out.
-TOOLS = ("Brush", "Rectangle", "Eraser")
+TOOLS = (N_("Brush"), N_("Rectangle"), N_("Eraser"))  # shown with _(): the keys stay English
 #: Smallest and largest brush width, in canvas pixels.
 BRUSH_SIZES = (5, 60)
 #: The hole's colour on the canvas (drawn at 70 % opacity); the eraser paints semi-transparent white.
@@ -55,6 +56,8 @@ BRUSH_COLOUR = (255, 0, 255)
 #: What can be compared with the U-Net: the sharp fill (the U-Net's structure with the photo's own texture,
 #: :mod:`patchlab.inpainting.sharp`), the tutorial's autoencoder (a model) and the classical methods.
 METHODS = ("sharp", "seed", *CLASSICAL)
+#: The held-out evaluation's mask families, as the page names them.
+FAMILIES = {"square": N_("square"), "brush": N_("brush")}
 #: The tutorial's autoencoder, trained by the recipe ``inpainting_seed``.
 SEED_MODEL = infer.DEFAULT_MODEL.parent / "inpainting_seed.keras"
 
@@ -136,21 +139,23 @@ def clamp_settings(settings, samples):
     notes = []
     brush = int(min(max(settings.brush, BRUSH_SIZES[0]), BRUSH_SIZES[1]))
     if brush != settings.brush:
-        notes.append(f"The brush size {settings.brush} px was limited to {brush} px.")
+        notes.append(_("The brush size {asked} px was limited to {brush} px.").format(asked=settings.brush, brush=brush))
     methods = tuple(dict.fromkeys(m for m in settings.methods if m in METHODS))
     unknown = [m for m in settings.methods if m not in METHODS]
     if unknown:
-        notes.append(f"Unknown methods were left out: {', '.join(unknown)} "
-                     f"(known: {', '.join(METHODS)}).")
+        notes.append(_("Unknown methods were left out: {unknown} (known: {known}).").format(
+            unknown=", ".join(unknown), known=", ".join(METHODS)))
     sample = settings.sample
     if sample not in samples:
         sample = HELD_OUT[0] if HELD_OUT[0] in samples else samples[0]
-        notes.append(f"There is no sample photo {settings.sample!r}; showing {sample!r}.")
+        notes.append(_("There is no sample photo {asked}; showing {sample}.").format(
+            asked=repr(settings.sample), sample=repr(sample)))
     return Settings(settings.source, sample, settings.tool, brush, methods, settings.zoom), notes
 
 
 #: The page's settings in a link: parameter -> what the page calls it (each parameter is a widget's key).
-QUERY_KEYS = {"photo": "sample photo", "tool": "tool", "brush": "brush size", "methods": "methods to compare"}
+QUERY_KEYS = {"photo": N_("sample photo"), "tool": N_("tool"), "brush": N_("brush size"),
+              "methods": N_("methods to compare")}
 
 
 def read_link(params, samples):
@@ -186,7 +191,7 @@ def read_link(params, samples):
     default, ignored, values = Settings(), [], {}
     if "photo" in params:
         photo = choice(params, "photo", QUERY_KEYS["photo"], {s: sample_label(s) for s in samples}, ignored,
-                       expected="one of the sample photos")
+                       expected=N_("one of the sample photos"))
         values["photo"] = photo if photo is not None else clamp_settings(default, samples)[0].sample
     if "tool" in params:
         values["tool"] = choice(params, "tool", QUERY_KEYS["tool"], {t: t for t in TOOLS}, ignored) or default.tool
@@ -197,7 +202,7 @@ def read_link(params, samples):
         raw = params["methods"]
         chosen = []
         for value in ([raw] if isinstance(raw, str) else list(raw)):
-            key = choice({"m": value}, "m", "method to compare", {m: method_label(m) for m in METHODS}, ignored)
+            key = choice({"m": value}, "m", N_("method to compare"), {m: method_label(m) for m in METHODS}, ignored)
             if key is not None and key not in chosen:
                 chosen.append(key)
         values["methods"] = chosen
@@ -218,8 +223,10 @@ def _unlabel(value, keys):
 
 
 def method_label(key):
-    """How the page names a method it compares with the U-Net (slow ones say so)."""
-    return LABELS[key] + (" (slow)" if key in ("biharmonic", "exemplar") else "")
+    """How the page names a method it compares with the U-Net (slow ones say so), in the reader's language."""
+    if key in ("biharmonic", "exemplar"):
+        return _("{method} (slow)").format(method=_(LABELS[key]))
+    return _(LABELS[key])
 
 
 def sample_photo(name):
@@ -229,15 +236,15 @@ def sample_photo(name):
 
 def sample_label(name):
     """How the sample picker names a photo: held-out photos say they were never seen in training."""
-    return f"{name} (never seen in training)" if name in HELD_OUT else name
+    return _("{name} (never seen in training)").format(name=name) if name in HELD_OUT else name
 
 
 def photo_problem(photo):
     """Why ``photo`` cannot be inpainted (too small), or None."""
     h, w = photo.shape[:2]
     if min(h, w) < MIN_SIDE:
-        return (f"This photo is {w}x{h} pixels: too small to inpaint. "
-                f"Please use a photo of at least {MIN_SIDE}x{MIN_SIDE} pixels.")
+        return _("This photo is {w}x{h} pixels: too small to inpaint. "
+                 "Please use a photo of at least {side}x{side} pixels.").format(w=w, h=h, side=MIN_SIDE)
     return None
 
 
@@ -276,17 +283,18 @@ def mask_id(mask):
 def mask_problem(mask):
     """Why Fill cannot run on ``mask`` (nothing painted, or everything), or None."""
     if mask is None or not mask.any():
-        return "Nothing is painted yet: paint over part of the photo first, then press Fill."
+        return _("Nothing is painted yet: paint over part of the photo first, then press Fill.")
     if mask.all():
-        return ("The mask covers the whole photo, so nothing is left to fill it from. "
-                "Leave some of the photo unpainted.")
+        return _("The mask covers the whole photo, so nothing is left to fill it from. "
+                 "Leave some of the photo unpainted.")
     return None
 
 
 def queue_message(ahead):
     """What a participant waiting in the server's queue is told."""
-    return (f"The server is busy: {ahead} Fill{'s' if ahead != 1 else ''} ahead of "
-            f"yours. Yours starts by itself; please keep this page open.")
+    return ngettext("The server is busy: {ahead} Fill ahead of yours. Yours starts by itself; please keep this "
+                    "page open.", "The server is busy: {ahead} Fills ahead of yours. Yours starts by itself; please "
+                    "keep this page open.", ahead).format(ahead=ahead)
 
 
 @dataclass
@@ -315,7 +323,7 @@ class FillResult:
     points: list = field(default_factory=list)  # tradeoff.fill_points: each method's masked PSNR and detail ratio
 
     def label(self, method):
-        """The name the page shows for ``method``'s result."""
+        """The name of ``method``'s result, in English (stored and compared; shown with ``_()``)."""
         return self.labels.get(method, LABELS[method])
 
     def is_for(self, photo_id):
@@ -415,12 +423,12 @@ def _fill_each(photo, mask, methods, load_unet, working, load_seed=None):
         model = load_unet()
     except (ModelUnavailable, ValueError) as exc:
         model = None
-        errors.append(f"The U-Net is not available: {exc}")
+        errors.append(_("The U-Net is not available: {reason}").format(reason=exc))
     if model is not None:
-        with working("unet", "Filling with the U-Net...") as progress:
+        with working("unet", _("Filling with the U-Net...")) as progress:
             def report(done, total):
                 if progress is not None:
-                    progress(done / max(total, 1), f"U-Net: tile {done} of {total}")
+                    progress(done / max(total, 1), _("U-Net: tile {done} of {total}").format(done=done, total=total))
 
             t = time.perf_counter()
             images["unet"] = model.inpaint(photo, mask, progress=report)
@@ -429,12 +437,12 @@ def _fill_each(photo, mask, methods, load_unet, working, load_seed=None):
         if key == "sharp":  # the shipped U-Net's structure, whatever fills in the U-Net's place
             if model is None:  # it needs the U-Net, whose absence is already explained
                 continue
-            with working(key, "Filling with the sharp fill (the U-Net's structure, the photo's texture)..."):
+            with working(key, _("Filling with the sharp fill (the U-Net's structure, the photo's texture)...")):
                 t = time.perf_counter()
                 try:
                     images[key] = sharp_fill(photo, mask)
                 except ModelUnavailable as exc:
-                    errors.append(f"The sharp fill is not available: {exc}")
+                    errors.append(_("The sharp fill is not available: {reason}").format(reason=exc))
                     continue
                 seconds[key] = time.perf_counter() - t
             continue
@@ -442,15 +450,15 @@ def _fill_each(photo, mask, methods, load_unet, working, load_seed=None):
             try:
                 seed = load_seed()
             except (ModelUnavailable, ValueError) as exc:
-                errors.append(f"The tutorial autoencoder is not available: {exc}")
+                errors.append(_("The tutorial autoencoder is not available: {reason}").format(reason=exc))
                 continue
-            with working(key, f"Filling with the {LABELS[key].lower()}..."):
+            with working(key, _("Filling with the tutorial autoencoder...")):
                 t = time.perf_counter()
                 images[key] = seed.inpaint(photo, mask)
                 seconds[key] = time.perf_counter() - t
             continue
         label, fill = CLASSICAL[key]
-        with working(key, f"Filling with {label}..."):
+        with working(key, _("Filling with {method}...").format(method=_(label))):
             t = time.perf_counter()
             images[key] = fill(photo, mask)
             seconds[key] = time.perf_counter() - t
@@ -527,7 +535,8 @@ def room_fill(result, source):
 
 def fill_timings(result):
     """One line per method: how long its fill took, for the page's details."""
-    return [f"{result.label(k)}: {result.seconds[k] * 1000:.0f} ms" for k in result.images]
+    return [_("{method}: {ms} ms").format(method=_(result.label(k)), ms=f"{result.seconds[k] * 1000:.0f}")
+            for k in result.images]
 
 
 def result_view(result, zoom=True, before=False):
@@ -553,30 +562,30 @@ def result_view(result, zoom=True, before=False):
         return img[y0:y1, x0:x1]
 
     masked = crop(overlay_mask(result.photo, hole))
-    pictures = [("Masked input", masked)]
-    pictures += [(f"{result.label(k)} (before)" if before else result.label(k), masked if before else crop(img))
-                 for k, img in result.images.items()]
+    pictures = [(_("Masked input"), masked)]
+    pictures += [(_("{method} (before)").format(method=_(result.label(k))) if before else _(result.label(k)),
+                  masked if before else crop(img)) for k, img in result.images.items()]
     per_row = 2 if len(pictures) in (2, 4) else 3
-    error_pictures = [("Original", crop(result.photo))]
-    error_pictures += [(result.label(k), colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
+    error_pictures = [(_("Original"), crop(result.photo))]
+    error_pictures += [(_(result.label(k)), colour_levels(crop(levels))) for k, levels in result.error_levels.items()]
     detail = {p["method"]: p["detail"] for p in result.points}
     table = [{
-        "method": result.label(k),
-        "PSNR masked (dB)": f"{m['psnr_masked']:.2f}",
-        "SSIM masked": f"{m['ssim_masked']:.3f}",
-        "detail ratio": "—" if detail.get(k) is None else f"{detail[k]:.2f}",
-        "PSNR whole (dB)": f"{m['psnr_whole']:.2f}",
-        "SSIM whole": f"{m['ssim_whole']:.4f}",
-        "time (ms)": f"{result.seconds[k] * 1000:.0f}",
+        _("method"): _(result.label(k)),
+        _("PSNR masked (dB)"): f"{m['psnr_masked']:.2f}",
+        _("SSIM masked"): f"{m['ssim_masked']:.3f}",
+        _("detail ratio"): "—" if detail.get(k) is None else f"{detail[k]:.2f}",
+        _("PSNR whole (dB)"): f"{m['psnr_whole']:.2f}",
+        _("SSIM whole"): f"{m['ssim_whole']:.4f}",
+        _("time (ms)"): f"{result.seconds[k] * 1000:.0f}",
     } for k, m in result.metrics.items()]
-    scale_note = (f"Mean absolute error over the colour channels; black = exact, "
-                  f"brightest = {result.vmax:.0f} grey levels (same scale for every method).")
-    summary = (f"{hole.mean():.1%} of the photo was masked. Higher is better; the "
-               f"masked-region figures are the ones that tell the methods apart. "
-               f"This Fill took {result.server_s:.2f} s on the server, after "
-               f"{result.queued_s:.2f} s in the queue.")
-    return ResultView(pictures, error_pictures, per_row, table, scale_note, summary,
-                      best_rows(result.metrics, result.seconds), result.vmax)
+    scale_note = _("Mean absolute error over the colour channels; black = exact, brightest = {vmax} grey levels "
+                   "(same scale for every method).").format(vmax=f"{result.vmax:.0f}")
+    summary = _("{share} of the photo was masked. Higher is better; the masked-region figures are the ones that "
+                "tell the methods apart. This Fill took {server} s on the server, after {queued} s in the "
+                "queue.").format(share=f"{hole.mean():.1%}", server=f"{result.server_s:.2f}",
+                                 queued=f"{result.queued_s:.2f}")
+    best = {_(column): rows for column, rows in best_rows(result.metrics, result.seconds).items()}
+    return ResultView(pictures, error_pictures, per_row, table, scale_note, summary, best, result.vmax)
 
 
 @dataclass
@@ -632,29 +641,29 @@ def evaluation_summary(report):
         first = len(rows)
         for method, r in methods.items():
             lo, hi = r["psnr_masked_ci"]
-            rows.append({"masks": family, "method": LABELS.get(method, method),
-                         "PSNR masked (dB)": f"{r['psnr_masked']:.2f}", "95 % interval (dB)": f"{lo:.2f}–{hi:.2f}",
-                         "SSIM masked": f"{r['ssim_masked']:.3f}", "PSNR whole (dB)": f"{r['psnr_whole']:.2f}",
-                         "SSIM whole": f"{r['ssim_whole']:.4f}", "s / image": f"{r['seconds_per_image']:.3f}"})
-        family_best = best_rows(methods, {m: r["seconds_per_image"] for m, r in methods.items()}, time_digits=3)
-        for column, indices in family_best.items():
-            column = "s / image" if column == "time (ms)" else column
-            best.setdefault(column, []).extend(first + i for i in indices)
+            rows.append({_("masks"): _(FAMILIES.get(family, family)), _("method"): _(LABELS.get(method, method)),
+                         _("PSNR masked (dB)"): f"{r['psnr_masked']:.2f}",
+                         _("95 % interval (dB)"): f"{lo:.2f}–{hi:.2f}",
+                         _("SSIM masked"): f"{r['ssim_masked']:.3f}", _("PSNR whole (dB)"): f"{r['psnr_whole']:.2f}",
+                         _("SSIM whole"): f"{r['ssim_whole']:.4f}", _("s / image"): f"{r['seconds_per_image']:.3f}"})
+        _add_family_best(best, methods, first)
     sources = ", ".join(f"{name} {p['version']} ({p['client']})" for name, p in section["sources"].items())
-    cases = " and ".join(f"{n} {family}" for family, n in section["cases"].items())
-    notes = held_out_margins(section) + [
-        f"Held-out set: {len(section['photos'])} photos never used in training, from {sources}; "
-        f"{section['views_per_photo']} views x {section['masks_per_view']} seeded masks per photo and family "
-        f"({cases} cases), {section['view_size']}x{section['view_size']} pixels. Intervals: 95 % percentile "
-        f"bootstrap over photos, {section['bootstrap']['resamples']:,} resamples. The U-Net row is one view "
-        f"(no test-time flips); times are medians on this server."]
+    cases = _(" and ").join(_("{n} {family}").format(n=n, family=_(FAMILIES.get(family, family)))
+                            for family, n in section["cases"].items())
+    notes = held_out_margins(section) + [_(
+        "Held-out set: {photos} photos never used in training, from {sources}; {views} views x {masks} seeded "
+        "masks per photo and family ({cases} cases), {side}x{side} pixels. Intervals: 95 % percentile bootstrap "
+        "over photos, {resamples} resamples. The U-Net row is one view (no test-time flips); times are medians "
+        "on this server.").format(photos=len(section["photos"]), sources=sources, views=section["views_per_photo"],
+                                  masks=section["masks_per_view"], cases=cases, side=section["view_size"],
+                                  resamples=f"{section['bootstrap']['resamples']:,}")]
     figure = section.get("figure")
     figure = str(ROOT / figure) if figure and (ROOT / figure).is_file() else None
     return EvaluationSummary(
         format_held_out_table(section), notes, rows, best, figure=figure,
-        figure_caption=("Six held-out photos at the page's size, cropped around the hole: masked, U-Net (one "
-                        "view), sharp fill, the best classical method of that mask family on the held-out set, "
-                        "original.") if figure else "",
+        figure_caption=_("Six held-out photos at the page's size, cropped around the hole: masked, U-Net (one "
+                         "view), sharp fill, the best classical method of that mask family on the held-out set, "
+                         "original.") if figure else "",
         original_rows=original.rows, original_best=original.best, original_notes=original.notes)
 
 
@@ -663,27 +672,33 @@ def _original_summary(report):
     notes = []
     for family, t in report.get("target", {}).items():
         notes.append(
-            f"{family} masks: the U-Net is {t['psnr_gain_db']:+.2f} dB over the best "
-            f"classical method ({LABELS.get(t['best_classical'])})."
-            + (f" Over its own first guess (the harmonic fill) it gains "
-               f"{t['psnr_gain_over_first_guess_db']:+.2f} dB."
-               if "psnr_gain_over_first_guess_db" in t else ""))
-    notes.append(f"Held-out photos (never used in training): {', '.join(report['held_out_photos'])}; "
-                 f"{len(report['views'])} views x {report['masks_per_view']} seeded masks per family, "
-                 f"{report['view_size']}x{report['view_size']} pixels. Times are medians on this server.")
+            _("{family} masks: the U-Net is {gain} dB over the best classical method ({method}).").format(
+                family=_(FAMILIES.get(family, family)), gain=f"{t['psnr_gain_db']:+.2f}",
+                method=_(LABELS.get(t["best_classical"], t["best_classical"])))
+            + (_(" Over its own first guess (the harmonic fill) it gains {gain} dB.").format(
+                gain=f"{t['psnr_gain_over_first_guess_db']:+.2f}") if "psnr_gain_over_first_guess_db" in t else ""))
+    notes.append(_("Held-out photos (never used in training): {photos}; {views} views x {masks} seeded masks per "
+                   "family, {side}x{side} pixels. Times are medians on this server.").format(
+        photos=", ".join(report["held_out_photos"]), views=len(report["views"]), masks=report["masks_per_view"],
+        side=report["view_size"]))
     rows, best = [], {}
     for family, methods in report["families"].items():
         first = len(rows)
         for method, r in methods.items():
-            rows.append({"masks": family, "method": LABELS.get(method, method),
-                         "PSNR masked (dB)": f"{r['psnr_masked']:.2f}", "SSIM masked": f"{r['ssim_masked']:.3f}",
-                         "PSNR whole (dB)": f"{r['psnr_whole']:.2f}", "SSIM whole": f"{r['ssim_whole']:.4f}",
-                         "s / image": f"{r['seconds_per_image']:.3f}"})
-        family_best = best_rows(methods, {m: r["seconds_per_image"] for m, r in methods.items()}, time_digits=3)
-        for column, indices in family_best.items():
-            column = "s / image" if column == "time (ms)" else column
-            best.setdefault(column, []).extend(first + i for i in indices)
+            rows.append({_("masks"): _(FAMILIES.get(family, family)), _("method"): _(LABELS.get(method, method)),
+                         _("PSNR masked (dB)"): f"{r['psnr_masked']:.2f}", _("SSIM masked"): f"{r['ssim_masked']:.3f}",
+                         _("PSNR whole (dB)"): f"{r['psnr_whole']:.2f}", _("SSIM whole"): f"{r['ssim_whole']:.4f}",
+                         _("s / image"): f"{r['seconds_per_image']:.3f}"})
+        _add_family_best(best, methods, first)
     return EvaluationSummary(format_table(report), notes, rows, best)
+
+
+def _add_family_best(best, methods, first):
+    """Add one mask family's best rows (its first row is ``first``) to ``best``, keyed by the shown column."""
+    family_best = best_rows(methods, {m: r["seconds_per_image"] for m, r in methods.items()}, time_digits=3)
+    for column, indices in family_best.items():
+        column = "s / image" if column == "time (ms)" else column
+        best.setdefault(_(column), []).extend(first + i for i in indices)
 
 
 def held_out_margins(section):
@@ -696,13 +711,16 @@ def held_out_margins(section):
     lines = []
     for family, m in section["margins"].items():
         lo, hi = m["psnr_margin_ci"]
-        line = (f"{family}: the U-Net is {m['psnr_margin_db']:+.2f} dB over the best classical method "
-                f"({LABELS.get(m['best_classical'], m['best_classical'])}), 95 % interval "
-                f"{lo:+.2f} to {hi:+.2f} dB; masked SSIM {m['ssim_margin']:+.3f} over the best classical "
-                f"({LABELS.get(m['best_classical_ssim'], m['best_classical_ssim'])}).")
+        line = _("{family}: the U-Net is {margin} dB over the best classical method ({method}), 95 % interval "
+                 "{low} to {high} dB; masked SSIM {ssim} over the best classical ({ssim_method}).").format(
+            family=_(FAMILIES.get(family, family)), margin=f"{m['psnr_margin_db']:+.2f}",
+            method=_(LABELS.get(m["best_classical"], m["best_classical"])), low=f"{lo:+.2f}", high=f"{hi:+.2f}",
+            ssim=f"{m['ssim_margin']:+.3f}",
+            ssim_method=_(LABELS.get(m["best_classical_ssim"], m["best_classical_ssim"])))
         if "psnr_margin_db_flips" in m:
             flo, fhi = m["psnr_margin_ci_flips"]
-            line += f" With 4 mirrored views: {m['psnr_margin_db_flips']:+.2f} dB ({flo:+.2f} to {fhi:+.2f})."
+            line += _(" With 4 mirrored views: {margin} dB ({low} to {high}).").format(
+                margin=f"{m['psnr_margin_db_flips']:+.2f}", low=f"{flo:+.2f}", high=f"{fhi:+.2f}")
         lines.append(line)
     return lines
 
@@ -714,5 +732,14 @@ def shipped_first_guess():
 
 def retrain_note():
     """How to retrain the shipped model, for the page: the recipe's command, how long it takes, the shorter recipe."""
-    command, *about = retrain_advice("inpainting").splitlines()
-    return f"Retrain the model: `{command}` — {' '.join(about)}"
+    def took(name):
+        seconds = recorded_seconds(name, ROOT)
+        if seconds is None:
+            return _("no training time recorded in its model card")
+        return _("about {duration} on this 2-core CPU").format(duration=format_duration(seconds))
+
+    shipped, quick = RECIPES["inpainting"], RECIPES["inpainting_quick"]
+    return _("Retrain the model: `{command}` — {took}: {about}. A shorter recipe, {quick_command} ({quick_took}), "
+             "is {quick_about}.").format(
+        command=retrain_command(shipped.name), took=took(shipped.name), about=_(shipped.about),
+        quick_command=retrain_command(quick.name), quick_took=took(quick.name), quick_about=_(quick.about))

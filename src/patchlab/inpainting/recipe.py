@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from patchlab import ROOT
+from patchlab.i18n import N_
 from patchlab.inpainting.config import TRAIN_MODULE, TrainConfig
 from patchlab.runtime import read_card
 
@@ -136,9 +137,9 @@ RECIPES = {
     for recipe in (
         Recipe(
             "inpainting", "models/inpainting.keras", UNET_STAGES,
-            "the shipped U-Net's nine seeded stages (stages 6-9 download OpenCV's sample photos once, "
-            "stage 9 also four Debian wallpaper packages; stage 9's bfloat16 arithmetic is fast only "
-            "on a CPU with bfloat16 instructions, and gives the same network on any CPU)",
+            N_("the shipped U-Net's nine seeded stages (stages 6-9 download OpenCV's sample photos once, "
+               "stage 9 also four Debian wallpaper packages; stage 9's bfloat16 arithmetic is fast only "
+               "on a CPU with bfloat16 instructions, and gives the same network on any CPU)"),
         ),
         Recipe(
             "inpainting_seed", "models/inpainting_seed.keras",
@@ -163,8 +164,8 @@ RECIPES = {
         Recipe(
             "inpainting_quick", "models/inpainting.keras",
             (replace(UNET_STAGES[0], out="models/inpainting.keras", evaluate=True),),
-            "the shipped chain's first stage alone, giving a weaker U-Net (its figures beside the "
-            "shipped model's, on the same photos, are in docs/inpainting.md)",
+            N_("the shipped chain's first stage alone, giving a weaker U-Net (its figures beside the "
+               "shipped model's, on the same photos, are in docs/inpainting.md)"),
         ),
     )
 }

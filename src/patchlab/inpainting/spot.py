@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from patchlab.i18n import N_
 from patchlab.inpainting.data import HELD_OUT
 from patchlab.inpainting.detail import high_pass
 from patchlab.inpainting.masks import brush_mask
@@ -39,12 +40,12 @@ __all__ = ["PHOTOS", "METHODS", "VIEW", "CROP", "ZOOM", "Round", "RoundPictures"
 
 #: The photos rounds are drawn from: bundled, never trained on.
 PHOTOS = tuple(HELD_OUT)
-#: method key -> what the reveal calls it.
+#: method key -> what the reveal calls it (marked: shown as ``_(METHODS[key])``).
 METHODS = {
-    "sharp": "the sharp fill (U-Net + the photo's own texture)",
-    "unet": "the U-Net alone (smooth)",
-    "telea": "OpenCV Telea (classical diffusion)",
-    "exemplar": "exemplar-based copying (classical, Criminisi 2004)",
+    "sharp": N_("the sharp fill (U-Net + the photo's own texture)"),
+    "unet": N_("the U-Net alone (smooth)"),
+    "telea": N_("OpenCV Telea (classical diffusion)"),
+    "exemplar": N_("exemplar-based copying (classical, Criminisi 2004)"),
 }
 #: Side of the square of the photo each method sees (the evaluation's view size).
 VIEW = 256
@@ -230,7 +231,7 @@ def read_link(params):
     from patchlab.links import whole_number
 
     ignored = []
-    game = whole_number(params, "game", "game", 0, MAX_GAME, ignored)
+    game = whole_number(params, "game", N_("game"), 0, MAX_GAME, ignored)
     return ({} if game is None else {"game": game}), ignored
 
 

@@ -22,13 +22,14 @@ import math
 import cv2
 import numpy as np
 
+from patchlab.i18n import N_, _
 from patchlab.inpainting.detail import detail_ratio
 from patchlab.inpainting.evaluate import LABELS, region_metrics
 
 __all__ = ["WHY_SMOOTH_WINS", "fill_points", "held_out_points", "chart", "zoomed_before_after"]
 
-#: The page's one sentence on why the smoothest fill wins PSNR.
-WHY_SMOOTH_WINS = ("PSNR rewards the fill closest to the photo on average, and when the hole could hold many "
+#: The page's one sentence on why the smoothest fill wins PSNR (marked: shown as ``_(WHY_SMOOTH_WINS)``).
+WHY_SMOOTH_WINS = N_("PSNR rewards the fill closest to the photo on average, and when the hole could hold many "
                    "different textures the closest on average is their blurry mean: a fill with real grain "
                    "loses points for every grain not exactly in place, though it looks more like a photo.")
 
@@ -67,7 +68,7 @@ def fill_points(original, fills, mask, labels=None):
     for method, filled in fills.items():
         ratio = detail_ratio(original, filled, mask)
         psnr = region_metrics(original, filled, mask)["psnr_masked"]
-        points.append({"method": method, "label": labels.get(method, method), "set": "your fill",
+        points.append({"method": method, "label": labels.get(method, method), "set": N_("your fill"),
                        "psnr": round(min(psnr, 100.0), 2), "detail": None if math.isnan(ratio) else round(ratio, 3),
                        "psnr_low": None, "psnr_high": None, "detail_low": None, "detail_high": None})
     return points
@@ -97,7 +98,8 @@ def held_out_points(section, family, methods=None):
         raise ValueError(f"`section` has no held-out results for the family {family!r}.") from None
     photos = len(section.get("photos", [])) or None
     cases = section.get("cases", {}).get(family)
-    name = f"held-out set ({photos} photos, {cases} cases)" if photos and cases else "held-out set"
+    name = (_("held-out set ({photos} photos, {cases} cases)").format(photos=photos, cases=cases) if photos and cases
+            else _("held-out set"))
     points = []
     for method, r in rows.items():
         if (methods is not None and method not in methods) or r.get("detail_ratio") is None:
@@ -110,6 +112,12 @@ def held_out_points(section, family, methods=None):
     return points
 
 
+def _in_words(point):
+    """A point with its method and its set named in the reader's language."""
+    label, measured_on = point["label"], point["set"]
+    return {**point, "label": _(label), "set": _(measured_on)}
+
+
 def chart(points):
     """A Vega-Lite scatter of PSNR against detail ratio, with interval bars where the points have them.
 
@@ -120,10 +128,11 @@ def chart(points):
     spec : dict
         For ``st.vega_lite_chart(rows, spec)``; as wide as its container.
     """
-    rows = [p for p in points if p.get("detail") is not None and p.get("psnr") is not None]
-    colour = {"field": "label", "type": "nominal", "title": "method", "legend": {"orient": "bottom", "columns": 1}}
-    x = {"field": "detail", "type": "quantitative", "title": "detail ratio (1 = as much fine detail as the photo)"}
-    y = {"field": "psnr", "type": "quantitative", "title": "masked PSNR (dB)", "scale": {"zero": False}}
+    # the names are shown in the reader's language (the points keep them in English)
+    rows = [_in_words(p) for p in points if p.get("detail") is not None and p.get("psnr") is not None]
+    colour = {"field": "label", "type": "nominal", "title": _("method"), "legend": {"orient": "bottom", "columns": 1}}
+    x = {"field": "detail", "type": "quantitative", "title": _("detail ratio (1 = as much fine detail as the photo)")}
+    y = {"field": "psnr", "type": "quantitative", "title": _("masked PSNR (dB)"), "scale": {"zero": False}}
     spec = {
         "width": "container",
         "height": 340,
@@ -138,11 +147,12 @@ def chart(points):
                           "x": {"field": "detail", "type": "quantitative"}, "color": colour}},
             {"mark": {"type": "point", "filled": True, "size": 160},
              "encoding": {"x": x, "y": y, "color": colour,
-                          "shape": {"field": "set", "type": "nominal", "title": "measured on",
+                          "shape": {"field": "set", "type": "nominal", "title": _("measured on"),
                                     "legend": {"orient": "bottom"}},
-                          "tooltip": [{"field": "label", "title": "method"}, {"field": "set", "title": "measured on"},
-                                      {"field": "psnr", "title": "masked PSNR (dB)", "format": ".2f"},
-                                      {"field": "detail", "title": "detail ratio", "format": ".2f"}]}},
+                          "tooltip": [{"field": "label", "title": _("method")},
+                                      {"field": "set", "title": _("measured on")},
+                                      {"field": "psnr", "title": _("masked PSNR (dB)"), "format": ".2f"},
+                                      {"field": "detail", "title": _("detail ratio"), "format": ".2f"}]}},
         ],
         # large dark type: read from the back of a room; legends whole
         "config": {"axis": {"labelFontSize": 16, "titleFontSize": 16, "labelColor": "#1a1a1a", "titleColor": "#1a1a1a"},
@@ -170,7 +180,7 @@ def zoomed_before_after(original, fills, mask, margin=0.25, side=360):
     Returns
     -------
     list of (str, ndarray of uint8)
-        ``("photo", crop)`` first, then one crop per fill, all the same shape.
+        ``("photo", crop)`` first (the word in the reader's language), then one crop per fill, all the same shape.
 
     Examples
     --------
@@ -195,4 +205,4 @@ def zoomed_before_after(original, fills, mask, margin=0.25, side=360):
         crop = np.ascontiguousarray(np.asarray(image)[y0:y1, x0:x1])
         return cv2.resize(crop, ((x1 - x0) * zoom, (y1 - y0) * zoom), interpolation=cv2.INTER_NEAREST)
 
-    return [("photo", enlarge(original))] + [(name, enlarge(image)) for name, image in fills.items()]
+    return [(_("photo"), enlarge(original))] + [(name, enlarge(image)) for name, image in fills.items()]

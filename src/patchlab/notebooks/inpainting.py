@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from patchlab.i18n import _
+from patchlab.i18n import _, speaking
 from patchlab.inpainting import baselines, infer, prefill
 from patchlab.inpainting.demo import PHOTO_SIDE, result_view
 from patchlab.notebooks.book import Draft, NotebookError, array_digest, function_source, png_bytes
@@ -251,7 +251,8 @@ You painted over {mask.mean():.1%} of {f'the photo *{sample}*' if sample else 'y
 **Fill**: {model.described} filled the hole, and every result was scored against the original, which is
 known because you masked a complete photo. This notebook fills the same hole with the same model and the
 same steps, and scores it again.""")
-    view = result_view(result, zoom=True)
+    with speaking("en"):  # the notebook's text is English (docs/i18n.md); the pictures' captions too
+        view = result_view(result, zoom=True)
     draft.markdown("**What the page showed**: the masked input and each method's fill (zoomed on the hole), "
                    "then each one's error against the original.", view.pictures + view.error_pictures)
     draft.code(IMPORTS, intro="The libraries.")

@@ -309,12 +309,12 @@ def _question(asked) -> None:
     mine = st.session_state.get(f"room_guess_{asked.question}")
     with st.container(border=True):
         if answer is not None:
-            said = _(" You guessed **{guess}**.").format(guess=mine) if mine else ""
+            said = _(" You guessed **{guess}**.").format(guess=_(mine)) if mine else ""
             st.markdown(_(":material/visibility: **{prompt}** The answer: **{answer}**.{said}").format(
-                prompt=_(asked.prompt), answer=answer, said=said))
+                prompt=_(asked.prompt), answer=_(answer), said=said))
             return
         choice = st.pills(_("The presenter asks: {prompt}").format(prompt=_(asked.prompt)), list(asked.options),
-                          key=f"room_pick_{asked.question}",
+                          key=f"room_pick_{asked.question}", format_func=_,  # options stay English (method names)
                           help=_("Your guess goes to the Room page; the answer comes when the presenter reveals it."))
         if choice is not None and choice != mine:
             try:
@@ -324,7 +324,7 @@ def _question(asked) -> None:
                 st.caption(str(exc))
         if st.session_state.get(f"room_guess_{asked.question}"):
             st.caption(_("Your guess: {guess}. Wait for the reveal.").format(
-                guess=st.session_state[f"room_guess_{asked.question}"]))
+                guess=_(st.session_state[f"room_guess_{asked.question}"])))
 
 
 # ---------------------------------------------------------------- what pages send the room
