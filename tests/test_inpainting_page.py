@@ -622,7 +622,7 @@ def test_without_a_domain_model_there_is_no_switch():
 
     runner().cleanup("session-test session id", wait_s=60)
     at = _page()
-    assert [g.proto.label for g in at.get("button_group")] == ["Tool"], "no Fill with switch without a domain model"
+    assert [g.proto.label for g in at.main.get("button_group")] == ["Tool"], "no Fill with switch without a domain model"
 
 
 @needs_model
@@ -641,7 +641,7 @@ def test_fill_with_my_domain_model_and_switch_back(tiny_model_path, monkeypatch)
     me = _give_domain_model(tiny_model_path)
     try:
         at = _page()
-        assert [g.proto.label for g in at.get("button_group")] == ["Fill with", "Tool"]
+        assert [g.proto.label for g in at.main.get("button_group")] == ["Fill with", "Tool"]  # the sidebar holds the language switch
         assert "Filling with your domain model (Brick wall, 3 steps)" in " ".join(c.value for c in at.caption)
         at.session_state[inject_key("mask")] = _canvas_drawing(paint=True)
         at.button(key="fill").click().run()
