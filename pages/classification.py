@@ -222,7 +222,17 @@ def show_failures(settings, n_digits):
     view = demo.failure_view(read_test_answers(settings.patch_size), settings.rule, test_digits()[0])
     if view is None:
         return
-    st.subheader(f"Where it fails: {view.n_wrong:,} of {view.n_test:,} test digits misread")
+    # folded, and computed only once opened: the page stays short on a phone and fast for everyone
+    box = st.expander("Where it fails: the confusion matrix and the misread test digits", key="cl_failures",
+                      on_change="rerun", icon=":material/troubleshoot:")
+    if box.open:
+        with box:
+            show_failure_view(view, n_digits)
+
+
+def show_failure_view(view, n_digits):
+    """The open *Where it fails* section: the confusion matrix, the most confidently misread digits."""
+    st.subheader(f"{view.n_wrong:,} of {view.n_test:,} test digits misread")
     st.markdown(f"The shipped model for p = {view.patch_size}, fused by **{view.rule}**, on MNIST's official test "
                 "set (never seen in training). Rows: the true digit; columns: the answer. The diagonal (grey) is "
                 "right; every other cell counts digits read as another.")
