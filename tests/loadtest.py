@@ -245,8 +245,15 @@ async def inpainting_action(page, url, k, wire):
     await page.goto(f"{url}/inpainting")
     await settle(page)
     select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sample")
-    await select.click()
     options = page.get_by_role("option")
+    for _ in range(5):  # a click that lands while the page is being redrawn opens nothing: click again
+        await select.click()
+        try:
+            await options.first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001, S112 - Playwright's timeout; the last try's wait below reports it
+            continue
+    await options.first.wait_for(timeout=TIMEOUT_MS)
     await options.nth(k % await options.count()).click()
     await settle(page)
     await page.get_by_text("Rectangle", exact=True).click()
