@@ -130,7 +130,9 @@ train: $(STAMP)
 	$(PY) -m patchlab.inpainting.recipe inpainting_seed
 
 # 20 participants in headless Chromium against one server on loopback (bounded; see tests/loadtest.py).
-# ROOM=N: the same workshop through a room of N replicas behind haproxy (docs/scaling.md);
+# ROOM=N: the same workshop twice through a room of N replicas behind haproxy, without and with the room's
+# features (Room page open, every participant following, a presenter stepping five scenes; tests/room_load.py,
+# docs/scaling.md); ROUNDS=R repeats the pair (without, with; with, without; ...);
 # ROOM=N FAULT=1: replica r1 is killed half-way through (tests/room_fault.py).
 # TRAINING=1: one participant trains a classifier on the Train page all along;
 # TRAIN_ALL=1: every participant trains a short run and leaves (server memory before, at peak, after).
@@ -144,7 +146,8 @@ else ifeq ($(ROOM),)
 	  --json bench/loadtest$(if $(TRAINING),-training)$(if $(TRAIN_ALL),-train-all).json
 else ifeq ($(FAULT),)
 	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-loadtest --warm -- \
-	  $(PY) tests/loadtest.py --url {url} --sessions $${SESSIONS:-20} --json bench/loadtest-room$(ROOM).json
+	  $(PY) tests/room_load.py --url {url} --state run/room-loadtest --sessions $${SESSIONS:-20} \
+	  $(if $(ROUNDS),--rounds $(ROUNDS)) --json bench/loadtest-room$(ROOM).json
 else
 	$(PY) scripts/room.py --replicas $(ROOM) --port 0 --address 127.0.0.1 --state run/room-fault --warm -- \
 	  $(PY) tests/room_fault.py --url {url} --state run/room-fault --sessions $${SESSIONS:-20} \

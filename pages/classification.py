@@ -232,7 +232,18 @@ def show_failures(settings, n_digits):
     view = demo.failure_view(read_test_answers(settings.patch_size), settings.rule, test_digits()[0])
     if view is None:
         return
-    st.subheader(_("Where it fails: {n_wrong} of {n_test} test digits misread").format(n_wrong=f"{view.n_wrong:,}", n_test=f"{view.n_test:,}"))
+    # folded, and computed only once opened: the page stays short on a phone and fast for everyone
+    box = st.expander(_("Where it fails: the confusion matrix and the misread test digits"), key="cl_failures",
+                      on_change="rerun", icon=":material/troubleshoot:")
+    if box.open:
+        with box:
+            show_failure_view(view, n_digits)
+
+
+def show_failure_view(view, n_digits):
+    """The open *Where it fails* section: the confusion matrix, the most confidently misread digits."""
+    st.subheader(_("{n_wrong} of {n_test} test digits misread").format(n_wrong=f"{view.n_wrong:,}",
+                                                                        n_test=f"{view.n_test:,}"))
     st.markdown(_("The shipped model for p = {patch_size}, fused by **{rule}**, on MNIST's official test "
                 "set (never seen in training). Rows: the true digit; columns: the answer. The diagonal (grey) is "
                 "right; every other cell counts digits read as another.").format(patch_size=view.patch_size, rule=view.rule))

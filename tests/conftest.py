@@ -244,3 +244,20 @@ def full_screenshot(pg, path, max_height=6000):
         pg.screenshot(path=str(path))
     finally:
         pg.set_viewport_size(size)
+
+
+@pytest.fixture(autouse=True)
+def _no_instructor_left_behind():
+    """Forget the browsers that gave the instructor's key once a test ends.
+
+    The server remembers them per browser id; every AppTest has the same one
+    (its session id is a constant), so a test that opened the Room page with
+    the key would make every later AppTest the instructor, who takes no part.
+    """
+    yield
+    import sys
+
+    classroom = sys.modules.get("patchlab.ui.classroom")
+    if classroom is not None:
+        with classroom._instructors_lock:
+            classroom._instructors.clear()

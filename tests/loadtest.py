@@ -225,10 +225,13 @@ async def drag(page, box, points, steps=4):
     await page.mouse.up()
 
 
+# done when the caption is there and every picture has loaded, or failed to (counted after: a broken
+# picture stays broken, so waiting longer for it would only hide the failure behind a timeout)
 _FILL_SHOWN_JS = ("[...document.querySelectorAll('[data-testid=\"stCaptionContainer\"]')]"
                   ".some(e => e.textContent.includes(arg))"
-                  " && [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
-                  ".every(i => i.complete && i.naturalWidth > 0)")
+                  " && [...document.querySelectorAll('[data-testid=\"stImage\"] img')].every(i => i.complete)")
+_BROKEN_PICTURES_JS = ("() => [...document.querySelectorAll('[data-testid=\"stImage\"] img')]"
+                       ".filter(i => i.complete && i.naturalWidth === 0).map(i => i.alt || i.src)")
 _PREDICTION_SHOWN_JS = ("[...document.querySelectorAll('[data-testid=\"stMetric\"]')]"
                         ".some(e => e.textContent.includes('Prediction'))")
 
@@ -242,8 +245,15 @@ async def inpainting_action(page, url, k, wire):
     await page.goto(f"{url}/inpainting")
     await settle(page)
     select = page.locator('[data-testid="stSelectbox"]').filter(has_text="Sample")
-    await select.click()
     options = page.get_by_role("option")
+    for _ in range(5):  # a click that lands while the page is being redrawn opens nothing: click again
+        await select.click()
+        try:
+            await options.first.wait_for(timeout=10_000)
+            break
+        except Exception:  # noqa: BLE001, S112 - Playwright's timeout; the last try's wait below reports it
+            continue
+    await options.first.wait_for(timeout=TIMEOUT_MS)
     await options.nth(k % await options.count()).click()
     await settle(page)
     await page.get_by_text("Rectangle", exact=True).click()
@@ -261,7 +271,8 @@ async def inpainting_action(page, url, k, wire):
     await listen(page, "click")
     mark = wire.mark()
     t0 = time.monotonic()
-    await page.get_by_role("button", name="Fill").click()
+    # by its key: a role and name would also find "Help for Share my fill with the room"
+    await page.locator(".st-key-fill button").first.click()
     # done when the metric caption is on the page and every result image has loaded
     latency = await latency_until(page, _FILL_SHOWN_JS, "of the photo was masked")
     note_round_trip("inpainting_fill", t0, await wire.round_trip(mark))
@@ -269,6 +280,9 @@ async def inpainting_action(page, url, k, wire):
     caption = page.get_by_text("of the photo was masked")
     await settle(page)
     await no_exception(page, "inpainting")
+    broken = await page.evaluate(_BROKEN_PICTURES_JS)
+    if broken:
+        raise AssertionError(f"{len(broken)} picture(s) of the result did not load: {', '.join(broken)[:120]}")
     text = await caption.inner_text()
     SERVER_TIMES.append((float(text.split("took ")[1].split(" s")[0]),
                          float(text.split("after ")[1].split(" s")[0])))
@@ -286,20 +300,28 @@ class Wire:
     """A page's WebSocket frames, timestamped by the browser's network stack as they pass.
 
     The app's round trip for one action is read from these stamps: from the browser
-    sending the action's ``rerun_script`` message to it receiving the server's
-    ``script_finished`` for that run. That is what a participant's browser gets from the
+    sending the action's ``rerun_script`` message (not a fragment's: every page's room pulse
+    reruns its fragment every 2 s) to it receiving the server's ``script_finished`` for
+    that run. That is what a participant's browser gets from the
     server and the network, before drawing it; on this machine the drawing is done by
     twenty browsers sharing two cores, which a room of laptops does not have to do.
     """
 
     def __init__(self):
         self.frames = []  # (browser timestamp s, "sent" | "received", base64 payload)
+        self.media_missing = []  # (browser timestamp s, file name): pictures the server no longer had (404)
 
     async def attach(self, context, page):
         cdp = await context.new_cdp_session(page)
         cdp.on("Network.webSocketFrameSent", lambda ev: self._note(ev, "sent"))
         cdp.on("Network.webSocketFrameReceived", lambda ev: self._note(ev, "received"))
+        cdp.on("Network.responseReceived", self._response)
         await cdp.send("Network.enable")
+
+    def _response(self, event):
+        response = event["response"]
+        if "/media/" in response["url"] and response["status"] == 404:
+            self.media_missing.append((event["timestamp"], response["url"].rsplit("/", 1)[-1]))
 
     def _note(self, event, direction):
         if event["response"]["opcode"] == 2:  # binary: Streamlit's protobuf messages
@@ -324,7 +346,8 @@ class Wire:
                 if direction == "sent" and start is None:
                     msg = BackMsg()
                     msg.ParseFromString(raw)
-                    if msg.WhichOneof("type") == "rerun_script":
+                    # a fragment's own rerun (the room's 2-s pulse on every page) is not the action's
+                    if msg.WhichOneof("type") == "rerun_script" and not msg.rerun_script.fragment_id:
                         start = stamp
                 elif direction == "received" and start is not None:
                     msg = ForwardMsg()
@@ -343,6 +366,8 @@ ACTION_AT = {}
 SERVER_TIMES = []
 #: action -> latencies as the test driver noticed them (later than the page under load)
 DRIVER_SEEN = {}
+#: action -> pictures the server answered 404 for during it (a media file gone before the browser fetched it)
+MEDIA_MISSING = {}
 _EXPECTED_DIGITS = {}
 
 
@@ -353,7 +378,7 @@ def note_round_trip(name, began, seconds):
 
 
 def clear_measurements():
-    for kept in (ROUND_TRIPS, ACTION_AT, DRIVER_SEEN):
+    for kept in (ROUND_TRIPS, ACTION_AT, DRIVER_SEEN, MEDIA_MISSING):
         kept.clear()
     SERVER_TIMES.clear()
 
@@ -419,8 +444,14 @@ ACTIONS = {
 }
 
 
-async def participant(browser, url, k, results, errors):
-    context = await browser.new_context(viewport={"width": 1300, "height": 950})
+async def participant(browser, url, k, results, errors, context=None):
+    """Participant ``k`` through every action, in a new tab of ``context`` (default: a browser of its own).
+
+    A ``context`` given by the caller stays open (the caller closes it); the tab closes.
+    """
+    own = context is None
+    if own:
+        context = await browser.new_context(viewport={"width": 1300, "height": 950})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     wire = Wire()
@@ -428,13 +459,15 @@ async def participant(browser, url, k, results, errors):
     try:
         for name, action in ACTIONS.items():
             results.setdefault(name, [])
+            missing = len(wire.media_missing)
             try:
                 results[name].append(await action(page, url, k, wire))
             except Exception as err:  # noqa: BLE001 - every failure is reported, none hidden
                 errors.append(f"participant {k}, {name}: {type(err).__name__}: {str(err)[:200]}")
                 await page.screenshot(path=str(ROOT / "tests" / "artifacts" / f"load-{k}-{name}.png"))
+            MEDIA_MISSING[name] = MEDIA_MISSING.get(name, 0) + len(wire.media_missing) - missing
     finally:
-        await context.close()
+        await (context.close() if own else page.close())
 
 
 async def staggered(k, coro, gap_s=0.5):
@@ -913,6 +946,9 @@ def run_workshop(args, url, pid, report, warm_errors, single, solo):
         "cpu_s": {"server": round(server_cpu, 1) if pid else None, "browsers": round(run["cpu"], 1),
                   "available": round(wall * (os.cpu_count() or 1), 1)},
         "errors": warm_errors + errors,
+        "media_missing_404": dict(MEDIA_MISSING),
+        "media_missing_meaning": "per action: picture requests the server answered 404 (its media file was "
+                                 "already gone)",
         "browsers": "SCHED_IDLE (they stand in for the participants' laptops)",
     })
     if pid and many.timeline:

@@ -504,6 +504,9 @@ def test_a_model_the_server_dropped_is_said_and_the_shipped_model_answers(fresh_
             jobs.cleanup(owner)
 
 
+FAILURES = "Where it fails: the confusion matrix and the misread test digits"
+
+
 @pytest.mark.parametrize("patch", [14, 28])
 def test_where_it_fails_shows_the_confusion_matrix_and_a_misread_digit_loads_into_the_page(patch):
     from patchlab.classification.failures import confusion_matrix, misread_digits, read_test_answers
@@ -514,9 +517,15 @@ def test_where_it_fails_shows_the_confusion_matrix_and_a_misread_digit_loads_int
     at = AppTest.from_file(PAGE, default_timeout=180)
     at.query_params.update({"input": GALLERY, "patch": str(patch), "rule": "vote"})
     at = run(at)
+    # folded until opened: nothing of it is drawn before
+    assert not [h for h in at.subheader if "test digits misread" in h.value]
+    assert not any("Confusion matrix" in c.proto.spec for c in at.get("vega_lite_chart"))
+    assert FAILURES in [e.label for e in at.expander]  # the section's expander is on the page
+    at.session_state["cl_failures"] = True  # what opening it does
+    at = run(at)
     wrong = misread_digits(answers, "vote", order="confidence")
-    heading = next(h.value for h in at.subheader if h.value.startswith("Where it fails"))
-    assert heading == f"Where it fails: {len(wrong):,} of {len(answers.labels):,} test digits misread"
+    heading = next(h.value for h in at.subheader if h.value.endswith("test digits misread"))
+    assert heading == f"{len(wrong):,} of {len(answers.labels):,} test digits misread"
     import json
 
     spec = next(json.loads(c.proto.spec) for c in at.get("vega_lite_chart")

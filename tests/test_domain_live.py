@@ -152,7 +152,7 @@ def test_live_curves_status_and_strip_from_the_events(brick):
     assert live.curve_spec("loss", 60)["encoding"]["x"]["scale"] == {"domain": [0, 60]}
     brush = live.curve_spec("psnr", 60, "brush")
     assert brush["transform"] == [{"filter": {"field": "masks", "equal": "brush strokes"}}]
-    assert brush["title"] == "Held-out PSNR, brush"
+    assert brush["title"] == "Quick check, brush"
     with pytest.raises(ValueError, match="kind"):
         live.curve_spec("accuracy")
     with pytest.raises(ValueError, match="family"):

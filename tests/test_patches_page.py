@@ -143,9 +143,10 @@ def test_a_default_visit_survives_away_and_back():
 def test_a_scene_in_the_same_session_is_followed():
     at = open_patches(LINK)
     # what patchlab.ui.link.enter() leaves for the page: a storyboard scene, the presenter followed
-    at.session_state["link_pending"] = ("patches", {"p": "20x30", "s": "10", "win": "gaussian"})
+    at.session_state["link_pending"] = ("patches", {"p": "20x30", "s": "10", "win": "gaussian"}, None)
     at.switch_page("pages/patches.py")
     at.run()
+    assert not at.exception, [e.value for e in at.exception]
     s = settings(at)
     assert (s["pt_linked"], s["pt_ph"], s["pt_pw"], s["pt_sh"], s["pt_sw"]) == (False, 20, 30, 10, 10)
     assert s["pt_window"] == "gaussian" and s["pt_edge"] == "shift"  # what the scene leaves out is kept

@@ -170,3 +170,21 @@ def test_a_participant_guesses_the_presenters_question_and_sees_the_answer(store
     store.reveal("classification:q2", "7")
     at.run()
     assert any("The answer: **7**. You guessed **4**." in m.value for m in at.markdown)
+
+
+def test_following_survives_the_move_to_another_page(store):
+    """A scene on another page moves the follower there, and the follower still follows the next one."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.switch_page("pages/patches.py")
+    at.run()
+    at.sidebar.toggle(key=classroom.FOLLOW_KEY).set_value(True).run()
+    store.set_scene("workshop", 5, "upsampling", {"up_factor": 3, "up_init": "nearest"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["up_factor"] == 3
+    assert at.sidebar.toggle(key=classroom.FOLLOW_KEY).value is True  # still ticked on the new page
+    store.set_scene("workshop", 3, "patches", {"img": "astronaut", "p": 48, "s": 16, "edge": "shift"})
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.session_state["pt_ph"] == 48 and at.session_state["pt_sh"] == 16
