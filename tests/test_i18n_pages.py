@@ -92,7 +92,10 @@ def test_presenter_mode_and_the_storyboard_speak_chinese():
     at = run("pages/patches.py", {"lang": "zh", "present": "1", "scene": "3"})
     assert_all_chinese(at, "presenter mode")
     text = " ".join(t for _w, t in shown_text(at))
-    assert "场景 3 / 12" in text and "步长小于图像块" in text  # the bar and scene 3's point_zh
+    from patchlab.storyboard import load_storyboard
+
+    scenes = len(load_storyboard(ROOT / "presentations" / "workshop.toml").scenes)
+    assert f"场景 3 / {scenes}" in text and "步长小于图像块" in text  # the bar and scene 3's point_zh
 
 
 def test_a_bad_link_is_explained_in_chinese():
