@@ -9,6 +9,8 @@ Screenshots of every page at both sizes go to tests/artifacts/i18n-*.png
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -149,5 +151,44 @@ def test_the_switch_keeps_the_settings_and_the_drawing(browser, app_url, size):
         pg.wait_for_function("() => document.documentElement.lang === 'en'", timeout=15_000)
         full_screenshot(pg, ARTIFACTS / f"i18n-switch-after-{size}.png")
         assert_no_exception(pg)
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("size", list(ROOM_SIZES))
+def test_a_fill_and_a_round_of_spot_the_fill_in_chinese(browser, app_url, size):
+    """The Inpainting page's results (table, error maps, smooth-or-sharp chart) and a guessed round, in Chinese."""
+    from test_inpainting_page import _finger, _mouse, _open, _stroke
+
+    context = chinese_context(browser, size)
+    pg = context.new_page()
+    pg.set_default_timeout(120_000)
+    touch = ROOM_SIZES[size].get("has_touch", False)
+    try:
+        with speaking("zh"):
+            fill, results = _("Fill"), _("Results")
+            real = _("{side} is the photo").format(side="A")
+        upper = _open(pg, page_url(app_url, "inpainting"))
+        upper.scroll_into_view_if_needed()
+        stroke = _stroke(upper.bounding_box(), (0.2, 0.45), (0.8, 0.5))
+        _finger(pg, context.new_cdp_session(pg), stroke) if touch else _mouse(pg, stroke)
+        button = pg.get_by_role("button", name=fill, exact=True)
+        button.tap() if touch else button.click()
+        pg.wait_for_selector('[data-testid="stTable"]', timeout=180_000)
+        wait_for_app(pg, timeout=180_000)
+        pg.get_by_role("heading", name=results).first.wait_for()
+        assert_no_exception(pg)
+        assert "细节比" in pg.locator('[data-testid="stTable"]').first.inner_text()
+        pg.locator('[data-testid="stVegaLiteChart"]').first.scroll_into_view_if_needed()
+        full_screenshot(pg, ARTIFACTS / f"i18n-inpainting-filled-{size}.png")
+
+        pg.goto(page_url(app_url, "spot_the_fill", "game=65"))
+        wait_for_app(pg, timeout=180_000)
+        pick = pg.get_by_role("button", name=real)
+        pick.tap() if touch else pick.click()
+        wait_for_app(pg, timeout=180_000)
+        pg.locator('[data-testid="stAlert"]').filter(has_text=re.compile(r"[AB] 是照片")).first.wait_for()  # the reveal
+        assert_no_exception(pg)
+        full_screenshot(pg, ARTIFACTS / f"i18n-spot_the_fill-guessed-{size}.png")
     finally:
         context.close()
