@@ -123,7 +123,8 @@ def _open_sidebar(pg, touch):
         button.tap() if touch else button.click()
         pg.wait_for_function("() => document.querySelector('[data-testid=stSidebar]').dataset.collapsed === 'false'")
         pg.wait_for_timeout(400)  # the slide-in animation
-    return pg.get_by_role("button", name="English", exact=True)
+    # a segmented control's option: a radio in recent Streamlit versions, a button in older ones
+    return pg.get_by_role("radio", name="English", exact=True).or_(pg.get_by_role("button", name="English", exact=True))
 
 
 @pytest.mark.parametrize("size", list(ROOM_SIZES))
