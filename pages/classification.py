@@ -255,13 +255,15 @@ def show_tables(patch_size):
         with details("No evaluation yet: how to run it"):
             st.info("No evaluation yet. Run: `python -m patchlab.classification.evaluate`")
         return
-    st.markdown("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
-                "redrawn as synthetic mouse strokes, then preprocessed like your drawing)")
-    sizes = pd.DataFrame(tables.sizes)
-    st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
-    if tables.has_chart:
-        st.image(accuracy_png(mtime), width="stretch",
-                 alt="Accuracy against patch size for single patches and the fused answer (table below)")
+    with st.expander("Accuracy against patch size: every shipped model, a table and a chart",
+                     icon=":material/show_chart:"):  # folded: the rows for this patch size follow below
+        st.markdown("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
+                    "redrawn as synthetic mouse strokes, then preprocessed like your drawing)")
+        sizes = pd.DataFrame(tables.sizes)
+        st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
+        if tables.has_chart:
+            st.image(accuracy_png(mtime), width="stretch",
+                     alt="Accuracy against patch size for single patches and the fused answer (table above)")
     rows = interval_table(report, patch_size) if report else []
     if rows:
         st.markdown(f"**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)")
