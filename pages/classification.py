@@ -266,13 +266,15 @@ def show_tables(patch_size):
         with details(_("No evaluation yet: how to run it")):
             st.info(_("No evaluation yet. Run: `python -m patchlab.classification.evaluate`"))
         return
-    st.markdown(_("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
-                "redrawn as synthetic mouse strokes, then preprocessed like your drawing)"))
-    sizes = pd.DataFrame(in_words(tables.sizes))
-    st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
-    if tables.has_chart:
-        st.image(accuracy_png(mtime, current_language()), width="stretch",
-                 alt=_("Accuracy against patch size for single patches and the fused answer (table below)"))
+    with st.expander(_("Accuracy against patch size: every shipped model, a table and a chart"),
+                     icon=":material/show_chart:"):  # folded: the rows for this patch size follow below
+        st.markdown(_("**Accuracy vs. patch size** (percent; *mouse-drawn*: the same test digits "
+                      "redrawn as synthetic mouse strokes, then preprocessed like your drawing)"))
+        sizes = pd.DataFrame(in_words(tables.sizes))
+        st.dataframe(sizes, hide_index=True, column_config=percent_columns(sizes))
+        if tables.has_chart:
+            st.image(accuracy_png(mtime, current_language()), width="stretch",
+                     alt=_("Accuracy against patch size for single patches and the fused answer (table above)"))
     rows = interval_table(report, patch_size) if report else []
     if rows:
         st.markdown(_("**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)").format(patch_size=patch_size))

@@ -13,7 +13,8 @@ from conftest import ROOM_SIZES, assert_no_exception, full_screenshot, wait_for_
 pytestmark = pytest.mark.browser
 MAIN = '[data-testid="stMain"]'
 SCREENS = {  # the longest a page may be on a phone, in screens (a scroll a participant can keep up with)
-    "upsampling": 6.5, "classification?input=Test+digit+gallery&digit=1&patch=14": 5.5, "patches": 3.5,
+    # classification: 5.6 since its measured table gained 95 % intervals (its other sections are folded)
+    "upsampling": 6.5, "classification?input=Test+digit+gallery&digit=1&patch=14": 6.0, "patches": 3.5,
 }
 
 

@@ -112,7 +112,7 @@ def _fill(pg, base, share=True):
     if share:
         pg.locator('[data-testid="stCheckbox"]').filter(has_text="Share my fill with the room").click()
         wait_for_app(pg)
-    pg.get_by_role("button", name="Fill").click()
+    pg.get_by_role("button", name="Fill", exact=True).click()
     pg.get_by_role("heading", name="Results").wait_for(timeout=180_000)
     wait_for_app(pg, timeout=180_000)
 

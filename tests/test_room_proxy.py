@@ -207,7 +207,7 @@ def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, brows
         for s in sessions:
             s.page.wait_for_timeout(1200)  # the canvas reports its drawing after a short debounce
             wait_for_app(s.page)
-            s.page.get_by_role("button", name="Fill").click()
+            s.page.get_by_role("button", name="Fill", exact=True).click()
         downloads = []
         for s in sessions:
             s.page.wait_for_selector('[data-testid="stTable"]', timeout=120_000)

@@ -437,6 +437,8 @@ export default function(component) {
     window.__patchlabScrolled = window.__patchlabScrolled || {};
     if (!data || !data.token || window.__patchlabScrolled[data.key] === data.token) return;
     window.__patchlabScrolled[data.key] = data.token;
+    // the app's header bar is drawn over the top of the page: land below it
+    parentElement.style.scrollMarginTop = "4rem";
     setTimeout(() => parentElement.scrollIntoView({behavior: "smooth", block: data.block || "nearest"}), 300);
 }
 """
