@@ -119,7 +119,7 @@ def test_the_report_reader_and_the_page_summary_lead_with_the_held_out_set(tmp_p
     path.write_text(json.dumps(report))
     summary = evaluation_summary(read_inpainting_report(path))
     assert summary.table == format_held_out_table(report["held_out_set"])
-    assert summary.figure == str(tmp_path / "figure.png") and "pixel for pixel" in summary.figure_caption
+    assert summary.figure == str(tmp_path / "figure.png") and "shown at one height" in summary.figure_caption
     assert [r["method"] for r in summary.rows] == ["U-Net (PatchLab)", "OpenCV Telea"]
     assert summary.rows[0]["95 % interval (dB)"] == "18.90–20.10"
     assert summary.best["PSNR masked (dB)"] == [0] and summary.best["s / image"] == [1]
@@ -172,3 +172,19 @@ def test_comparison_grid_shows_every_picture_pixel_for_pixel():
         comparison_grid([("mixed", [("a", a), ("b", b)])])
     with pytest.raises(ValueError, match="rows"):
         comparison_grid([])
+
+
+def test_comparison_grid_gives_every_row_one_height():
+    small = np.random.default_rng(2).integers(0, 256, (10, 12, 3)).astype(np.uint8)
+    large = np.random.default_rng(3).integers(0, 256, (80, 160, 3)).astype(np.uint8)
+    rows = [("small", [("s", small), ("s", small)]), ("large", [("l", large)])]
+    grid = comparison_grid(rows, gap=8, font_size=10, row_height=40)
+    line = 16
+    assert grid.shape[0] == 8 + 2 * (2 * line + 40 + 8)  # both rows 40 px tall
+    # an enlarged picture repeats its own pixels (nothing invented between them): 10 rows -> 40, 4x
+    np.testing.assert_array_equal(grid[8 + 2 * line:8 + 2 * line + 40:4, 8:8 + 48:4], small)
+    # a reduced one keeps its aspect: 160 x 80 -> 80 x 40
+    y = 8 + 2 * line + 40 + 8 + 2 * line
+    assert (grid[y:y + 40, 8:88] != 255).any() and (grid[y:y + 40, 89:] == 255).all()
+    with pytest.raises(ValueError, match="row_height"):
+        comparison_grid(rows, row_height=0)

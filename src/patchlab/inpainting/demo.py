@@ -661,9 +661,9 @@ def evaluation_summary(report):
     figure = str(ROOT / figure) if figure and (ROOT / figure).is_file() else None
     return EvaluationSummary(
         format_held_out_table(section), notes, rows, best, figure=figure,
-        figure_caption=_("Six held-out photos at the page's size, cropped around the hole: masked, U-Net (one "
-                         "view), sharp fill, the best classical method of that mask family on the held-out set, "
-                         "original.") if figure else "",
+        figure_caption=_("Six held-out photos at the page's size, cropped around the hole and shown at one "
+                         "height: masked, U-Net (one view), sharp fill, the best classical method of that mask "
+                         "family on the held-out set, original.") if figure else "",
         original_rows=original.rows, original_best=original.best, original_notes=original.notes)
 
 

@@ -174,17 +174,22 @@ def _font(size):
     return ImageFont.truetype(str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"), size)
 
 
-def comparison_grid(rows, gap=8, font_size=14, background=(255, 255, 255)):
-    """Rows of same-sized pictures side by side, each with a caption, pixel for pixel.
+def comparison_grid(rows, gap=8, font_size=14, background=(255, 255, 255), row_height=None):
+    """Rows of same-sized pictures side by side, each with a caption.
 
     Parameters
     ----------
     rows : list of (str, list of (str, ndarray))
         Per row: its title, then ``(caption, uint8 (h, w, 3) picture)`` pairs;
-        the pictures of one row share one shape. Nothing is resampled.
+        the pictures of one row share one shape.
     gap : int, optional
         Pixels between pictures and rows.
     font_size : int, optional
+    row_height : int, optional
+        Scale every row to this height (whole pixels repeated when enlarged,
+        so the fill's own pixels stay visible; Lanczos when reduced), so that
+        rows of small and large holes read alike. Default: pixel for pixel,
+        nothing resampled.
 
     Returns
     -------
@@ -198,6 +203,10 @@ def comparison_grid(rows, gap=8, font_size=14, background=(255, 255, 255)):
         shapes = {np.asarray(p).shape for _, p in pictures}
         if not pictures or len(shapes) != 1 or len(next(iter(shapes))) != 3:
             raise ValueError(f"`rows`: the pictures of row {title!r} must be colour images of one shape.")
+    if row_height is not None:
+        if not isinstance(row_height, (int, np.integer)) or row_height < 8:
+            raise ValueError(f"`row_height` must be a whole number of pixels >= 8, got {row_height!r}.")
+        rows = [(title, [(c, _to_height(p, int(row_height))) for c, p in pictures]) for title, pictures in rows]
     font = _font(font_size)
     line = font_size + 6
 
@@ -219,3 +228,14 @@ def comparison_grid(rows, gap=8, font_size=14, background=(255, 255, 255)):
             x += cell(caption, picture) + gap
         y += 2 * line + pictures[0][1].shape[0] + gap
     return np.asarray(canvas)
+
+
+def _to_height(picture, height):
+    """``picture`` scaled to ``height`` rows, its aspect kept."""
+    picture = np.asarray(picture, dtype=np.uint8)
+    h, w = picture.shape[:2]
+    if h == height:
+        return picture
+    width = max(1, round(w * height / h))
+    resample = Image.NEAREST if height > h else Image.LANCZOS
+    return np.asarray(Image.fromarray(picture).resize((width, height), resample))

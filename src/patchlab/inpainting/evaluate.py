@@ -640,6 +640,10 @@ def format_detail_table(families):
     return "\n".join(lines)
 
 
+#: The height of each row of the held-out figure, in pixels.
+FIGURE_ROW_HEIGHT = 240
+
+
 def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FIGURE):
     """Six held-out photos, each masked / U-Net / sharp fill / best classical / original, cropped to the hole.
 
@@ -649,7 +653,8 @@ def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FI
     (:func:`patchlab.inpainting.sharp.sharp_fill`, seed 0) adds the photo's
     texture to it, and the classical method is
     the best one of that family on the whole held-out set (``section``'s
-    margins). The crops are shown pixel for pixel, not resampled.
+    margins). Each row is scaled to :data:`FIGURE_ROW_HEIGHT` pixels (a small
+    hole's pixels enlarged whole), so that every photo reads at one size.
 
     Returns
     -------
@@ -680,7 +685,7 @@ def held_out_figure(section, photos=None, models_dir=MODELS_DIR, seed=0, path=FI
     from PIL import Image
 
     png = io.BytesIO()
-    Image.fromarray(comparison_grid(rows)).save(png, format="PNG", optimize=True)  # a docs file: small beats fast
+    Image.fromarray(comparison_grid(rows, row_height=FIGURE_ROW_HEIGHT)).save(png, format="PNG", optimize=True)  # a docs file: small beats fast
     runtime.write_atomically(path, png.getvalue())
     return path
 
