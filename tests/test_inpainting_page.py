@@ -493,6 +493,13 @@ def test_projector_shows_the_fill_and_its_result_without_scrolling(app_url, brow
         first = pictures.first
         assert _in_viewport(pg, first)
         assert first.bounding_box()["width"] >= 400, first.bounding_box()  # not ~200-px thumbnails
+        # the perception-distortion chart: a plot as tall as specified, its legends whole below it
+        chart = pg.locator('[data-testid="stVegaLiteChart"]').first
+        chart.scroll_into_view_if_needed()
+        pg.wait_for_timeout(500)
+        drawn = chart.locator("svg, canvas").first.bounding_box()
+        assert drawn["height"] >= 340 + 150, drawn  # the 340-px plot, the axis and the two legends
+        chart.screenshot(path=str(ARTIFACTS / "inpainting-projector-tradeoff-chart.png"))
     finally:
         context.close()
 

@@ -135,7 +135,8 @@ def chart(points):
     y = {"field": "psnr", "type": "quantitative", "title": _("masked PSNR (dB)"), "scale": {"zero": False}}
     spec = {
         "width": "container",
-        "height": 340,
+        "height": 340,  # the plot's own height: the legends below add to it, never take from it
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "layer": [
             {"mark": {"type": "rule", "strokeWidth": 1.5},
              "transform": [{"filter": "datum.detail_low != null"}],
