@@ -64,3 +64,14 @@ def test_arguments_are_checked():
     for bad in (["--sessions", "1"], ["--rounds", "0"], ["--scenes", "0"]):
         with pytest.raises(SystemExit):
             room_load.parse_args(["--url", "http://127.0.0.1:1", "--state", "run/x", *bad])
+
+
+def test_a_scene_is_compared_as_its_address_shows_it():
+    # the presenter's page at a scene whose settings are partly the page's defaults: the address omits them
+    page, settings = room_load.shown_scene("http://h:1/patches?p=48&s=16&present=1&scene=3&lang=zh")
+    assert (page, settings) == ("patches", {"p": "48", "s": "16"})
+    assert room_load.shown_scene("/inpainting?methods=seed&methods=telea")[1] == {"methods": ("seed", "telea")}
+    scenes = [("home", {}), ("patches", {}), ("patches", settings)]
+    # a follower on the bare page is at the scene whose settings are all defaults, one with p and s at the next
+    assert room_load.scene_of("/patches", scenes) == 2
+    assert room_load.scene_of("/patches?s=16&p=48", scenes) == 3
