@@ -88,7 +88,7 @@ cjk-font:
 PO := $(wildcard locales/*/LC_MESSAGES/patchlab.po)
 catalogue: $(PO:.po=.mo)
 locales/%/LC_MESSAGES/patchlab.mo: locales/%/LC_MESSAGES/patchlab.po $(STAMP)
-	$(VENV)/bin/pybabel compile --statistics -D patchlab -d locales -l $*
+	$(PY) -m patchlab.i18n $*
 
 messages: $(STAMP)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg --no-location --sort-output --omit-header -o locales/patchlab.pot app.py pages src/patchlab

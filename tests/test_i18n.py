@@ -108,6 +108,26 @@ def test_a_po_newer_than_its_mo_is_read_from_the_po(tmp_path, monkeypatch):
         assert _("Patches") == "图像块"
 
 
+def test_make_catalogue_compiles_what_pybabel_would_refuse(tmp_path, monkeypatch):
+    """"95 % interval" is text, not a %-format placeholder: the catalogue compiles and reads back."""
+    folder = tmp_path / "zh" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "patchlab.po").write_text(
+        'msgid ""\nmsgstr "Content-Type: text/plain; charset=UTF-8\\n"\n\n'
+        'msgid "95 % interval"\nmsgstr "95 % 置信区间"\n\n'
+        '#, fuzzy\nmsgid "Patches"\nmsgstr "图像块"\n', encoding="utf-8")
+    monkeypatch.setattr(i18n, "LOCALES", tmp_path)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.compile_catalogue("zh") == (1, 2)  # the fuzzy one is not counted, nor written
+    import gettext
+
+    with (folder / "patchlab.mo").open("rb") as file:
+        compiled = gettext.GNUTranslations(file)
+    assert compiled.gettext("95 % interval") == "95 % 置信区间" and compiled.gettext("Patches") == "Patches"
+    with pytest.raises(ValueError, match="language"):
+        i18n.compile_catalogue("fr")
+
+
 # ---------------------------------------------------------------- the catalogue
 
 
