@@ -156,8 +156,8 @@ def show_metrics(r):
     c1, c2, c3, c4 = st.columns(4)
     (h, w), (sh, sw) = r.image_shape[:2], r.settings.stride
     question = f"patches_{h}x{w}_p{ph}x{pw}_s{sh}x{sw}_{r.settings.edge}"
-    ask = (N_("How many patches does this geometry give?"),  # the room translates it on each device count_options(report.n_patches, report.grid),
-           f"{report.n_patches:,}")
+    ask = (N_("How many patches does this geometry give?"),  # the room translates it on each device
+           count_options(report.n_patches, report.grid), f"{report.n_patches:,}")
     with c1:  # predict, then reveal: how many patches does this geometry give? (the room guesses too)
         if revealed(question, ask=ask):
             key_figure(_("Patches"), f"{report.n_patches:,}", help=_("Patch rows × patch columns"))

@@ -8,7 +8,6 @@ run is three steps long. Screenshots go to ``tests/artifacts/``:
 
 from __future__ import annotations
 
-import io
 
 import numpy as np
 import pytest

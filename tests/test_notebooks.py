@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import datetime
 import io
-import json
 import re
 import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np

@@ -20,7 +20,6 @@ import json
 import sys
 import time
 import zipfile
-from pathlib import Path
 
 import nbformat
 import numpy as np

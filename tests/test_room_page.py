@@ -188,3 +188,21 @@ def test_following_survives_the_move_to_another_page(store):
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     assert at.session_state["pt_ph"] == 48 and at.session_state["pt_sh"] == 16
+
+
+def test_the_presenters_hidden_patch_count_goes_to_the_room_and_its_reveal_too(store, monkeypatch):
+    """Patches in presenter mode with the answers hidden: the room is asked, with options, and told the answer."""
+    monkeypatch.setattr(classroom, "is_instructor", lambda: True)
+    at = AppTest.from_file(str(ROOT / "pages" / "patches.py"), default_timeout=120)
+    at.query_params["present"] = "1"
+    at.session_state["present_hide_answers"] = True
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    asked = store.asked()
+    assert asked is not None and asked.prompt == "How many patches does this geometry give?"
+    assert len(asked.options) >= 3 and all(isinstance(o, str) for o in asked.options)
+    reveal = next(b for b in at.button if b.label == "Reveal")
+    reveal.click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    answer = store.revealed(asked.question)
+    assert answer in asked.options  # the true count, one of the choices the room had

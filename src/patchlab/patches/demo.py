@@ -258,7 +258,6 @@ def layout_words(patch, stride):
 
 def intro(s):
     """The page's opening paragraph, true for the settings ``s``."""
-    (ph, pw), (sh, sw) = s.patch, s.stride
     pair = lambda v: f"{v[0]}" if v[0] == v[1] else f"{v[0]}×{v[1]}"  # noqa: E731
     layout = layout_words(s.patch, s.stride)
     how = {
@@ -332,7 +331,7 @@ def _as_pair(v):
 
 def _best_of(fn, repeat):
     best = float("inf")
-    for _ in range(repeat):
+    for _round in range(repeat):
         t = time.perf_counter()
         out = fn()
         best = min(best, time.perf_counter() - t)

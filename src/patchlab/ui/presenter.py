@@ -22,7 +22,7 @@ from patchlab.i18n import _
 from patchlab.storyboard import Storyboard, StoryboardError, find_storyboards, load_storyboard
 from patchlab.ui.classroom import send_scene
 from patchlab.ui.link import enter
-from patchlab.ui.registry import DEMOS, page_names, page_path
+from patchlab.ui.registry import page_names, page_path
 
 __all__ = ["PRESENTATIONS", "page_names", "page_path", "storyboards", "scene_bar", "scene_link"]
 
