@@ -241,6 +241,10 @@ def full_screenshot(pg, path, max_height=6000):
     pg.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), max_height)})
     try:
         pg.wait_for_timeout(300)
+        try:  # pictures below the old viewport load lazily: let them arrive before the shot
+            pg.wait_for_function("() => [...document.images].every(i => i.complete)", timeout=10_000)
+        except Exception:  # noqa: BLE001 - Playwright's timeout: the shot shows what there is
+            pass
         pg.screenshot(path=str(path))
     finally:
         pg.set_viewport_size(size)
