@@ -223,8 +223,16 @@ def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, brows
             uploads = [r for r in s.responses if "/_stcore/upload_file/" in r[0]]
             media = [r for r in s.responses if "/media/" in r[0]]
             assert uploads and media, f"session {k}: no upload or media requests seen"
+            # a picture of a run that a newer run of the same page replaced (a column's width arriving, say)
+            # is dropped by Streamlit, and a request for it still in flight gets 404 from the session's own
+            # replica; every picture the page finally shows must have loaded
+            broken = s.page.evaluate("() => [...document.images].filter(i => i.complete && !i.naturalWidth)"
+                                     ".map(i => i.src)")
+            assert not broken, f"session {k}: pictures that did not load: {broken}"
+            shown = set(s.page.evaluate("() => [...document.images].map(i => i.src)"))
             for url, status, replica in uploads + media:
-                assert status < 400, f"session {k}: {url} answered {status}"
+                superseded = status == 404 and "/media/" in url and url not in shown
+                assert status < 400 or superseded, f"session {k}: {url} answered {status}"
                 assert replica == s.replica, f"session {k} ({s.replica}): {url} came from {replica}"
             # the download is this session's own result, served by its own replica and by no other
             result = Image.open(io.BytesIO(Path(download.path()).read_bytes()))
