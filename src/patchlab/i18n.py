@@ -163,15 +163,7 @@ def _read(po: Path, mo: Path) -> gettext.NullTranslations:
             with mo.open("rb") as file:
                 return gettext.GNUTranslations(file)
         if po.exists():
-            from babel.messages.mofile import write_mo
-            from babel.messages.pofile import read_po
-
-            with po.open("rb") as file:
-                catalog = read_po(file)
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)  # fuzzy entries are left out, as pybabel compile does
-            buffer.seek(0)
-            return gettext.GNUTranslations(buffer)
+            return gettext.GNUTranslations(io.BytesIO(_compiled(po)[0]))
     except (OSError, ValueError, ImportError):  # a broken catalogue: the page stays readable, in English
         pass
     return _NULL
@@ -194,22 +186,28 @@ def compile_catalogue(language: str) -> tuple[int, int]:
     ValueError
         If ``language`` has no catalogue.
     """
-    from babel.messages.mofile import write_mo
-    from babel.messages.pofile import read_po
-
     po, mo = catalogue_path(language), catalogue_path(language, ".mo")
     if language not in LANGUAGES or not po.exists():
         raise ValueError(f"`language` {language!r} has no catalogue under {LOCALES}.")
+    compiled, translated, total = _compiled(po)
+    partial = mo.with_suffix(".mo.partial")
+    partial.write_bytes(compiled)
+    partial.replace(mo)  # atomically: a running app never reads half a catalogue
+    return translated, total
+
+
+def _compiled(po: Path) -> tuple[bytes, int, int]:
+    """``po`` compiled to ``.mo`` bytes (fuzzy entries left out, as pybabel compile does), its counts."""
+    from babel.messages.mofile import write_mo
+    from babel.messages.pofile import read_po
+
     with po.open("rb") as file:
         catalog = read_po(file)
     messages = [m for m in catalog if m.id]
     translated = sum(1 for m in messages if m.string and "fuzzy" not in m.flags)
     buffer = io.BytesIO()
     write_mo(buffer, catalog)
-    partial = mo.with_suffix(".mo.partial")
-    partial.write_bytes(buffer.getvalue())
-    partial.replace(mo)  # atomically: a running app never reads half a catalogue
-    return translated, len(messages)
+    return buffer.getvalue(), translated, len(messages)
 
 
 if __name__ == "__main__":  # make catalogue: python -m patchlab.i18n LANGUAGE...
