@@ -9,7 +9,7 @@ import pytest
 
 from patchlab.classification import live
 from patchlab.classification.config import TrainConfig, from_command
-from patchlab.classification.recipe import shipped_config
+from patchlab.classification.recipe import ONE_MINUTE, minute_command, shipped_config
 from patchlab.jobs import JobError, JobRunner
 
 TINY = dict(epochs=1, batch_size=16, max_train=32, max_eval=20)  # 2 steps
@@ -42,7 +42,10 @@ def test_budgeted_config_decays_over_its_budget_and_plans_epochs_beyond_it():
     clock = live.StepClock()
     config, check_every = live.training_config(live.TrainRequest(18, seconds=60), clock)
     per_step = clock.seconds_per_step(18)
-    assert config.seconds == 60 and config.augment and config.redrawn == TrainConfig.redrawn
+    assert config.seconds == 60 and config.augment
+    assert (config.learning_rate, config.redrawn, config.label_smoothing) == (0.004, 0.7, 0.0)  # ONE_MINUTE
+    cli = from_command(minute_command(18))  # the command the docs give for the page's minute
+    assert all(getattr(cli, k) == getattr(config, k) for k in ONE_MINUTE) and cli.seconds == 60
     assert config.redrawn_digits == TrainConfig.redrawn_digits and config.max_train is None
     assert config.decay_steps is None  # the learning rate follows the budget's clock
     expected = int((60 - live.SETUP_S) / (per_step * 1.08))

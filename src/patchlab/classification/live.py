@@ -38,7 +38,7 @@ from patchlab.classification.corners import DIGIT_SIZE, PATCH_NAMES, check_patch
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.inference import DigitClassifier
 from patchlab.classification.preprocess import preprocess_canvas
-from patchlab.classification.recipe import PATCH_SIZES
+from patchlab.classification.recipe import ONE_MINUTE, PATCH_SIZES
 from patchlab.i18n import N_, _
 from patchlab.jobs import JobError, budget_label, overrides_from_env, pause_for_interactive
 from patchlab.links import choice, flag, whole_number, words
@@ -79,8 +79,9 @@ class TrainRequest:
     rule : the fusion rule the page shows (every rule is scored)
     seconds : the time budget of the training loop (setting-up included;
         the one-off preparation of the synthetic drawings is not)
-    augment : random affine and stroke augmentation plus 50 % synthetic
-        mouse drawings (the shipped recipe's), or the digits as they are
+    augment : random affine and stroke augmentation plus 70 % synthetic
+        mouse drawings (the one-minute recipe, ``recipe.ONE_MINUTE``), or
+        the digits as they are
     steps : None, or take exactly this many steps on ``steps * 64``
         training digits and score on 100 test digits: for tests and slow
         machines (``PATCHLAB_TRAIN_STEPS``); the page says so. The
@@ -182,17 +183,20 @@ def training_config(request: TrainRequest, clock: StepClock = STEP_CLOCK) -> tup
     expects to take only size the epochs (twice as many as expected, so the
     budget, not the epochs, ends the run) and the checks.
     """
-    augment = dict(augment=request.augment, redrawn=TrainConfig.redrawn if request.augment else 0.0)
+    # the one-minute recipe (recipe.ONE_MINUTE); without augmentation, no synthetic drawings either
+    recipe = {**ONE_MINUTE, "augment": request.augment}
+    if not request.augment:
+        recipe["redrawn"] = 0.0
     if request.steps:
         config = TrainConfig(request.patch_size, epochs=1, max_train=request.steps * 64, max_eval=TINY_EVAL_DIGITS,
-                             seed=request.seed, seconds=float(request.seconds), steps=request.steps, **augment)
+                             seed=request.seed, seconds=float(request.seconds), steps=request.steps, **recipe)
         return config, max(1, request.steps // 3)
     per_step = clock.seconds_per_step(request.patch_size)
     expected = max(10, int((request.seconds - SETUP_S) / (per_step * 1.08)))  # checks take ~8 %
     per_epoch = math.ceil((TRAIN_DIGITS + OWN_REPEATS * len(request.own)) / TrainConfig.batch_size)
     epochs = max(1, math.ceil(2 * expected / per_epoch))
     config = TrainConfig(request.patch_size, epochs=epochs, seed=request.seed, seconds=float(request.seconds),
-                         max_eval=LIVE_EVAL_DIGITS, **augment)
+                         max_eval=LIVE_EVAL_DIGITS, **recipe)
     return config, max(1, round(CHECK_INTERVAL_S / per_step))
 
 
