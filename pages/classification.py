@@ -14,7 +14,8 @@ from patchlab.classification.figures import accuracy_figure, figure_png
 from patchlab.classification.fusion import RULE_NAMES, RULES
 from patchlab.classification.recipe import PATCH_SIZES
 from patchlab.classification.failures import read_test_answers
-from patchlab.classification.report import EVAL_PATH, in_words, interval_table, read_classification_report, size_table
+from patchlab.classification.report import (EVAL_PATH, in_words, interval_table, published_comparison,
+                                            read_classification_report, size_table)
 from patchlab.i18n import N_, _, current_language
 from patchlab.jobs import interactive
 from patchlab.ui.canvas import canvas_width, drawing
@@ -279,6 +280,9 @@ def show_tables(patch_size):
     if rows:
         st.markdown(_("**Single patches vs. fusion rules, patch size {patch_size}**, with 95 % intervals (Wilson)").format(patch_size=patch_size))
         st.dataframe(pd.DataFrame(in_words(rows)).drop(columns=[_("patch size")]), hide_index=True, width="stretch")
+        comparison = published_comparison(report, patch_size)
+        if comparison:
+            st.caption(comparison)
     elif tables.patches:
         st.markdown(_("**Single patches vs. fusion rules, patch size {patch_size}**").format(patch_size=patch_size))
         table = pd.DataFrame(in_words(tables.patches))

@@ -265,6 +265,24 @@ def test_evaluation_tables_from_a_report():
     assert table.splitlines()[0].startswith("| patch size |") and "95.0" in table
 
 
+def test_the_comparison_with_lenet5_reads_the_report_in_both_languages():
+    from patchlab.classification.report import published_comparison
+    from patchlab.i18n import speaking
+
+    fused = {"fused": {"mean": 0.98765}}
+    report = {"patch_sizes": {"18": {"test": fused, "n_patches": 4, "parameters": 160298},
+                              "28": {"test": fused, "n_patches": 1, "parameters": 202538},
+                              "14": {"test": fused, "n_patches": 4}, "22": {"missing": "no model"}}}
+    four, whole, bare = (published_comparison(report, p) for p in (18, 28, 14))
+    assert "99.05 %" in four and "160,298 weights shared by its four patches, reads 98.77 %" in four
+    assert "202,538 weights on the whole digit, reads 98.77 %." in whole
+    assert bare.endswith("The shipped p = 14 model reads 98.77 % fused by the mean.")
+    assert published_comparison(report, 22) is None and published_comparison({}, 18) is None
+    with speaking("zh"):
+        chinese = published_comparison(report, 18)
+    assert "LeNet-5" in chinese and "98.77 %" in chinese and "160,298" in chinese and "For comparison" not in chinese
+
+
 def test_figures_for_the_page():
     from patchlab.classification.figures import (accuracy_figure, figure_png, outlined_input, patch_tile,
                                                  probability_chart)

@@ -113,6 +113,7 @@ def evaluate_classifiers(patch_sizes=PATCH_SIZES, models_dir: Path = MODELS_DIR,
             continue
         started = time.perf_counter()
         entry, answer = evaluate_model(clf.model, p, digits)
+        entry["parameters"] = clf.card.get("parameters")
         entry["training"] = {k: clf.card.get("training", {}).get(k)
                              for k in ("command", "epochs", "steps", "wall_time_s", "seed", "machine")}
         entry["eval_time_s"] = round(time.perf_counter() - started, 2)
