@@ -47,6 +47,9 @@ CANDIDATES = {
     "m1_drawn90_lr4": dict(epochs=1, steps=520, redrawn=0.9, learning_rate=4e-3),
     "m1_drawn70_lr6": dict(epochs=1, steps=520, redrawn=0.7, learning_rate=6e-3),
     "m1_drawn70_lr4_ls0": dict(epochs=1, steps=520, redrawn=0.7, learning_rate=4e-3, label_smoothing=0.0),
+    "m1_drawn80_lr4_ls0": dict(epochs=1, steps=520, redrawn=0.8, learning_rate=4e-3, label_smoothing=0.0),
+    "m1_drawn70_lr4_ls0_pool30k": dict(epochs=1, steps=520, redrawn=0.7, learning_rate=4e-3, label_smoothing=0.0,
+                                       redrawn_digits=30000),
 }
 VAL_DRAWN_SEED = 2027
 
