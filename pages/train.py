@@ -64,7 +64,7 @@ def read_settings():
     budget = st.sidebar.radio(_("Time budget"), tuple(live.BUDGETS), key=KEYS["budget"], horizontal=True,
                               persist_state="session")
     augment = st.sidebar.toggle(_("Augmentation"), key=KEYS["augment"], persist_state="session",
-                                help=_("Random rotation, slant, zoom, shift and stroke width, and 70 % of the "
+                                help=_("Random rotation, slant, zoom, shift and stroke width, and 80 % of the "
                                      "digits redrawn like mouse drawings (the one-minute recipe)."))
     return live.PanelSettings(patch_size, rule, budget, augment)
 

@@ -43,7 +43,7 @@ def test_budgeted_config_decays_over_its_budget_and_plans_epochs_beyond_it():
     config, check_every = live.training_config(live.TrainRequest(18, seconds=60), clock)
     per_step = clock.seconds_per_step(18)
     assert config.seconds == 60 and config.augment
-    assert (config.learning_rate, config.redrawn, config.label_smoothing) == (0.004, 0.7, 0.0)  # ONE_MINUTE
+    assert (config.learning_rate, config.redrawn, config.label_smoothing) == (0.004, 0.8, 0.0)  # ONE_MINUTE
     cli = from_command(minute_command(18))  # the command the docs give for the page's minute
     assert all(getattr(cli, k) == getattr(config, k) for k in ONE_MINUTE) and cli.seconds == 60
     assert config.redrawn_digits == TrainConfig.redrawn_digits and config.max_train is None

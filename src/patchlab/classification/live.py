@@ -79,7 +79,7 @@ class TrainRequest:
     rule : the fusion rule the page shows (every rule is scored)
     seconds : the time budget of the training loop (setting-up included;
         the one-off preparation of the synthetic drawings is not)
-    augment : random affine and stroke augmentation plus 70 % synthetic
+    augment : random affine and stroke augmentation plus 80 % synthetic
         mouse drawings (the one-minute recipe, ``recipe.ONE_MINUTE``), or
         the digits as they are
     steps : None, or take exactly this many steps on ``steps * 64``
