@@ -88,6 +88,11 @@ def test_gallery_digit_is_classified_with_its_true_label():
     assert not at.error, [e.value for e in at.error]
     assert metric(at, "Prediction").value == truth  # the shipped model gets this digit right
     assert f"True label: {truth}" in [x.value for x in at.success]
+    from patchlab.classification.report import EVAL_PATH, published_comparison, read_classification_report
+
+    if EVAL_PATH.exists():  # the measured table is followed by the sentence setting it beside LeNet-5
+        sentence = published_comparison(read_classification_report(), 18)
+        assert sentence and "LeNet-5" in sentence and sentence in [c.value for c in at.caption]
 
 
 def stroke(start, end, base=False):
