@@ -59,10 +59,12 @@ def stop_app(proc: subprocess.Popen) -> None:
 
 
 #: Lines a server may log that are not the app's: TensorFlow's start-up notes on a machine without a GPU
-#: (its C++ logging ignores TF_CPP_MIN_LOG_LEVEL for these), and Streamlit's own start and stop.
+#: (its C++ logging ignores TF_CPP_MIN_LOG_LEVEL for these; on a CPU with AVX-512 or AMX it also says that
+#: oneDNN's operations are on, "... floating-point round-off errors ..."), and Streamlit's own start and stop.
 HARMLESS = (
     "WARNING: All log messages before absl::InitializeLog() is called are written to STDERR",
     "cudart_stub.cc", "cuda_platform.cc", "failed call to cuInit", "Could not find cuda drivers",
+    "port.cc:153] oneDNN custom operations are on",
     "Uvicorn server started", "You can now view your Streamlit app", "URL: http", "Stopping...",
 )
 _TROUBLE = ("traceback", "error", "warning", "exception", "missing scriptruncontext", "deprecat")

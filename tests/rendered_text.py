@@ -31,7 +31,7 @@ ALLOWED = {
     "LeakyReLU", "GCompris", "Debian", "Redis", "PSNR", "SSIM", "MSE", "CSV", "PNG", "JPEG", "WebP", "BMP",
     "GIF", "TIFF", "CC0", "CC", "BY", "GPL", "SA", "zip", "Browse", "files", "Drag", "English", "Wilson",
     "Language",  # the switch's label says it in both languages
-    "Markdown", "Criminisi", "Navier-Stokes",
+    "Markdown", "Criminisi", "Navier-Stokes", "LeNet-5", "LeCun",
     "python", "pip", "apt-get", "gcompris-qt-data", "sddm-theme-maldives",  # a command; packages and their clients
     "astronaut", "coffee", "chelsea", "rocket", "china", "flower", "motorcycle", "hubble", "immunohistochemistry",
     "retina", "camera", "brick", "grass", "gravel", "moon", "coins", "seed", "demo",

@@ -178,6 +178,22 @@ class Session:
         return _replica_of(self.context)
 
 
+def _broken_pictures(page, settle_s: float = 10.0) -> list:
+    """The pictures on ``page`` that failed to load and are still shown after up to ``settle_s`` seconds.
+
+    A rerun replaces its pictures one element at a time: for a moment the page may still hold a picture of the
+    run it superseded, whose file the server has dropped. Such a picture is gone when the rerun's own arrives;
+    one that stays is a picture the page shows and could not load.
+    """
+    script = "() => [...document.images].filter(i => i.complete && !i.naturalWidth).map(i => i.src)"
+    deadline = time.monotonic() + settle_s
+    broken = page.evaluate(script)
+    while broken and time.monotonic() < deadline:
+        page.wait_for_timeout(500)
+        broken = page.evaluate(script)
+    return broken
+
+
 @pytest.mark.browser
 @needs_model
 def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, browser, tmp_path):
@@ -226,8 +242,9 @@ def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, brows
             # a picture of a run that a newer run of the same page replaced (a column's width arriving, say)
             # is dropped by Streamlit, and a request for it still in flight gets 404 from the session's own
             # replica; every picture the page finally shows must have loaded
-            broken = s.page.evaluate("() => [...document.images].filter(i => i.complete && !i.naturalWidth)"
-                                     ".map(i => i.src)")
+            # ("finally": once the run the download click started has ended and its pictures have arrived)
+            wait_for_app(s.page, timeout=120_000)
+            broken = _broken_pictures(s.page)
             assert not broken, f"session {k}: pictures that did not load: {broken}"
             shown = set(s.page.evaluate("() => [...document.images].map(i => i.src)"))
             for url, status, replica in uploads + media:

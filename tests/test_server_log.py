@@ -16,9 +16,13 @@ from apprunner import ROOT, log_problems
 def test_the_log_checker_finds_stacks_warnings_and_secrets_and_lets_tensorflows_gpu_notes_pass():
     clean = ("2026-12-07 13:52:32.215 Uvicorn server started on 127.0.0.1:33095\n"
              "I0000 00:00:1796651581.026029   29781 cudart_stub.cc:31] Could not find cuda drivers on your machine\n"
-             "E0000 00:00:1796651590.542872   29781 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n")
+             "E0000 00:00:1796651590.542872   29781 cuda_platform.cc:52] failed call to cuInit: INTERNAL\n"
+             "I0000 00:00:1796680975.149831    9337 port.cc:153] oneDNN custom operations are on. You may see "
+             "slightly different numerical results due to floating-point round-off errors from different "
+             "computation orders. To turn them off, set the environment variable `TF_ENABLE_ONEDNN_OPTS=0`.\n")
     assert log_problems(clean, secrets=["s3cret-value"]) == []
     assert log_problems(clean + "Traceback (most recent call last):\n")
+    assert log_problems(clean + "ValueError: floating-point round-off errors\n")  # only TensorFlow's own note passes
     assert log_problems(clean + "2026 WARNING streamlit: widget with key 'tbudget' was created with a default\n")
     assert log_problems(clean + "Thread 'job-3': missing ScriptRunContext! This warning can be ignored\n")
     assert log_problems(clean + "environ({'KEY': 's3cret-value'})\n", secrets=["s3cret-value"])
