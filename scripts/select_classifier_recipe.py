@@ -13,8 +13,8 @@ by ``python -m patchlab.classification.evaluate``.
 
 A candidate changes one or two settings of the shipped configuration
 (``patchlab.classification.recipe.shipped_config``); the number of epochs is
-kept short (3) so that every candidate gets the same budget and the choice
-is about the recipe, not the length of training.
+kept the same within a group (3 epochs, 520 steps, or the shipped model's
+12 epochs) so that the choice is about the recipe, not the length of training.
 
 Each trained candidate is saved with its card under ``--out-dir`` (not in
 ``models/``); the figures are appended as JSON lines to ``--out-dir/selection.jsonl``.
@@ -50,6 +50,11 @@ CANDIDATES = {
     "m1_drawn80_lr4_ls0": dict(epochs=1, steps=520, redrawn=0.8, learning_rate=4e-3, label_smoothing=0.0),
     "m1_drawn70_lr4_ls0_pool30k": dict(epochs=1, steps=520, redrawn=0.7, learning_rate=4e-3, label_smoothing=0.0,
                                        redrawn_digits=30000),
+    # the shipped length (12 epochs at p = 18), for the fused target: the fused (mean) answer's own
+    # cross-entropy beside the patches' loss, fewer synthetic drawings per batch, or both
+    "e12_fused1": dict(fused_weight=1.0),
+    "e12_drawn25": dict(redrawn=0.25),
+    "e12_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
 }
 VAL_DRAWN_SEED = 2027
 
@@ -103,9 +108,9 @@ def main() -> None:
                **validation_figures(model, p, x_val_f, y_val, drawn_val)}
         with open(args.out_dir / "selection.jsonl", "a") as f:
             f.write(json.dumps(row) + "\n")
-        print(f"p={p} {name:16s} val fused(mean) {100 * row['val']['fused_mean']:.1f}% "
-              f"best single {100 * row['val']['best_single']:.1f}% | val drawn fused(mean) "
-              f"{100 * row['val_drawn']['fused_mean']:.1f}% best single {100 * row['val_drawn']['best_single']:.1f}%"
+        print(f"p={p} {name:16s} val fused(mean) {100 * row['val']['fused_mean']:.2f}% "
+              f"best single {100 * row['val']['best_single']:.2f}% | val drawn fused(mean) "
+              f"{100 * row['val_drawn']['fused_mean']:.2f}% best single {100 * row['val_drawn']['best_single']:.2f}%"
               f"  ({row['seconds']} s)", flush=True)
 
 

@@ -58,6 +58,12 @@ class TrainConfig:
         random. Fewer digits keep the one-off drawing short (about 2 ms each).
     label_smoothing : float
         Label smoothing of the cross-entropy, 0 <= value < 1.
+    fused_weight : float
+        Weight of a second loss term: the cross-entropy of the *fused* answer
+        (the mean of a digit's patch probabilities, what the page shows)
+        against the digit's label, added to the patches' own loss. 0 trains
+        every patch on its own; above 0 the patches also learn to agree where
+        it matters for the fused answer.
     max_train, max_eval : int or None
         Use only the first ``max_train`` training digits / ``max_eval``
         evenly spaced validation and test digits (quick runs and tests).
@@ -87,6 +93,7 @@ class TrainConfig:
     redrawings: int = 1
     redrawn_digits: int = 10000
     label_smoothing: float = 0.05
+    fused_weight: float = 0.0
     max_train: int | None = None
     max_eval: int | None = None
     seconds: float | None = None
@@ -104,6 +111,7 @@ class TrainConfig:
         _check_number("learning_rate", self.learning_rate, 0.0, math.inf, low_open=True)
         _check_number("redrawn", self.redrawn, 0.0, 1.0)
         _check_number("label_smoothing", self.label_smoothing, 0.0, 1.0, high_open=True)
+        _check_number("fused_weight", self.fused_weight, 0.0, 100.0)
         if self.max_train is not None:
             _check_int("max_train", self.max_train, 1)
         if self.max_eval is not None:
@@ -176,6 +184,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--redrawn-digits", type=int, default=d.redrawn_digits,
                         help="how many training digits (the first N) are redrawn as synthetic mouse drawings")
     parser.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
+    parser.add_argument("--fused-weight", type=float, default=d.fused_weight,
+                        help="weight of the loss of the fused (mean) answer beside the patches' own loss")
     parser.add_argument("--max-train", type=int, default=None, help="use only the first N training digits")
     parser.add_argument("--max-eval", type=int, default=None, help="use only N evenly spaced val/test digits")
     parser.add_argument("--seconds", type=float, default=None,

@@ -149,11 +149,11 @@ class Trainer:
     training slots.
     """
 
-    def __init__(self, patch_size: int, label_smoothing: float):
+    def __init__(self, patch_size: int, label_smoothing: float, fused_weight: float = 0.0):
         self.patch_size = patch_size
         self.model = build_patch_classifier(patch_size)
-        self.step, self.optimizer = make_train_step(self.model, TrainConfig(patch_size,
-                                                                             label_smoothing=label_smoothing))
+        self.step, self.optimizer = make_train_step(self.model, TrainConfig(
+            patch_size, label_smoothing=label_smoothing, fused_weight=fused_weight))
 
     def reseed_like_new(self) -> None:
         """Give the reused network the dropout seed a newly built trainer would get now.
@@ -187,12 +187,11 @@ _trainers_lock = threading.Lock()
 
 def borrow_trainer(config: TrainConfig) -> Trainer:
     """A :class:`Trainer` for ``config``'s kind: an idle one if there is one, else a new one."""
-    key = (config.patch_size, float(config.label_smoothing))
     with _trainers_lock:
-        idle = _trainers.get(key)
+        idle = _trainers.get(_trainer_kind(config))
         trainer = idle.pop() if idle else None
     if trainer is None:
-        return Trainer(config.patch_size, config.label_smoothing)
+        return Trainer(config.patch_size, config.label_smoothing, config.fused_weight)
     trainer.reseed_like_new()
     return trainer
 
@@ -200,15 +199,21 @@ def borrow_trainer(config: TrainConfig) -> Trainer:
 def return_trainer(config: TrainConfig, trainer: Trainer) -> None:
     """Give a trainer back after a run that ended normally (one that raised is dropped)."""
     with _trainers_lock:
-        _trainers.setdefault((config.patch_size, float(config.label_smoothing)), []).append(trainer)
+        _trainers.setdefault(_trainer_kind(config), []).append(trainer)
+
+
+def _trainer_kind(config: TrainConfig) -> tuple:
+    """What a trainer's compiled step depends on: the patch size and the loss."""
+    return config.patch_size, float(config.label_smoothing), float(config.fused_weight)
 
 
 def make_train_step(model, config: TrainConfig):
     """One compiled optimisation step on a batch of digits and a learning rate, and its optimiser.
 
     The step returns the batch's loss: every patch's cross-entropy against
-    its digit's label, averaged over the patches; Adam at the rate given (see
-    :func:`learning_rate_at`).
+    its digit's label, averaged over the patches, plus ``fused_weight`` times
+    the cross-entropy of each digit's fused (mean) probabilities; Adam at the
+    rate given (see :func:`learning_rate_at`).
     """
     import keras
 
@@ -216,6 +221,7 @@ def make_train_step(model, config: TrainConfig):
     n = n_patches(config.patch_size)
     optimizer = keras.optimizers.Adam(config.learning_rate)
     loss_fn = keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing)
+    fused_weight = float(config.fused_weight)
 
     @tf.function
     def train_step(images, labels, learning_rate):
@@ -225,6 +231,9 @@ def make_train_step(model, config: TrainConfig):
         with tf.GradientTape() as tape:
             probs = model(patches, training=True)
             loss = loss_fn(targets, probs)  # averaged over all patches
+            if fused_weight > 0:  # the answer the page shows: the mean of each digit's patches
+                fused = tf.reduce_mean(tf.reshape(probs, (-1, n, 10)), axis=1)
+                loss = loss + fused_weight * loss_fn(tf.one_hot(labels, 10), fused)
         grads = tape.gradient(loss, model.trainable_variables)
         optimizer.apply_gradients(zip(grads, model.trainable_variables))
         return loss
@@ -524,7 +533,9 @@ def model_card(config: TrainConfig, run: TrainingRun, path: Path | str) -> dict:
         "optimizer": f"Adam, cosine-decayed learning rate from {config.learning_rate}"
                      + (" (decayed over the time budget)" if config.seconds is not None else ""),
         "loss": f"cross-entropy (label smoothing {config.label_smoothing}) of every patch against the digit's "
-                "label, averaged over the patches",
+                "label, averaged over the patches"
+                + (f", plus {config.fused_weight} x the cross-entropy of the fused (mean) probabilities"
+                   if config.fused_weight else ""),
         "augmentation": ("random rotation (+-10 deg), slant (+-0.2), zoom (0.9-1.1), shift (+-1.5 px); "
                          "stroke dilation (p=0.3) or erosion (p=0.15); " if config.augment else
                          "none (no random rotation, slant, zoom, shift or stroke change); ")
