@@ -8,6 +8,7 @@ from patchlab.i18n import _
 from patchlab.jobs import interactive
 from patchlab.memory import limit_arenas, release_free_memory
 from patchlab.ui.language import apply_language
+from patchlab.ui.media import ask_again_for_failed_pictures
 from patchlab.ui.registry import DEMOS
 
 limit_arenas(2)  # many participant threads, one process: keep the heap from fanning out
@@ -29,5 +30,6 @@ try:
     with interactive():
         # one flat list: with sections, Streamlit puts <div>s between the menu's <ul> and its <li>s (axe: list, listitem)
         st.navigation([home, *demos, room]).run()
+    ask_again_for_failed_pictures()  # a picture dropped by an interrupted run and drawn again must load
 finally:
     release_free_memory()  # hand freed heap pages back after every run (~15 us when there are none)

@@ -61,3 +61,36 @@ def test_a_shared_link_to_a_page_goes_through_the_router(browser):
         pg.close()
     finally:
         stop_app(proc)
+
+
+def test_a_picture_whose_first_request_failed_is_asked_for_again(app_url, page):
+    """Streamlit drops a picture when a run that did not draw it ends (an interrupted run), and a request still
+    on its way gets 404; the next run draws the same picture at the same address, so the browser would keep it
+    broken. Here every picture's first request fails on purpose: each must still end up on the page."""
+    failed, asked_again = set(), []
+
+    def first_request_fails(route):
+        address = route.request.url.split("?")[0]
+        if address not in failed:
+            failed.add(address)
+            route.fulfill(status=404, body="dropped")
+        else:
+            asked_again.append(route.request.url)
+            route.continue_()
+
+    page.route(lambda url: "/media/" in url and "/static/" not in url, first_request_fails)  # not the fonts
+    page.goto(f"{app_url}/upsampling")
+    wait_for_app(page, timeout=90_000)
+    page.locator('[data-testid="stImage"] img').first.wait_for(timeout=60_000)
+    broken = "() => [...document.images].filter(i => i.src.includes('/media/') && i.complete && !i.naturalWidth).length"
+    try:
+        page.wait_for_function(f"() => ({broken})() === 0", timeout=30_000)
+    except Exception:  # noqa: BLE001 - say which pictures stayed broken
+        states = page.evaluate("() => [...document.images].map(i => [i.src, i.complete, i.naturalWidth])")
+        raise AssertionError(f"pictures still broken after 30 s: {states}; asked again: {asked_again}") from None
+    shown = page.evaluate("() => [...document.images].filter(i => i.src.includes('/media/')).length")
+    assert failed and shown >= 3, f"the page showed {shown} media pictures, {len(failed)} first requests failed"
+    # (a picture drawn anew, by a later run, is requested again by the browser itself: not every request is ours)
+    assert any("again=" in url for url in asked_again), f"no picture was asked for again: {asked_again}"
+    assert_no_exception(page)
+    page.screenshot(path="tests/artifacts/pictures-asked-again.png", full_page=True)
