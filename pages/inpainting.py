@@ -289,6 +289,78 @@ def show_tradeoff(result):
                      "with 95 % intervals).").format(family=_(FAMILIES[family])) + " " + _(WHY_SMOOTH_WINS))
 
 
+def show_results(result, photo_id, mask, side_column):
+    """The last Fill of this photo, at the page's whole width (or the hint to draw and Fill)."""
+    if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
+        with side_column:
+            st.info(_("Paint over part of the photo, then press **Fill**."))
+    else:
+        with st.container():
+            # each new Fill brings its results to the top of the window, on a projector and on a phone
+            scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}", block="start")
+            st.subheader(_("Results"))
+            for message in result.errors:
+                st.error(message)
+            if st.session_state.get(FILLED_WITH):
+                st.caption(_("“{name}” below is {model}.").format(name=_(FILL_WITH[0]),
+                                                                  model=domain_words(st.session_state[FILLED_WITH])))
+            if result.drawing_changed(mask_id(mask)):
+                st.caption(_("The drawing changed since the last Fill: press Fill again to update."))
+            # the question and its options go to the room in English; each device shows them in its language
+            ask = (N_("Which method fills the hole best (highest PSNR in it)?"),
+                   [result.label(k) for k in result.metrics], winner(result))
+            if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}", ask=ask):
+                show_result(result)
+
+
+def show_evaluation():
+    """How the methods compare on the held-out photos (from the evaluation's report)."""
+    st.subheader(_("How the methods compare on held-out photos"))
+    summary = evaluation_summary(read_inpainting_report())
+    if summary is None:
+        st.info(_("No evaluation has been run yet. Run `python -m patchlab.inpainting.evaluate --json`."))
+    else:
+        # A data frame scrolls inside its own box: seven columns fit a phone's width this way.
+        st.dataframe(best_highlighted(summary.rows, summary.best), hide_index=True, width="stretch")
+        st.caption(_("The best value of each column within a mask family is in bold on green."))
+        for note in summary.notes:
+            st.caption(note)
+        if summary.figure:
+            st.image(summary.figure, caption=summary.figure_caption, alt=summary.figure_caption)
+        if summary.original_rows:
+            with st.expander(_("The original three held-out photos (for continuity)")):
+                st.dataframe(best_highlighted(summary.original_rows, summary.original_best),
+                             hide_index=True, width="stretch")
+                for note in summary.original_notes:
+                    st.caption(note)
+
+
+def show_details(result, photo_id, settings):
+    """Timings, the model card, the notebook and the code that runs."""
+    with details(_("Timings, the model card and how to retrain")):
+        if isinstance(result, demo.FillResult) and result.images:
+            st.caption(_("Last Fill, per method: {timings}.").format(timings=_("; ").join(fill_timings(result))))
+        st.caption(_("The shipped model's first guess of the hole: `{function}`.").format(
+            function=shipped_first_guess()))
+        st.caption(retrain_note())
+        with st.popover(_("The shipped model's card")):
+            st.code(json.dumps(read_card(DEFAULT_MODEL), indent=2, default=str), language="json")
+    if isinstance(result, demo.FillResult) and result.is_for(photo_id):
+        domain = domain_model() if st.session_state.get(FILLED_WITH) else None
+        download_notebook(lambda: inpainting_notebook(
+            result, sample=settings.sample if settings.source == SOURCES[0] else None,
+            model_files=domain.result.files() if domain is not None else None),
+            "inpainting", fingerprint=(result.mask_id, result.server_s))
+    else:
+        st.caption(_(":material/menu_book: After a Fill, *Download as a notebook* gives you this page's code with "
+                     "your photo, your hole and the model that filled it."))
+    with st.expander(_("Show the code: the model definition")):
+        spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
+        st.code(Path(spec.origin).read_text(), language="python")
+    show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
+              label=_("Show the code: the inference path"))
+
+
 def main():
     ensure_router()
     arrive(LINK)
@@ -360,69 +432,9 @@ def main():
 
     # ------------------------------------------------------------ the results: the page's whole width
     result = st.session_state.get(RESULT_KEY)
-    if not isinstance(result, demo.FillResult) or not result.is_for(photo_id):
-        with side_column:
-            st.info(_("Paint over part of the photo, then press **Fill**."))
-    else:
-        with st.container():
-            # each new Fill brings its results to the top of the window, on a projector and on a phone
-            scroll_into_view("inpainting_results", f"{result.mask_id}-{result.server_s:.6f}", block="start")
-            st.subheader(_("Results"))
-            for message in result.errors:
-                st.error(message)
-            if st.session_state.get(FILLED_WITH):
-                st.caption(_("“{name}” below is {model}.").format(name=_(FILL_WITH[0]),
-                                                                  model=domain_words(st.session_state[FILLED_WITH])))
-            if result.drawing_changed(mask_id(mask)):
-                st.caption(_("The drawing changed since the last Fill: press Fill again to update."))
-            # the question and its options go to the room in English; each device shows them in its language
-            ask = (N_("Which method fills the hole best (highest PSNR in it)?"),
-                   [result.label(k) for k in result.metrics], winner(result))
-            if result.images and revealed(f"inpainting-fill-{result.photo_id}-{result.mask_id}", ask=ask):
-                show_result(result)
-
-    # ------------------------------------------------------------ evaluation
-    st.subheader(_("How the methods compare on held-out photos"))
-    summary = evaluation_summary(read_inpainting_report())
-    if summary is None:
-        st.info(_("No evaluation has been run yet. Run `python -m patchlab.inpainting.evaluate --json`."))
-    else:
-        # A data frame scrolls inside its own box: seven columns fit a phone's width this way.
-        st.dataframe(best_highlighted(summary.rows, summary.best), hide_index=True, width="stretch")
-        st.caption(_("The best value of each column within a mask family is in bold on green."))
-        for note in summary.notes:
-            st.caption(note)
-        if summary.figure:
-            st.image(summary.figure, caption=summary.figure_caption, alt=summary.figure_caption)
-        if summary.original_rows:
-            with st.expander(_("The original three held-out photos (for continuity)")):
-                st.dataframe(best_highlighted(summary.original_rows, summary.original_best),
-                             hide_index=True, width="stretch")
-                for note in summary.original_notes:
-                    st.caption(note)
-
-    with details(_("Timings, the model card and how to retrain")):
-        if isinstance(result, demo.FillResult) and result.images:
-            st.caption(_("Last Fill, per method: {timings}.").format(timings=_("; ").join(fill_timings(result))))
-        st.caption(_("The shipped model's first guess of the hole: `{function}`.").format(
-            function=shipped_first_guess()))
-        st.caption(retrain_note())
-        with st.popover(_("The shipped model's card")):
-            st.code(json.dumps(read_card(DEFAULT_MODEL), indent=2, default=str), language="json")
-    if isinstance(result, demo.FillResult) and result.is_for(photo_id):
-        domain = domain_model() if st.session_state.get(FILLED_WITH) else None
-        download_notebook(lambda: inpainting_notebook(
-            result, sample=settings.sample if settings.source == SOURCES[0] else None,
-            model_files=domain.result.files() if domain is not None else None),
-            "inpainting", fingerprint=(result.mask_id, result.server_s))
-    else:
-        st.caption(_(":material/menu_book: After a Fill, *Download as a notebook* gives you this page's code with "
-                     "your photo, your hole and the model that filled it."))
-    with st.expander(_("Show the code: the model definition")):
-        spec = importlib.util.find_spec("patchlab.inpainting.model")  # read, not imported: no TensorFlow
-        st.code(Path(spec.origin).read_text(), language="python")
-    show_code(Inpainter.inpaint, Inpainter._run_flipped, Inpainter._tiled, prefill, canvas_to_mask,
-              label=_("Show the code: the inference path"))
+    show_results(result, photo_id, mask, side_column)
+    show_evaluation()
+    show_details(result, photo_id, settings)
 
     # Load (and warm up) the shared model while the participant draws, not when they press Fill;
     # later sessions find it loaded. A missing or broken model is reported by Fill.
