@@ -77,7 +77,7 @@ def test_recipe_prints_and_runs_the_commands(monkeypatch, capsys):
 
 def test_command_round_trip_keeps_every_setting():
     config = TrainConfig(22, epochs=3, batch_size=32, learning_rate=1e-3, seed=7, redrawn=0.5, redrawings=2,
-                         label_smoothing=0.1, max_train=100, max_eval=50, seconds=30.0)
+                         label_smoothing=0.1, fused_weight=0.5, max_train=100, max_eval=50, seconds=30.0)
     assert from_command(config.command()) == config
     assert TrainConfig(18).command() == f"{PROGRAM} --patch-size 18"
 
@@ -96,7 +96,7 @@ def test_command_line_output_path(tmp_path):
     ("patch_size", 7), ("patch_size", 18.0), ("epochs", 0), ("epochs", 2.5), ("batch_size", 0),
     ("learning_rate", 0.0), ("learning_rate", float("nan")), ("seed", -1), ("redrawn", 1.5),
     ("redrawings", 0), ("label_smoothing", 1.0), ("max_train", 0), ("max_eval", -3), ("seconds", 0),
-    ("seconds", float("inf")), ("epochs", True),
+    ("seconds", float("inf")), ("epochs", True), ("fused_weight", -0.5), ("fused_weight", float("nan")),
 ])
 def test_bad_setting_names_the_argument(name, value):
     settings = {"patch_size": 18, name: value}
@@ -105,6 +105,33 @@ def test_bad_setting_names_the_argument(name, value):
 
 
 # --- the training loop: progress, stop, budget ---------------------------------------
+
+def test_fused_weight_adds_the_fused_answers_cross_entropy_to_the_loss():
+    """The step's loss is the patches' mean cross-entropy plus fused_weight x that of each digit's mean answer."""
+    import keras
+
+    from patchlab.classification.corners import extract_patches, n_patches
+    from patchlab.classification.model import build_patch_classifier
+    from patchlab.classification.train import make_train_step
+
+    keras.utils.set_random_seed(3)
+    images = np.random.default_rng(3).random((4, 28, 28, 1)).astype(np.float32)
+    labels = np.array([0, 3, 7, 9])
+    n = n_patches(18)
+    losses, start = {}, build_patch_classifier(18, dropout=0.0).get_weights()
+    for weight in (0.0, 2.0):
+        model = build_patch_classifier(18, dropout=0.0)
+        model.set_weights(start)
+        probs = np.asarray(model(extract_patches(images, 18), training=True))
+        step, _ = make_train_step(model, TrainConfig(18, label_smoothing=0.0, fused_weight=weight))
+        losses[weight] = float(step(images, labels, np.float32(0.0)))  # rate 0: the weights stay
+    per_patch = -np.mean(np.log(probs[np.arange(4 * n), np.repeat(labels, n)]))
+    fused = probs.reshape(4, n, 10).mean(axis=1)
+    per_digit = -np.mean(np.log(fused[np.arange(4), labels]))
+    assert losses[0.0] == pytest.approx(per_patch, rel=1e-4)
+    assert losses[2.0] == pytest.approx(per_patch + 2.0 * per_digit, rel=1e-4)
+    assert abs(per_digit - per_patch) > 1e-3  # the patches disagree: the two terms differ
+
 
 TINY = dict(epochs=2, batch_size=16, max_train=48, max_eval=20)  # 3 steps per epoch
 
