@@ -14,7 +14,7 @@ by ``python -m patchlab.classification.evaluate``.
 A candidate changes one or two settings of the shipped configuration
 (``patchlab.classification.recipe.shipped_config``); the number of epochs is
 kept the same within a group (3 epochs, 520 steps, or the shipped model's
-12 epochs) so that the choice is about the recipe, not the length of training.
+full length) so that the choice is about the recipe, not the length of training.
 
 Each trained candidate is saved with its card under ``--out-dir`` (not in
 ``models/``); the figures are appended as JSON lines to ``--out-dir/selection.jsonl``.
@@ -50,11 +50,16 @@ CANDIDATES = {
     "m1_drawn80_lr4_ls0": dict(epochs=1, steps=520, redrawn=0.8, learning_rate=4e-3, label_smoothing=0.0),
     "m1_drawn70_lr4_ls0_pool30k": dict(epochs=1, steps=520, redrawn=0.7, learning_rate=4e-3, label_smoothing=0.0,
                                        redrawn_digits=30000),
-    # the shipped length (12 epochs at p = 18), for the fused target: the fused (mean) answer's own
-    # cross-entropy beside the patches' loss, fewer synthetic drawings per batch, or both
-    "e12_fused1": dict(fused_weight=1.0),
-    "e12_drawn25": dict(redrawn=0.25),
-    "e12_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
+    # the one-minute recipe with the fused (mean) answer's own cross-entropy beside the patches' loss
+    "m1_drawn80_lr4_ls0_fused1": dict(epochs=1, steps=520, redrawn=0.8, learning_rate=4e-3, label_smoothing=0.0,
+                                      fused_weight=1.0),
+    # the shipped model's full length (recipe.EPOCHS: 12 epochs at p = 18, 10 at p = 14, 8 at p = 22), for
+    # the fused target: the fused answer's own cross-entropy beside the patches' loss, fewer synthetic
+    # drawings per batch, or both (the first p = 18 runs of these were logged as e12_fused1, e12_drawn25
+    # and e12_fused1_drawn25)
+    "full_fused1": dict(fused_weight=1.0),
+    "full_drawn25": dict(redrawn=0.25),
+    "full_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
 }
 VAL_DRAWN_SEED = 2027
 
