@@ -58,6 +58,7 @@ CANDIDATES = {
     # drawings per batch, or both (the first p = 18 runs of these were logged as e12_fused1, e12_drawn25
     # and e12_fused1_drawn25)
     "full_fused1": dict(fused_weight=1.0),
+    "full_fused3": dict(fused_weight=3.0),
     "full_drawn25": dict(redrawn=0.25),
     "full_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
 }
