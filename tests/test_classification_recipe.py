@@ -31,6 +31,8 @@ def test_recipe_is_what_the_shipped_card_records(config):
     assert training["steps"] == config.epochs * math.ceil(TRAIN_DIGITS / config.batch_size)
     assert training["optimizer"] == f"Adam, cosine-decayed learning rate from {config.learning_rate}"
     assert f"label smoothing {config.label_smoothing})" in training["loss"]
+    assert (f"plus {config.fused_weight} x the cross-entropy of the fused (mean)" in training["loss"]) == (
+        config.fused_weight > 0)
     assert f"{config.redrawn:.0%} of the digits of every step" in training["augmentation"]
     assert f"of the first {config.redrawn_digits} training digits" in training["augmentation"]
     assert config.redrawings == 1 and "1 fixed drawing(s)" in training["augmentation"]
@@ -44,7 +46,7 @@ def test_recipe_is_what_the_shipped_card_records(config):
 def test_recipe_covers_the_shipped_patch_sizes_in_order():
     assert PATCH_SIZES == (14, 18, 22, 28)
     assert [from_command(c) for c in commands()] == list(SHIPPED)
-    assert commands()[1] == f"{PROGRAM} --patch-size 18 --epochs 12"  # the defaults, run for 12 epochs
+    assert commands()[1] == f"{PROGRAM} --patch-size 18 --epochs 12 --fused-weight 1.0"  # 12 epochs, fused loss
 
 
 @pytest.mark.parametrize("patch_size", PATCH_SIZES)

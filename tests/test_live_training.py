@@ -247,7 +247,8 @@ def test_hooks_extra_digits_checks_and_no_augmentation():
 
 
 def test_new_settings_keep_the_shipped_command_and_parse_back():
-    assert shipped_config(18).command() == "python -m patchlab.classification.train --patch-size 18 --epochs 12"
+    assert shipped_config(18).command() == ("python -m patchlab.classification.train --patch-size 18 --epochs 12 "
+                                            "--fused-weight 1.0")
     config = TrainConfig(12, augment=False, decay_steps=40, seconds=60.0)
     assert "--augment False" in config.command() and "--decay-steps 40" in config.command()
     assert from_command(config.command()) == config

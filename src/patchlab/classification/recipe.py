@@ -26,9 +26,15 @@ __all__ = ["SHIPPED", "PATCH_SIZES", "ONE_MINUTE", "minute_command", "shipped_co
 #: the epoch kept is the best on the validation digits.
 EPOCHS = {14: 10, 18: 12, 22: 8, 28: 10}
 
+#: Weight of the fused (mean) answer's own cross-entropy beside the patches' loss (``--fused-weight``),
+#: chosen on the validation digits with ``scripts/select_classifier_recipe.py`` (docs/classification.md,
+#: *Training for the fused answer*); 0: each patch learns on its own. At p = 28 there is one patch, so
+#: the fused answer is the patch's own.
+FUSED_WEIGHT = {14: 0.0, 18: 1.0, 22: 0.0, 28: 0.0}
+
 #: One configuration per shipped model, in the order ``make train`` runs them: the
-#: defaults of :class:`TrainConfig` (the recipe the page's one-minute run uses too),
-#: only the number of epochs differs.
+#: defaults of :class:`TrainConfig` (the recipe the page's one-minute run starts from),
+#: only the number of epochs and the fused loss's weight differ.
 SHIPPED = tuple(
     TrainConfig(
         patch_size=p,
@@ -40,6 +46,7 @@ SHIPPED = tuple(
         redrawings=1,
         redrawn_digits=10000,
         label_smoothing=0.05,
+        fused_weight=FUSED_WEIGHT[p],
     )
     for p in (14, 18, 22, 28)
 )
