@@ -59,6 +59,8 @@ CANDIDATES = {
     # and e12_fused1_drawn25)
     "full_fused1": dict(fused_weight=1.0),
     "full_fused3": dict(fused_weight=3.0),
+    # the fused loss for longer (its validation accuracy was still rising at the 12th and last epoch at p = 18)
+    "e20_fused1": dict(fused_weight=1.0, epochs=20),
     "full_drawn25": dict(redrawn=0.25),
     "full_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
 }
