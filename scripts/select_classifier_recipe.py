@@ -54,15 +54,15 @@ CANDIDATES = {
     "m1_drawn80_lr4_ls0_fused1": dict(epochs=1, steps=520, redrawn=0.8, learning_rate=4e-3, label_smoothing=0.0,
                                       fused_weight=1.0),
     # the shipped model's full length (recipe.EPOCHS: 12 epochs at p = 18, 10 at p = 14, 8 at p = 22), for
-    # the fused target: the fused answer's own cross-entropy beside the patches' loss, fewer synthetic
-    # drawings per batch, or both (the first p = 18 runs of these were logged as e12_fused1, e12_drawn25
-    # and e12_fused1_drawn25)
+    # the fused target: the fused answer's own cross-entropy beside the patches' loss (weighted 1 or 3),
+    # fewer synthetic drawings per batch, or both (the first p = 18 runs of full_fused1 and full_drawn25
+    # were logged as e12_fused1 and e12_drawn25)
     "full_fused1": dict(fused_weight=1.0),
     "full_fused3": dict(fused_weight=3.0),
-    # the fused loss for longer (its validation accuracy was still rising at the 12th and last epoch at p = 18)
-    "e20_fused1": dict(fused_weight=1.0, epochs=20),
     "full_drawn25": dict(redrawn=0.25),
     "full_fused1_drawn25": dict(fused_weight=1.0, redrawn=0.25),
+    # the fused loss for longer (at p = 18 its validation accuracy was still rising at the 12th and last epoch)
+    "e20_fused1": dict(fused_weight=1.0, epochs=20),
 }
 VAL_DRAWN_SEED = 2027
 

@@ -142,16 +142,18 @@ class Trainer:
     TensorFlow's graph state per run alive in the process for good (measured
     with ``benchmarks/bench_training_memory.py``); a server where a room trains
     again and again would grow without end. So a run borrows a trainer for
-    its patch size and label smoothing (:func:`borrow_trainer`), copies its
+    its patch size and loss (:func:`borrow_trainer`), copies its
     own freshly initialised weights in (:meth:`start_from`), trains, and gives
     it back (:func:`return_trainer`). At most one trainer per kind and
     concurrent run is ever built: at most 21 patch sizes x the server's
     training slots.
     """
 
-    def __init__(self, patch_size: int, label_smoothing: float, fused_weight: float = 0.0):
-        self.patch_size = patch_size
-        self.model = build_patch_classifier(patch_size)
+    def __init__(self, config: TrainConfig):
+        self.patch_size = config.patch_size
+        self.model = build_patch_classifier(config.patch_size)
+        # the step depends only on the kind (_trainer_kind): the rest of the configuration is the run's
+        patch_size, label_smoothing, fused_weight = _trainer_kind(config)
         self.step, self.optimizer = make_train_step(self.model, TrainConfig(
             patch_size, label_smoothing=label_smoothing, fused_weight=fused_weight))
 
@@ -191,7 +193,7 @@ def borrow_trainer(config: TrainConfig) -> Trainer:
         idle = _trainers.get(_trainer_kind(config))
         trainer = idle.pop() if idle else None
     if trainer is None:
-        return Trainer(config.patch_size, config.label_smoothing, config.fused_weight)
+        return Trainer(config)
     trainer.reseed_like_new()
     return trainer
 
